@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * dmwatch's kernel side: dm lifecycle ioctls, I/O errors on dm devices (and on
+ * the lower devices dm remapped to), and dm table events.
+ *
+ * Lifecycle has two sources, chosen by userspace at run time with
+ * bpf_program__set_autoload():
+ *   - kprobe/kretprobe on dm-ioctl's handlers (the kernel's copy of dm_ioctl)
+ *   - syscalls:sys_{enter,exit}_ioctl filtered on the DM ioctl type (the
+ *     caller's copy), for kernels without kprobes.
+ * Nothing here blocks or delays I/O: filters are in-kernel, events go to a ring
+ * buffer, and a full ring buffer only bumps a lost counter.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core_fixes.bpf.h"
+#include "dmwatch_event.h"
+
+const volatile __u32 dm_major = 0;		/* from /proc/devices, 0 = unknown */
+const volatile __u32 targ_tgid = 0;		/* lifecycle of one process only */
+const volatile bool trace_lower = true;		/* attribute lower-device errors */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} events SEC(".maps");
+
+/* events the ring buffer had no room for; summed over CPUs by userspace */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+struct ioctl_call {
+	__u64 param;		/* struct dm_ioctl * (kernel or user copy) */
+	__u32 type;		/* enum dmw_event_type, resolved at entry */
+};
+
+/* in-flight ioctl per thread, from entry to return */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct ioctl_call);
+} calls SEC(".maps");
+
+struct lower_key {
+	__u32 dev;
+	__u32 pad;
+	__u64 sector;
+};
+
+struct lower_val {
+	__u32 dm_dev;
+	__u32 pad;
+	__u64 dm_sector;
+};
+
+/* lower (dev, sector) -> dm (dev, sector), from block_bio_remap; LRU so it never fills */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct lower_key);
+	__type(value, struct lower_val);
+} remaps SEC(".maps");
+
+static __always_inline struct dmw_event *event_reserve(__u32 type)
+{
+	struct dmw_event *e;
+	__u32 zero = 0;
+	__u64 *cnt;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		cnt = bpf_map_lookup_elem(&lost, &zero);
+		if (cnt)
+			__sync_fetch_and_add(cnt, 1);
+		return NULL;
+	}
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->type = type;
+	e->source = 0;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->ret = 0;
+	e->dev = 0;
+	e->lower_dev = 0;
+	e->sector = 0;
+	e->bytes = 0;
+	e->op = DMW_OP_OTHER;
+	e->error = 0;
+	e->flags = 0;
+	e->name[0] = 0;
+	e->uuid[0] = 0;
+	e->new_name[0] = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+/* ---- dm lifecycle ---------------------------------------------------- */
+
+static __always_inline bool tgid_wanted(void)
+{
+	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+static __always_inline int ioctl_enter(__u64 param, __u32 type)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ioctl_call call = { .param = param, .type = type };
+
+	if (!tgid_wanted())
+		return 0;
+	bpf_map_update_elem(&calls, &id, &call, BPF_ANY);
+	return 0;
+}
+
+/*
+ * At return the handler has filled in dev (__dev_status) on success, so both
+ * the name the caller asked for and the dm-N it got are known here.
+ */
+static __always_inline int ioctl_exit(long ret, __u32 source)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct dmw_dm_ioctl *p;
+	struct ioctl_call *call;
+	struct dmw_event *e;
+	__u32 data_start = 0, flags = 0;
+	__u64 dev = 0;
+	bool user = source == DMW_SRC_SYSCALL;
+
+	call = bpf_map_lookup_elem(&calls, &id);
+	if (!call)
+		return 0;
+	p = (struct dmw_dm_ioctl *)call->param;
+
+	if (user)
+		bpf_probe_read_user(&flags, sizeof(flags), &p->flags);
+	else
+		bpf_probe_read_kernel(&flags, sizeof(flags), &p->flags);
+	if (call->type == DMW_EV_DM_SUSPEND && !(flags & DMW_DM_SUSPEND_FLAG))
+		call->type = DMW_EV_DM_RESUME;
+
+	e = event_reserve(call->type);
+	if (!e)
+		goto cleanup;
+	e->source = source;
+	e->ret = ret;
+	e->flags = flags;
+	if (user) {
+		bpf_probe_read_user(&dev, sizeof(dev), &p->dev);
+		bpf_probe_read_user_str(e->name, sizeof(e->name), p->name);
+		bpf_probe_read_user_str(e->uuid, DMW_UUID_LEN, p->uuid);
+		if (call->type == DMW_EV_DM_RENAME) {
+			bpf_probe_read_user(&data_start, sizeof(data_start), &p->data_start);
+			bpf_probe_read_user_str(e->new_name, sizeof(e->new_name),
+						(char *)p + (data_start & 0xffff));
+		}
+	} else {
+		bpf_probe_read_kernel(&dev, sizeof(dev), &p->dev);
+		bpf_probe_read_kernel_str(e->name, sizeof(e->name), p->name);
+		bpf_probe_read_kernel_str(e->uuid, DMW_UUID_LEN, p->uuid);
+		if (call->type == DMW_EV_DM_RENAME) {
+			bpf_probe_read_kernel(&data_start, sizeof(data_start), &p->data_start);
+			bpf_probe_read_kernel_str(e->new_name, sizeof(e->new_name),
+						  (char *)p + (data_start & 0xffff));
+		}
+	}
+	e->dev = dmw_decode_huge_dev(dev);
+	bpf_ringbuf_submit(e, 0);
+cleanup:
+	bpf_map_delete_elem(&calls, &id);
+	return 0;
+}
+
+#define DM_IOCTL_KPROBES(fn, type)					\
+SEC("kprobe/" #fn)							\
+int BPF_KPROBE(fn##_entry, struct file *filp, void *param)	\
+{									\
+	return ioctl_enter((__u64)param, type);				\
+}									\
+SEC("kretprobe/" #fn)							\
+int BPF_KRETPROBE(fn##_exit, long ret)					\
+{									\
+	return ioctl_exit(ret, DMW_SRC_KPROBE);				\
+}
+
+DM_IOCTL_KPROBES(dev_create, DMW_EV_DM_CREATE)
+DM_IOCTL_KPROBES(dev_remove, DMW_EV_DM_REMOVE)
+DM_IOCTL_KPROBES(dev_rename, DMW_EV_DM_RENAME)
+DM_IOCTL_KPROBES(dev_suspend, DMW_EV_DM_SUSPEND)
+DM_IOCTL_KPROBES(table_load, DMW_EV_DM_LOAD)
+DM_IOCTL_KPROBES(remove_all, DMW_EV_DM_REMOVE_ALL)
+
+static __always_inline __u32 dm_cmd_to_type(__u32 nr)
+{
+	switch (nr) {
+	case DMW_DM_DEV_CREATE_CMD:	return DMW_EV_DM_CREATE;
+	case DMW_DM_DEV_REMOVE_CMD:	return DMW_EV_DM_REMOVE;
+	case DMW_DM_DEV_RENAME_CMD:	return DMW_EV_DM_RENAME;
+	case DMW_DM_DEV_SUSPEND_CMD:	return DMW_EV_DM_SUSPEND;
+	case DMW_DM_TABLE_LOAD_CMD:	return DMW_EV_DM_LOAD;
+	case DMW_DM_REMOVE_ALL_CMD:	return DMW_EV_DM_REMOVE_ALL;
+	}
+	return 0;
+}
+
+/* Fallback without kprobes: the ioctl(2) on /dev/mapper/control itself. */
+SEC("tracepoint/syscalls/sys_enter_ioctl")
+int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 cmd = ctx->args[1];
+	__u32 type;
+
+	if (((cmd >> 8) & 0xff) != DMW_DM_IOCTL_TYPE)
+		return 0;
+	type = dm_cmd_to_type(cmd & 0xff);
+	if (!type)
+		return 0;
+	return ioctl_enter(ctx->args[2], type);
+}
+
+SEC("tracepoint/syscalls/sys_exit_ioctl")
+int sys_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
+{
+	return ioctl_exit(ctx->ret, DMW_SRC_SYSCALL);
+}
+
+/* Snapshot invalidation, pool mode changes, multipath path failures all raise a dm event. */
+SEC("kprobe/dm_table_event")
+int BPF_KPROBE(dm_table_event)
+{
+	struct dmw_event *e = event_reserve(DMW_EV_DM_TABLE_EVENT);
+
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* ---- I/O errors ------------------------------------------------------ */
+
+static __always_inline __u32 rwbs_to_op(const char *rwbs)
+{
+	for (int i = 0; i < 8 && rwbs[i]; i++) {
+		switch (rwbs[i]) {
+		case 'R': return DMW_OP_READ;
+		case 'W': return DMW_OP_WRITE;
+		case 'D': return DMW_OP_DISCARD;
+		case 'F': if (i == 0 && !rwbs[1]) return DMW_OP_FLUSH; break;
+		}
+	}
+	return DMW_OP_OTHER;
+}
+
+static __always_inline bool is_dm(__u32 dev)
+{
+	return dm_major && DMW_MAJOR(dev) == dm_major;
+}
+
+static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
+				    int error, const char *rwbs, bool lookup_lower)
+{
+	struct lower_val *up = NULL;
+	struct lower_key key = {};
+	struct dmw_event *e;
+
+	if (!error)
+		return 0;
+	if (!is_dm(dev)) {
+		if (!trace_lower || !lookup_lower)
+			return 0;
+		key.dev = dev;
+		key.sector = sector;
+		up = bpf_map_lookup_elem(&remaps, &key);
+		if (!up)
+			return 0;
+	}
+	e = event_reserve(DMW_EV_IO_ERROR);
+	if (!e)
+		return 0;
+	e->source = DMW_SRC_TRACEPOINT;
+	if (up) {
+		e->dev = up->dm_dev;
+		e->lower_dev = dev;
+		e->sector = up->dm_sector;
+	} else {
+		e->dev = dev;
+		e->sector = sector;
+	}
+	e->bytes = nr_sector << 9;
+	e->error = error;
+	e->op = rwbs_to_op(rwbs);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* bio-based dm (linear, striped, snapshot, thin, crypt, flakey, error) */
+SEC("tracepoint/block/block_bio_complete")
+int block_bio_complete(struct trace_event_raw_block_bio_complete *ctx)
+{
+	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs, true);
+}
+
+/*
+ * request-based dm (multipath). Lower devices are left to block_bio_complete:
+ * their failed bio is traced there too, and once is enough.
+ */
+SEC("tracepoint/block/block_rq_complete")
+int block_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
+{
+	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs, false);
+}
+
+/* remember where dm sent a bio, so a lower device's error names the dm device above */
+SEC("tracepoint/block/block_bio_remap")
+int block_bio_remap(struct trace_event_raw_block_bio_remap *ctx)
+{
+	struct lower_key key = {};
+	struct lower_val val = {};
+
+	if (!is_dm(ctx->old_dev) || is_dm(ctx->dev))
+		return 0;
+	key.dev = ctx->dev;
+	key.sector = ctx->sector;
+	val.dm_dev = ctx->old_dev;
+	val.dm_sector = ctx->old_sector;
+	bpf_map_update_elem(&remaps, &key, &val, BPF_ANY);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

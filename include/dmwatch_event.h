@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Events shared by the BPF side (bpf/trace.bpf.c) and userspace (src/trace.c).
+ * Fixed-width fields only: the same bytes are read on both sides.
+ */
+#ifndef DMWATCH_EVENT_H
+#define DMWATCH_EVENT_H
+
+#define DMW_NAME_LEN	128	/* DM_NAME_LEN */
+#define DMW_UUID_LEN	129	/* DM_UUID_LEN */
+#define DMW_COMM_LEN	16
+
+enum dmw_event_type {
+	DMW_EV_DM_CREATE = 1,
+	DMW_EV_DM_REMOVE,
+	DMW_EV_DM_RENAME,
+	DMW_EV_DM_SUSPEND,
+	DMW_EV_DM_RESUME,
+	DMW_EV_DM_LOAD,
+	DMW_EV_DM_REMOVE_ALL,
+	DMW_EV_IO_ERROR,
+	DMW_EV_DM_TABLE_EVENT,	/* dm_table_event(): snapshot invalid, pool mode ... */
+	DMW_EV_TYPE_MAX,
+};
+
+/* Where a dm lifecycle event was seen; kprobes give the kernel's copy of dm_ioctl. */
+enum dmw_event_source {
+	DMW_SRC_KPROBE = 1,
+	DMW_SRC_SYSCALL,
+	DMW_SRC_TRACEPOINT,
+};
+
+/* bio/request operation as decoded from rwbs */
+enum dmw_op {
+	DMW_OP_OTHER = 0,
+	DMW_OP_READ,
+	DMW_OP_WRITE,
+	DMW_OP_DISCARD,
+	DMW_OP_FLUSH,
+};
+
+struct dmw_event {
+	__u64 ts_ns;		/* bpf_ktime_get_boot_ns() */
+	__u32 type;		/* enum dmw_event_type */
+	__u32 source;		/* enum dmw_event_source */
+	__u32 pid;		/* tgid */
+	__s32 ret;		/* ioctl handler return, negative errno */
+	__u32 dev;		/* kernel dev_t (MAJOR << 20 | MINOR) of the dm device */
+	__u32 lower_dev;	/* for io_error: the device the error happened on, if lower */
+	__u64 sector;
+	__u32 bytes;
+	__u32 op;		/* enum dmw_op */
+	__s32 error;		/* io_error: negative errno from the block layer */
+	__u32 flags;		/* dm_ioctl flags */
+	char comm[DMW_COMM_LEN];
+	char name[DMW_NAME_LEN];
+	char uuid[DMW_UUID_LEN + 7];	/* padded to 8 bytes */
+	char new_name[DMW_NAME_LEN];	/* rename target */
+};
+
+#define DMW_MINORBITS	20
+#define DMW_MAJOR(dev)	((unsigned int)((dev) >> DMW_MINORBITS))
+#define DMW_MINOR(dev)	((unsigned int)((dev) & ((1U << DMW_MINORBITS) - 1)))
+
+#endif /* DMWATCH_EVENT_H */

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Subcommands; each parses its own options (argp) and returns the process exit code. */
+#ifndef DMWATCH_COMMANDS_H
+#define DMWATCH_COMMANDS_H
+
+int cmd_scan(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_not_yet(int argc, char **argv);
+
+#endif /* DMWATCH_COMMANDS_H */

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dmwatch: find and explain device-mapper trouble. main() only dispatches. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "util.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "scan",    cmd_scan,    "classify every dm device, snapshots and pools; grade, exit code" },
+	{ "trace",   cmd_trace,   "live: dm create/remove/rename, I/O errors named, COW fill rate" },
+	{ "record",  cmd_not_yet, "background recorder for post-mortems" },
+	{ "report",  cmd_not_yet, "timeline from the recorder" },
+	{ "whois",   cmd_not_yet, "which device was dm-N at a given time" },
+	{ "explain", cmd_not_yet, "annotate dm-N in kernel log text with names" },
+	{ "clean",   cmd_not_yet, "safe interactive cleanup of tombstones and duplicates" },
+	{ "restore", cmd_not_yet, "undo a cleanup from its journal" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: dmwatch COMMAND [OPTION...]\n"
+		"Find and explain device-mapper trouble on Proxmox VE / LVM hosts.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n`dmwatch COMMAND --help` for a command's options.\n"
+		"Exit codes: 0 ok, 1 warning, 2 critical, 3 could not run.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_UNUSABLE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("dmwatch %s\n", DMWATCH_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	elog("unknown command '%s' (try dmwatch --help)", argv[1]);
+	return EXIT_UNUSABLE;
+}

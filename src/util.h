@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers every module uses: allocation that cannot fail silently, file reading, logging. */
+#ifndef DMWATCH_UTIL_H
+#define DMWATCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+extern int verbose;
+
+#define elog(fmt, ...) fprintf(stderr, "dmwatch: " fmt "\n", ##__VA_ARGS__)
+#define vlog(fmt, ...) do { if (verbose) fprintf(stderr, "dmwatch: " fmt "\n", ##__VA_ARGS__); } while (0)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes, monitoring-plugin convention */
+enum {
+	EXIT_OK = 0,
+	EXIT_WARNING = 1,
+	EXIT_CRITICAL = 2,
+	EXIT_UNUSABLE = 3,	/* could not run: bad input, no permission, missing kernel support */
+};
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);		/* NULL stays NULL */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *arr (element size elsz) so index *n fits; returns a pointer to the new zeroed slot. */
+void *array_push(void *arr_ptr, size_t *n, size_t elsz);
+
+/* Read a whole file (NUL terminated). Returns 0 or -errno. max_size guards against huge input. */
+int read_file(const char *path, char **buf, size_t *len, size_t max_size);
+
+/* Whitespace trimming in place; returns s advanced past leading space. */
+char *strtrim(char *s);
+
+bool str_empty(const char *s);
+bool str_has_prefix(const char *s, const char *prefix);
+
+#endif /* DMWATCH_UTIL_H */

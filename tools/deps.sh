@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian packages that building dmwatch, the VM test bed and the tests need.
+# Says what it installs; installs nothing when everything is there.
+set -eu
+
+PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
+libdevmapper-dev libjson-c-dev qemu-system-x86 linux-image-amd64 busybox-static \
+lvm2 dmsetup thin-provisioning-tools kpartx cpio kmod e2fsprogs"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: not root; run: sudo apt-get install$missing" >&2
+	exit 3
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "deps: done"
