@@ -83,7 +83,7 @@ log "LVM thin pool and thin volume"
 loop2=$(mkloop 256)
 mkvg vmsanity "$loop2"
 lvcreate -qq -L 64M -T vmsanity/pool > /dev/null
-lvcreate -qq -V 128M -T vmsanity/pool -n thin1 > /dev/null
+lvcreate -qq -V 48M -T vmsanity/pool -n thin1 > /dev/null
 assert_eq "$(lvs --noheadings -o pool_lv vmsanity/thin1 | tr -d ' ')" pool "pool of thin1"
 dmsetup status vmsanity-pool-tpool > /tmp/st
 assert_contains /tmp/st '^0 [0-9]+ thin-pool [0-9]+ [0-9]+/[0-9]+ [0-9]+/[0-9]+ '

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Classification against hand-written states: every class, reason and severity,
+ * the grade and exit code, and the seed-000 false positives we must not repeat.
+ */
+#include <stdlib.h>
+#include "classify.h"
+#include "output.h"
+#include "state.h"
+#include "test.h"
+#include "util.h"
+
+static int load(struct state *st, const char *name)
+{
+	char *path = xasprintf("%s/state/%s", FIXTURES, name), *err = NULL;
+	int r = state_load_json(st, path, &err);
+
+	if (r)
+		fprintf(stderr, "  load %s: %s\n", path, err);
+	free(err);
+	free(path);
+	return r;
+}
+
+static const struct dev_finding *by_name(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_devs; i++)
+		if (!strcmp(r->devs[i].dev->name, name))
+			return &r->devs[i];
+	return NULL;
+}
+
+static const struct space_finding *space(const struct report *r, const char *lv)
+{
+	for (size_t i = 0; i < r->n_spaces; i++)
+		if (!strcmp(r->spaces[i].lv, lv))
+			return &r->spaces[i];
+	return NULL;
+}
+
+#define EXPECT(r, name, cls_, reason_, sev_) do {				\
+	const struct dev_finding *f__ = by_name(r, name);			\
+	if (!f__) {								\
+		FAIL_AT("no device %s", name);					\
+		break;								\
+	}									\
+	if (f__->cls != (cls_) || f__->severity != (sev_) ||			\
+	    strcmp(f__->reason ? f__->reason : "-", (reason_) ? (reason_) : "-")) \
+		FAIL_AT("%s: %s/%s/%s, expected %s/%s/%s", name, class_str(f__->cls), \
+			f__->reason ? f__->reason : "-", severity_str(f__->severity), \
+			class_str(cls_), (reason_) ? (reason_) : "-", severity_str(sev_)); \
+} while (0)
+
+TEST(classify_cluster_every_class)
+{
+	struct classify_opts o;
+	struct state st;
+	struct report r;
+
+	if (load(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+
+	EXPECT(&r, "pve-root", CLASS_VALID, NULL, SEV_OK);
+	EXPECT(&r, "pve-data", CLASS_INTERNAL, NULL, SEV_OK);
+	EXPECT(&r, "pve-data-tpool", CLASS_INTERNAL, NULL, SEV_OK);
+	EXPECT(&r, "pve-data_tdata", CLASS_INTERNAL, NULL, SEV_OK);
+	EXPECT(&r, "pve-data_tmeta", CLASS_INTERNAL, NULL, SEV_OK);
+	EXPECT(&r, "pve-vm--101--disk--0", CLASS_VALID, NULL, SEV_OK);
+	EXPECT(&r, "pve-vm--102--disk--0", CLASS_VALID, NULL, SEV_OK);	/* LXC disk */
+	EXPECT(&r, "pve-base--100--disk--0", CLASS_VALID, NULL, SEV_OK);	/* template */
+	EXPECT(&r, "pve-vm--103--disk--0", CLASS_VALID, NULL, SEV_OK);	/* linked clone */
+	EXPECT(&r, "pve-vm--101--disk--5", CLASS_TOMBSTONE, "unreferenced", SEV_WARNING);
+	EXPECT(&r, "pve-vm--104--disk--0", CLASS_TOMBSTONE, "no-guest", SEV_WARNING);
+	EXPECT(&r, "pve-vm--200--disk--0", CLASS_TOMBSTONE, "other-node", SEV_WARNING);
+	EXPECT(&r, "pve-vm--101--disk--0-dup", CLASS_DUPLICATE, NULL, SEV_CRITICAL);
+	EXPECT(&r, "pve-vm--101--disk--0p1", CLASS_INTERNAL, NULL, SEV_OK);	/* kpartx */
+	/* same disk number on two storages, one matched only case-insensitively */
+	EXPECT(&r, "ssd--ha01-vm--119--disk--0", CLASS_VALID, NULL, SEV_OK);
+	EXPECT(&r, "ssd--ha07-vm--119--disk--0", CLASS_VALID, NULL, SEV_OK);
+	EXPECT(&r, "ssd--ha01-vm--105--disk--0", CLASS_TOMBSTONE, "stale", SEV_CRITICAL);
+	/* snapshot stack: -real and -cow are layers, never duplicates */
+	EXPECT(&r, "vmdata-vm--110--disk--0-real", CLASS_INTERNAL, NULL, SEV_OK);
+	EXPECT(&r, "vmdata-snap--110--0-cow", CLASS_INTERNAL, NULL, SEV_OK);
+	EXPECT(&r, "vmdata-vm--110--disk--0", CLASS_VALID, NULL, SEV_OK);
+	EXPECT(&r, "vmdata-snap--110--0", CLASS_VALID, NULL, SEV_OK);
+	EXPECT(&r, "luks-abc", CLASS_UNMANAGED, NULL, SEV_OK);
+
+	CHECK_STR(by_name(&r, "pve-vm--101--disk--0")->storage, "local-lvm");
+	CHECK_STR(by_name(&r, "ssd--ha01-vm--119--disk--0")->storage, "SSD-HA01");
+	CHECK_INT(by_name(&r, "pve-vm--102--disk--0")->guest_type, GUEST_LXC);
+	CHECK_INT(by_name(&r, "pve-vm--101--disk--0-dup")->n_dup_of, 1);
+	CHECK_INT(by_name(&r, "ssd--ha01-vm--105--disk--0")->vmid, 105);
+	CHECK(strstr(by_name(&r, "ssd--ha01-vm--105--disk--0")->detail, "vm-119-disk-0"));
+
+	CHECK_INT(r.n_class[CLASS_VALID], 10);
+	CHECK_INT(r.n_class[CLASS_INTERNAL], 8);
+	CHECK_INT(r.n_class[CLASS_TOMBSTONE], 4);
+	CHECK_INT(r.n_class[CLASS_DUPLICATE], 1);
+	CHECK_INT(r.n_class[CLASS_UNMANAGED], 1);
+
+	CHECK(space(&r, "pve/data") && space(&r, "pve/data")->severity == SEV_WARNING);
+	CHECK_DBL(space(&r, "pve/data")->used_percent, 85.0);
+	CHECK_DBL(space(&r, "pve/data")->metadata_percent, 10.0);
+	CHECK(space(&r, "vmdata/snap-110-0")->severity == SEV_WARNING);
+	CHECK_STR(space(&r, "vmdata/snap-110-0")->origin, "vmdata/vm-110-disk-0");
+	CHECK(space(&r, "vmdata/snap-110-1")->severity == SEV_CRITICAL);
+	CHECK_STR(space(&r, "vmdata/snap-110-1")->state, "invalid");
+	CHECK(strstr(space(&r, "vmdata/snap-110-1")->remedy, "lvremove vmdata/snap-110-1"));
+
+	CHECK_INT(r.warnings, 5);
+	CHECK_INT(r.criticals, 3);
+	CHECK_STR(r.grade, "F");
+	CHECK_INT(r.exit_code, 2);
+	report_free(&r);
+	state_free(&st);
+}
+
+TEST(classify_thresholds_configurable)
+{
+	struct classify_opts o = { .warn_percent = 90, .crit_percent = 99 };
+	struct state st;
+	struct report r;
+
+	if (load(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	classify(&st, &o, &r);
+	/* 85 % pool and 89.8 % snapshot are fine under a 90 % warning threshold */
+	CHECK(space(&r, "pve/data")->severity == SEV_OK);
+	CHECK(space(&r, "vmdata/snap-110-0")->severity == SEV_OK);
+	CHECK(space(&r, "vmdata/snap-110-1")->severity == SEV_CRITICAL);
+	CHECK_INT(r.warnings, 3);
+	report_free(&r);
+	state_free(&st);
+}
+
+TEST(classify_without_pve_skips_guest_checks)
+{
+	struct classify_opts o;
+	struct state st;
+	struct report r;
+
+	if (load(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	st.have_pve = false;
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	EXPECT(&r, "pve-vm--104--disk--0", CLASS_VALID, NULL, SEV_OK);
+	EXPECT(&r, "pve-vm--101--disk--0-dup", CLASS_DUPLICATE, NULL, SEV_CRITICAL);
+	EXPECT(&r, "ssd--ha01-vm--105--disk--0", CLASS_TOMBSTONE, "stale", SEV_CRITICAL);
+	report_free(&r);
+	state_free(&st);
+}
+
+TEST(classify_json_contract)
+{
+	struct classify_opts o;
+	json_object *root, *v, *dev;
+	struct state st;
+	struct report r;
+
+	if (load(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	root = output_json_object(&r);
+	CHECK(json_object_object_get_ex(root, "schema", &v) && json_object_get_int(v) == 1);
+	CHECK(json_object_object_get_ex(root, "grade", &v) && !strcmp(json_object_get_string(v), "F"));
+	CHECK(json_object_object_get_ex(root, "exit", &v) && json_object_get_int(v) == 2);
+	CHECK(json_object_object_get_ex(root, "summary", &v));
+	CHECK(json_object_object_get_ex(v, "tombstones", &v) && json_object_get_int(v) == 4);
+	CHECK(json_object_object_get_ex(root, "devices", &v) && json_object_array_length(v) == 24);
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *n, *f;
+
+		dev = json_object_array_get_idx(v, i);
+		json_object_object_get_ex(dev, "name", &n);
+		if (strcmp(json_object_get_string(n), "pve-vm--101--disk--0"))
+			continue;
+		CHECK(json_object_object_get_ex(dev, "dev", &f) &&
+		      !strncmp(json_object_get_string(f), "dm-", 3));
+		CHECK(json_object_object_get_ex(dev, "vmid", &f) && json_object_get_int(f) == 101);
+		CHECK(json_object_object_get_ex(dev, "guest_type", &f) &&
+		      !strcmp(json_object_get_string(f), "qemu"));
+		CHECK(json_object_object_get_ex(dev, "volume", &f) &&
+		      !strcmp(json_object_get_string(f), "vm-101-disk-0"));
+		CHECK(json_object_object_get_ex(dev, "layer", &f) && f == NULL);
+		CHECK(json_object_object_get_ex(dev, "duplicate_of", &f) &&
+		      json_object_array_length(f) == 1);
+	}
+	CHECK(json_object_object_get_ex(root, "snapshots", &v) && json_object_array_length(v) == 3);
+	CHECK(json_object_object_get_ex(root, "guests", &v) && json_object_array_length(v) == 9);
+	json_object_put(root);
+	report_free(&r);
+	state_free(&st);
+}
+
+TEST(split_lvm_name_like_libdevmapper)
+{
+	char *vg, *lv, *layer;
+
+	CHECK(split_lvm_name("pve-vm--101--disk--0", &vg, &lv, &layer));
+	CHECK_STR(vg, "pve");
+	CHECK_STR(lv, "vm-101-disk-0");
+	CHECK_STR(layer, "");
+	free(vg), free(lv), free(layer);
+
+	CHECK(split_lvm_name("pve-vm--101--disk--0-real", &vg, &lv, &layer));
+	CHECK_STR(lv, "vm-101-disk-0");
+	CHECK_STR(layer, "real");
+	free(vg), free(lv), free(layer);
+
+	CHECK(split_lvm_name("t1--ha07-vm--115--disk--0", &vg, &lv, &layer));
+	CHECK_STR(vg, "t1-ha07");
+	CHECK_STR(lv, "vm-115-disk-0");
+	free(vg), free(lv), free(layer);
+
+	CHECK(split_lvm_name("pve-data_tdata", &vg, &lv, &layer));
+	CHECK_STR(lv, "data_tdata");
+	free(vg), free(lv), free(layer);
+
+	CHECK(!split_lvm_name("nodash", &vg, &lv, &layer));
+	CHECK(!split_lvm_name("", &vg, &lv, &layer));
+	CHECK(!split_lvm_name("-", &vg, &lv, &layer));
+}
+
+TEST(split_lvm_name_127_bytes)
+{
+	char name[128], *vg, *lv, *layer;
+
+	memset(name, 'a', 127);
+	name[127] = 0;
+	name[10] = '-';
+	CHECK(split_lvm_name(name, &vg, &lv, &layer));
+	CHECK_INT(strlen(vg), 10);
+	CHECK_INT(strlen(lv), 116);
+	free(vg), free(lv), free(layer);
+}
+
+TEST(parse_lvm_uuid_parts)
+{
+	char vgu[33], lvu[33], layer[32];
+	const char *u = "LVM-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+	char *withl = xasprintf("%s-tpool", u);
+
+	CHECK(parse_lvm_uuid(u, vgu, lvu, layer));
+	CHECK_STR(vgu, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	CHECK_STR(lvu, "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
+	CHECK_STR(layer, "");
+	CHECK(parse_lvm_uuid(withl, vgu, lvu, layer));
+	CHECK_STR(layer, "tpool");
+	CHECK(!parse_lvm_uuid("CRYPT-LUKS2-abc", vgu, lvu, layer));
+	CHECK(!parse_lvm_uuid("LVM-short", vgu, lvu, layer));
+	CHECK(!parse_lvm_uuid("", vgu, lvu, layer));
+	free(withl);
+}
+
+TEST(grade_scale_seed000)
+{
+	CHECK_STR(grade_for(0, 0), "A+");
+	CHECK_STR(grade_for(1, 0), "B");
+	CHECK_STR(grade_for(5, 0), "B");
+	CHECK_STR(grade_for(6, 0), "C");
+	CHECK_STR(grade_for(20, 0), "C");
+	CHECK_STR(grade_for(21, 0), "D");
+	CHECK_STR(grade_for(50, 0), "D");
+	CHECK_STR(grade_for(51, 0), "F");
+	CHECK_STR(grade_for(0, 1), "F");
+}
