@@ -21,7 +21,7 @@
 #include "pve.h"
 #include "util.h"
 
-/* pmxcfs refuses files over 1 MiB; anything much bigger is not a Proxmox config */
+/* pmxcfs caps its files at about 1 MiB: anything much bigger is not a Proxmox config */
 #define PVE_FILE_MAX	(16u << 20)
 /* /proc/net/unix on a busy host can be large */
 #define UNIX_SOCKETS_MAX	(256u << 20)
