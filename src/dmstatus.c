@@ -507,10 +507,11 @@ int parse_thin_table(const char *params, uint32_t *pool_major, uint32_t *pool_mi
 /* P (persistent), N (transient), PO (persistent, overflow reported); any case on load */
 static bool snapshot_store_type(const struct tok *t)
 {
+	int c0 = t->len ? toupper((unsigned char)t->p[0]) : 0;
+
 	if (t->len == 1)
-		return toupper((unsigned char)t->p[0]) == 'P' || toupper((unsigned char)t->p[0]) == 'N';
-	return t->len == 2 && toupper((unsigned char)t->p[0]) == 'P' &&
-	       toupper((unsigned char)t->p[1]) == 'O';
+		return c0 == 'P' || c0 == 'N';
+	return t->len == 2 && c0 == 'P' && toupper((unsigned char)t->p[1]) == 'O';
 }
 
 /*

@@ -223,7 +223,8 @@ int pve_parse_storage_cfg(struct state *st, const char *source, const char *text
 		content = true;
 		if (isspace((unsigned char)line[0])) {
 			if (!s.open) {
-				state_add_problem(st, source, "line %d: property outside of a storage definition: '%.*s'",
+				state_add_problem(st, source,
+						  "line %d: property outside of a storage definition: '%.*s'",
 						  lineno, QUOTE_MAX, t);
 				continue;
 			}

@@ -334,7 +334,8 @@ TEST(table_striped)
 	CHECK_INT(table_lower_extents("striped", "2 128 8:16 0", 8, e, 4), -EINVAL);
 	CHECK_INT(table_lower_extents("striped", "2 128 8:16 0 8:32 0 8:48 0", 8, e, 4), -EINVAL);
 	CHECK_INT(table_lower_extents("striped", "4294967295 8 8:16 0", 8, e, 4), -EINVAL);
-	CHECK_INT(table_lower_extents("striped", "18446744073709551615 8 8:16 0", 8, e, 4), -EINVAL);
+	CHECK_INT(table_lower_extents("striped", "18446744073709551615 8 8:16 0", 8, e, 4),
+		  -EINVAL);
 }
 
 TEST(table_other_types_and_bad_args)

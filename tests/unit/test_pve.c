@@ -452,8 +452,10 @@ TEST(guest_names_at_limit)
 	g = parse_guest(&st, text, 101, GUEST_QEMU);
 	CHECK(g != NULL);
 	if (g) {
+		const struct pve_volref *r = find_ref(g, "scsi0", NULL);
+
 		CHECK_STR(g->name, name);
-		CHECK(find_ref(g, "scsi0", NULL) && !strcmp(find_ref(g, "scsi0", NULL)->volume, vol));
+		CHECK(r && !strcmp(r->volume, vol));
 		CHECK(find_ref(g, "scsi0", name) != NULL);
 	}
 	/* the long garbage line is reported, and quoted only in part */
