@@ -438,6 +438,13 @@ static void classify_guest_volume(const struct state *st, struct dev_finding *f,
 			       : xasprintf("dmsetup remove %s", name));
 		return;
 	}
+	if (!guest_references(g, s, f->vg, f->volume) && g->config_error) {
+		/* a config we could not fully read proves nothing: no verdict on its disks */
+		set_verdict(f, CLASS_VALID, NULL, SEV_OK,
+			    xasprintf("guest %d's config could not be fully read; not judged", f->vmid),
+			    NULL);
+		return;
+	}
 	if (!guest_references(g, s, f->vg, f->volume)) {
 		set_verdict(f, CLASS_TOMBSTONE, "unreferenced", SEV_WARNING,
 			    xasprintf("guest %d exists but no config line or snapshot references %s:%s",

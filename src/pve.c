@@ -538,10 +538,12 @@ int pve_parse_guest_config(struct state *st, const char *source, const char *tex
 	enum section_kind section = SEC_MAIN;
 	char *buf, *cur, *line, *snapname = NULL;
 	const char *name_key;
+	size_t problems_before;
 	int lineno = 0;
 
 	if (!st || !text || !guest)
 		return -EINVAL;
+	problems_before = st->n_problems;
 	name_key = guest->type == GUEST_LXC ? "hostname" : "name";
 	buf = xstrdup(text);
 	cur = buf;
@@ -594,6 +596,9 @@ int pve_parse_guest_config(struct state *st, const char *source, const char *tex
 		/* pending and special sections describe the current config, not a snapshot */
 		add_ref(guest, key, storage, volume, section == SEC_SNAPSHOT ? snapname : NULL);
 	}
+	/* any line we could not read may have been a disk: refs are not the whole truth */
+	if (st->n_problems > problems_before)
+		guest->config_error = true;
 	free(snapname);
 	free(buf);
 	return 0;
@@ -691,10 +696,12 @@ static void collect_guests(struct state *st, const char *node_dir, const char *n
 		g->type = type;
 		g->node = xstrdup(node);
 		err = read_file(path, &text, NULL, PVE_FILE_MAX);
-		if (err)
+		if (err) {
 			state_add_problem(st, path, "cannot read: %s", strerror(-err));
-		else
+			g->config_error = true;
+		} else {
 			pve_parse_guest_config(st, path, text, g);
+		}
 		free(text);
 		free(path);
 	}

@@ -286,6 +286,7 @@ static json_object *state_to_json(const struct state *st)
 		json_object_object_add(o, "node", jstr(g->node));
 		json_object_object_add(o, "running", json_object_new_boolean(g->running));
 		json_object_object_add(o, "template", json_object_new_boolean(g->template));
+		json_object_object_add(o, "config_error", json_object_new_boolean(g->config_error));
 		a2 = json_object_new_array();
 		for (j = 0; j < g->n_refs; j++) {
 			json_object *r = json_object_new_object();
@@ -591,6 +592,8 @@ static void load_pve(struct loader *ld, json_object *root, struct state *st)
 		g->node = get_str(ld, o, "node", false);
 		g->running = get_bool(ld, o, "running");
 		g->template = get_bool(ld, o, "template");
+		g->config_error = get(ld, o, "config_error", json_type_boolean, true) ?
+			get_bool(ld, o, "config_error") : false;
 		nr = get_array(ld, o, "refs", &refs);
 		for (size_t j = 0; j < nr && !ld->err; j++) {
 			struct pve_volref *ref;

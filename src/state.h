@@ -96,6 +96,7 @@ struct pve_guest {
 	char *node;		/* node whose config dir holds it */
 	bool running;		/* only known for guests of this node */
 	bool template;
+	bool config_error;	/* config unreadable or with bad lines: refs may be incomplete */
 	struct pve_volref *refs;
 	size_t n_refs;
 };
