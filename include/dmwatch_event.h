@@ -6,6 +6,10 @@
 #ifndef DMWATCH_EVENT_H
 #define DMWATCH_EVENT_H
 
+#ifndef __VMLINUX_H__		/* BPF side gets the types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
 #define DMW_NAME_LEN	128	/* DM_NAME_LEN */
 #define DMW_UUID_LEN	129	/* DM_UUID_LEN */
 #define DMW_COMM_LEN	16

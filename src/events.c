@@ -282,6 +282,18 @@ int state_change_to_json(char *buf, size_t len, const char *event, const char *n
 	return json_finish(o, buf, len);
 }
 
+int lost_to_json(char *buf, size_t len, uint64_t count, uint64_t unix_ns)
+{
+	json_object *o = json_object_new_object();
+	char ts[48];
+
+	format_ts(ts, sizeof(ts), unix_ns);
+	add_str(o, "ts", ts);
+	add_str(o, "event", "lost");
+	json_object_object_add(o, "count", json_object_new_uint64(count));
+	return json_finish(o, buf, len);
+}
+
 double fill_rate_update(struct fill_rate *fr, uint64_t now_ns, uint64_t used, uint64_t total)
 {
 	double dt, inst;

@@ -61,6 +61,9 @@ int cow_sample_to_json(char *buf, size_t len, const struct cow_sample *cs, uint6
 int state_change_to_json(char *buf, size_t len, const char *event, const char *name,
 			 uint32_t dev, const char *state, uint64_t unix_ns);
 
+/* {"event":"lost","count":N} */
+int lost_to_json(char *buf, size_t len, uint64_t count, uint64_t unix_ns);
+
 /* COW / pool fill-rate estimate from consecutive samples */
 struct fill_rate {
 	uint64_t last_ns;

@@ -205,6 +205,9 @@ vm_explain_death() {
 		echo "vm: the guest is still running but did not report in time"
 	elif [ "$QEMU_RC" = 124 ] || [ "$QEMU_RC" = 137 ]; then
 		echo "vm: QEMU killed after VM_TIMEOUT=${VM_TIMEOUT}s"
+	elif grep -q 'Kernel panic' "$CONSOLE"; then
+		# panic=-1 reboots at once and -no-reboot turns that into QEMU's exit.
+		echo "vm: the guest kernel panicked"
 	else
 		echo "vm: QEMU exited with status $QEMU_RC"
 	fi
