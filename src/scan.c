@@ -6,14 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "classify.h"
+#include "collect.h"
 #include "commands.h"
-#include "dm.h"
-#include "lvm.h"
 #include "output.h"
-#include "pve.h"
 #include "util.h"
 
 static struct scan_env {
@@ -105,25 +102,6 @@ static const struct argp scan_argp = {
 	       "  dmwatch scan --state node1.json        (offline, no root)",
 };
 
-static void collect_live(struct state *st)
-{
-	char host[256] = "";
-
-	st->schema = STATE_SCHEMA;
-	st->collected_at = time(NULL);
-	gethostname(host, sizeof(host) - 1);
-	/* Proxmox's node name is the short hostname */
-	host[strcspn(host, ".")] = 0;
-	st->host = xstrdup(host);
-	st->node = xstrdup(env.node ? env.node : host);
-	dm_collect(st);
-	if (!env.no_lvm)
-		lvm_collect(st);
-	pve_collect(st, env.pve_dir ? env.pve_dir : "/etc/pve",
-		    env.run_dir ? env.run_dir : "/run", st->node);
-	state_normalize(st);
-}
-
 int cmd_scan(int argc, char **argv)
 {
 	struct state st = {};
@@ -152,7 +130,12 @@ int cmd_scan(int argc, char **argv)
 			st.node = xstrdup(env.node);
 		}
 	} else {
-		collect_live(&st);
+		struct collect_opts co = {
+			.pve_dir = env.pve_dir, .run_dir = env.run_dir, .node = env.node,
+			.no_lvm = env.no_lvm,
+		};
+
+		collect_live(&st, &co);
 		if (!st.have_dm) {
 			elog("cannot read device-mapper state: %s",
 			     st.n_problems ? st.problems[0].message : "unknown error");

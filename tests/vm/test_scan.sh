@@ -46,9 +46,10 @@ dm_create pve-vm--101--disk--0p1 "0 4096 linear /dev/mapper/pve-vm--101--disk--0
 lvcreate -qq -L 32M -n vm-110-disk-0 vmdata
 lvcreate -qq -s -L 4M -n snap-110-0 vmdata/vm-110-disk-0
 dd if=/dev/urandom of=/dev/vmdata/vm-110-disk-0 bs=1K count=3500 oflag=direct status=none
-lvcreate -qq -s -L 4M -n snap-110-1 vmdata/vm-110-disk-0
-dd if=/dev/urandom of=/dev/vmdata/vm-110-disk-0 bs=1M count=6 oflag=direct status=none
-dmsetup status vmdata-snap--110--0 vmdata-snap--110--1 >&2
+lvcreate -qq -L 16M -n vm-111-disk-0 vmdata
+lvcreate -qq -s -L 4M -n snap-111-0 vmdata/vm-111-disk-0
+dd if=/dev/urandom of=/dev/vmdata/vm-111-disk-0 bs=1M count=6 oflag=direct status=none
+dmsetup status vmdata-snap--110--0 vmdata-snap--111--0 >&2
 
 pve_init pve1
 mkdir -p /etc/pve/nodes/pve2/qemu-server
@@ -96,6 +97,10 @@ EOF
 cat > /etc/pve/nodes/pve1/qemu-server/110.conf <<'EOF'
 name: db
 virtio0: vmdata:vm-110-disk-0,size=32M
+EOF
+cat > /etc/pve/nodes/pve1/qemu-server/111.conf <<'EOF'
+name: db2
+virtio0: vmdata:vm-111-disk-0,size=16M
 EOF
 cat > /etc/pve/nodes/pve1/qemu-server/119.conf <<'EOF'
 name: multi
@@ -175,8 +180,8 @@ need(snaps["pve/data"]["severity"] in ("warning", "critical"), "pool flagged")
 need(snaps["vmdata/snap-110-0"]["severity"] == "warning", "near-full snapshot is a warning")
 need(80 <= snaps["vmdata/snap-110-0"]["used_percent"] < 95, "near-full snapshot percent")
 need(snaps["vmdata/snap-110-0"]["origin"] == "vmdata/vm-110-disk-0", "snapshot origin")
-need(snaps["vmdata/snap-110-1"]["state"] == "invalid", "overflowed snapshot invalid")
-need(snaps["vmdata/snap-110-1"]["severity"] == "critical", "invalid is critical")
+need(snaps["vmdata/snap-111-0"]["state"] == "invalid", "overflowed snapshot invalid")
+need(snaps["vmdata/snap-111-0"]["severity"] == "critical", "invalid is critical")
 need(d["grade"] == "F" and d["exit"] == 2, "grade F, exit 2")
 s = d["summary"]
 need(s["tombstones"] == 4 and s["duplicates"] == 1, "summary counts %s" % s)
