@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # lib.sh - helpers for the VM scenarios tests/vm/test_*.sh.  Source it first:
 #
@@ -20,16 +21,25 @@
 # (device-mapper's block major, read from /proc/devices once dm-mod is loaded),
 # VM_ARTIFACTS (a directory in the results share: files kept for post-mortem).
 # Exit 77 (skip MSG) reports the scenario as SKIP.
+#
+# Helpers: log die skip, assert_eq assert_ne assert_match assert_contains
+# assert_not_contains expect_fail, wait_until wait_for_line (bounded polls),
+# mkloop dm_create mkvg sectors, on_cleanup pve_init keep, cleanup_dm.
 
 set -euo pipefail
 # Also inside $(...), where bash drops -e by default: dev=$(mkloop 64) must fail
 # the scenario when losetup fails.
 shopt -s inherit_errexit
 
+# For the scenarios that source this file.
+# shellcheck disable=SC2034
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034
 DMWATCH=$REPO/dmwatch
+# shellcheck disable=SC2034
 SCENARIO=${VM_SCENARIO:-$(basename "$0" .sh)}
 VM_ARTIFACTS=${VM_ARTIFACTS:-}
+# shellcheck disable=SC2034
 DM_MAJOR=$(awk '$2 == "device-mapper" { print $1 }' /proc/devices)
 
 # Private bookkeeping, one file per kind: mkloop runs in $(...) subshells, so
@@ -82,9 +92,10 @@ trap 'lib_on_err "$LINENO" "$BASH_COMMAND"' ERR
 
 # --- assertions -----------------------------------------------------------------
 
-# assert_eq GOT WANT [WHAT]
+# assert_eq A B [WHAT]: the two strings are equal.  The message does not say
+# which one was expected: scenarios use both orders.
 assert_eq() {
-	[ "$1" = "$2" ] || die "${3:-value}: got '$1', want '$2'"
+	[ "$1" = "$2" ] || die "${3:-values differ}: '$1' != '$2'"
 }
 
 # assert_ne GOT UNWANTED [WHAT]
@@ -224,7 +235,7 @@ lib_new_dms() {
 # cleanup_dm: undo everything the scenario made.  Runs from the EXIT trap; safe to
 # call more than once.  Best effort throughout: it must get as far as it can.
 cleanup_dm() {
-	local c dev vg name pass left
+	local c dev vg name left _
 	set +e
 	trap - ERR
 
@@ -253,7 +264,7 @@ cleanup_dm() {
 
 	# Devices stack (thin on pool, snapshot on -real/-cow): remove what can be
 	# removed, then again, until nothing is left or nothing moves.
-	for pass in 1 2 3 4 5 6; do
+	for _ in 1 2 3 4 5 6; do
 		left=$(lib_new_dms)
 		[ -n "$left" ] || break
 		for name in $left; do
@@ -279,7 +290,7 @@ cleanup_dm() {
 
 	left=$(lib_new_dms)
 	if [ -n "$left" ]; then
-		echo "cleanup: could not remove dm devices:" $left >&2
+		echo "cleanup: could not remove dm devices: $(tr '\n' ' ' <<< "$left")" >&2
 		return 1
 	fi
 	return 0

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # common.sh - host side of the dmwatch test VM, sourced by run.sh and run-tests.sh.
 #
@@ -21,6 +22,7 @@
 #   VM_QEMU           QEMU binary (qemu-system-x86_64)
 #   VM_APPEND         extra kernel command line
 #   VM_HOSTNAME       guest host name (dmwatch-vm)
+#   VM_CONSOLE_LINES  console lines shown when the guest fails to report (40)
 #   DMWATCH_*         passed through to the guest jobs
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -139,8 +141,8 @@ vm_boot() {
 	append+=" dmwatch.init=$VM_DIR/guest-init.sh ${VM_APPEND:-}"
 
 	trap vm_cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	trap 'echo "vm: interrupted, stopping QEMU" >&2; exit 130' INT
+	trap 'echo "vm: terminated, stopping QEMU" >&2; exit 143' TERM
 	VM_T0=$(vm_now_us)
 	timeout -k 10 "$VM_TIMEOUT" "$VM_QEMU" \
 		-accel tcg,thread=multi -cpu max -smp "$VM_SMP" -m "$VM_MEM" \
@@ -189,8 +191,8 @@ vm_wait_file() {
 
 # After the guest said "done" it powers itself off; give it a minute, then stop it.
 vm_wait_exit() {
-	local i
-	for i in $(seq 300); do
+	local _
+	for _ in $(seq 300); do
 		vm_running || break
 		sleep 0.2
 	done
@@ -216,7 +218,7 @@ vm_explain_death() {
 		tail -n 20 "$VM_OUT/qemu.log" | sed 's/^/    qemu| /'
 	fi
 	echo "vm: last lines of the serial console ($CONSOLE):"
-	tail -n "${1:-40}" "$CONSOLE" | tr -d '\r' | sed 's/^/    console| /'
+	tail -n "${VM_CONSOLE_LINES:-40}" "$CONSOLE" | tr -d '\r' | sed 's/^/    console| /'
 }
 
 # Kernel messages that mean the kernel itself went wrong during a job.

@@ -41,7 +41,7 @@ if [ -n "${VM_KERNEL:-}" ]; then
 else
 	kernel=
 	# sort -V puts the newest version last; keep the last one that has modules.
-	for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
+	for k in $(printf '%s\n' /boot/vmlinuz-* | sort -V); do
 		v=${k#/boot/vmlinuz-}
 		[ -f "/lib/modules/$v/modules.dep" ] && kernel=$k
 	done
@@ -59,7 +59,9 @@ if [ -z "$busybox" ]; then
 		[ -x "$b" ] && { busybox=$b; break; }
 	done
 fi
-[ -n "$busybox" ] && [ -x "$busybox" ] || die "no busybox (apt-get install busybox-static)"
+if [ -z "$busybox" ] || [ ! -x "$busybox" ]; then
+	die "no busybox (apt-get install busybox-static)"
+fi
 # A dynamic busybox would need the host's libc inside the initramfs.
 if ldd "$busybox" >/dev/null 2>&1; then
 	die "$busybox is dynamically linked; install busybox-static or set VM_BUSYBOX"

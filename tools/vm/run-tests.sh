@@ -114,7 +114,8 @@ for name in "${names[@]}"; do
 		continue
 	fi
 	# QEMU went away (panic, VM_TIMEOUT) while this scenario ran.
-	echo "FAIL $name ($(vm_secs "$t0")s): the guest stopped while it ran"
+	secs=$(vm_secs "$t0")
+	echo "FAIL $name (${secs%.*}s): the guest stopped while it ran"
 	failed=$((failed + 1))
 	show_output "$name"
 	dead="the guest stopped during an earlier scenario"

@@ -1,0 +1,747 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Trace events in userspace: the name map that names dm-N at the moment an event
+ * happens, the JSON lines of DESIGN.md (parsed back with json-c, not compared as
+ * text), timestamps, errno names and the COW fill-rate / time-to-full maths.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <json-c/json.h>
+#include <linux/dm-ioctl.h>
+#include "test.h"
+#include "events.h"
+#include "util.h"
+
+#define DEV(maj, min) ((uint32_t)(maj) << DMW_MINORBITS | (min))
+#define NS 1000000000ULL
+/* 2026-11-21T10:52:45.123456789Z */
+#define T0 (1795258365ULL * NS + 123456789ULL)
+
+static struct dmw_event ev(uint32_t type, uint32_t dev, const char *name, const char *uuid,
+			   int ret)
+{
+	struct dmw_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.source = DMW_SRC_KPROBE;
+	e.dev = dev;
+	e.ret = ret;
+	e.pid = 4242;
+	snprintf(e.comm, sizeof(e.comm), "%s", "lvcreate");
+	snprintf(e.name, sizeof(e.name), "%s", name ? name : "");
+	snprintf(e.uuid, sizeof(e.uuid), "%s", uuid ? uuid : "");
+	return e;
+}
+
+/* ---- name map ---- */
+
+TEST(name_map_set_and_get)
+{
+	struct name_map *m = name_map_new();
+	const struct name_entry *e;
+
+	CHECK_NULL(name_map_get(m, DEV(253, 5)));
+	CHECK_NULL(name_map_by_name(m, "pve-root"));
+
+	name_map_set(m, DEV(253, 1), "pve-root", "LVM-aaaa");
+	name_map_set(m, DEV(253, 5), "pve-vm--101--disk--0", "LVM-bbbb");
+	name_map_set(m, DEV(253, 6), "crypt", NULL);
+
+	e = name_map_get(m, DEV(253, 5));
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(e->name, "pve-vm--101--disk--0");
+		CHECK_STR(e->uuid, "LVM-bbbb");
+		CHECK_INT(e->dev, DEV(253, 5));
+		CHECK(!e->removed);
+	}
+	e = name_map_by_name(m, "pve-root");
+	CHECK(e && e->dev == DEV(253, 1));
+	e = name_map_get(m, DEV(253, 6));
+	CHECK(e && !strcmp(e->uuid, ""));
+	/* same minor on another major is another device */
+	CHECK_NULL(name_map_get(m, DEV(254, 5)));
+	CHECK_NULL(name_map_by_name(m, "pve-vm--101--disk--"));
+
+	/* set again: updated in place, still one entry by that name */
+	name_map_set(m, DEV(253, 1), "pve-root", "LVM-cccc");
+	e = name_map_by_name(m, "pve-root");
+	CHECK(e && !strcmp(e->uuid, "LVM-cccc"));
+	CHECK(name_map_get(m, DEV(253, 1)) == e);
+	name_map_free(m);
+	name_map_free(NULL);
+}
+
+TEST(name_map_long_names)
+{
+	struct name_map *m = name_map_new();
+	char name[300], uuid[300];
+	const struct name_entry *e;
+
+	/* longer than the kernel allows: kept to the kernel's limits, NUL-terminated */
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	memset(uuid, 'u', sizeof(uuid) - 1);
+	uuid[sizeof(uuid) - 1] = 0;
+	name_map_set(m, DEV(253, 0), name, uuid);
+	e = name_map_get(m, DEV(253, 0));
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_INT(strlen(e->name), DMW_NAME_LEN - 1);
+		CHECK_INT(strlen(e->uuid), DMW_UUID_LEN - 1);
+	}
+	name_map_free(m);
+}
+
+TEST(name_map_lifecycle)
+{
+	struct name_map *m = name_map_new();
+	const struct name_entry *e;
+	struct dmw_event x;
+
+	x = ev(DMW_EV_DM_CREATE, DEV(253, 7), "pve-vm--101--disk--0", "LVM-v1", 0);
+	name_map_apply(m, &x);
+	e = name_map_get(m, DEV(253, 7));
+	CHECK(e && !strcmp(e->name, "pve-vm--101--disk--0") && !strcmp(e->uuid, "LVM-v1"));
+
+	/* a failed create (EBUSY: the name exists) changes nothing */
+	x = ev(DMW_EV_DM_CREATE, DEV(253, 8), "pve-vm--101--disk--0", "LVM-v2", -EBUSY);
+	name_map_apply(m, &x);
+	CHECK_NULL(name_map_get(m, DEV(253, 8)));
+	e = name_map_by_name(m, "pve-vm--101--disk--0");
+	CHECK(e && e->dev == DEV(253, 7) && !strcmp(e->uuid, "LVM-v1"));
+
+	/* rename by dev */
+	x = ev(DMW_EV_DM_RENAME, DEV(253, 7), "pve-vm--101--disk--0", NULL, 0);
+	snprintf(x.new_name, sizeof(x.new_name), "%s", "pve-vm--102--disk--0");
+	name_map_apply(m, &x);
+	CHECK_NULL(name_map_by_name(m, "pve-vm--101--disk--0"));
+	e = name_map_by_name(m, "pve-vm--102--disk--0");
+	CHECK(e && e->dev == DEV(253, 7) && !strcmp(e->uuid, "LVM-v1"));
+
+	/* rename seen by the syscall fallback: no dev, found by the old name */
+	x = ev(DMW_EV_DM_RENAME, 0, "pve-vm--102--disk--0", NULL, 0);
+	snprintf(x.new_name, sizeof(x.new_name), "%s", "pve-vm--103--disk--0");
+	name_map_apply(m, &x);
+	e = name_map_get(m, DEV(253, 7));
+	CHECK(e && !strcmp(e->name, "pve-vm--103--disk--0"));
+
+	/* a failed rename changes nothing */
+	x = ev(DMW_EV_DM_RENAME, DEV(253, 7), "pve-vm--103--disk--0", NULL, -EBUSY);
+	snprintf(x.new_name, sizeof(x.new_name), "%s", "taken");
+	name_map_apply(m, &x);
+	CHECK_NULL(name_map_by_name(m, "taken"));
+
+	/* DM_UUID_FLAG: new_name carries the uuid to set, the name stays */
+	x = ev(DMW_EV_DM_RENAME, DEV(253, 7), "pve-vm--103--disk--0", NULL, 0);
+	x.flags = DM_UUID_FLAG;
+	snprintf(x.new_name, sizeof(x.new_name), "%s", "LVM-newuuid");
+	name_map_apply(m, &x);
+	e = name_map_get(m, DEV(253, 7));
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(e->name, "pve-vm--103--disk--0");
+		CHECK_STR(e->uuid, "LVM-newuuid");
+	}
+	CHECK_NULL(name_map_by_name(m, "LVM-newuuid"));
+
+	/* a table load of a device not seen yet (tracing started late) names it */
+	x = ev(DMW_EV_DM_LOAD, DEV(253, 9), "late", "LVM-late", 0);
+	name_map_apply(m, &x);
+	CHECK(name_map_get(m, DEV(253, 9)) != NULL);
+
+	/* remove: gone by name, still resolvable by dev for errors still in flight */
+	x = ev(DMW_EV_DM_REMOVE, DEV(253, 7), "pve-vm--103--disk--0", NULL, 0);
+	name_map_apply(m, &x);
+	CHECK_NULL(name_map_by_name(m, "pve-vm--103--disk--0"));
+	e = name_map_get(m, DEV(253, 7));
+	CHECK(e && e->removed && !strcmp(e->name, "pve-vm--103--disk--0"));
+
+	/* a failed remove (open device: EBUSY) keeps it */
+	x = ev(DMW_EV_DM_REMOVE, DEV(253, 9), "late", NULL, -EBUSY);
+	name_map_apply(m, &x);
+	e = name_map_get(m, DEV(253, 9));
+	CHECK(e && !e->removed);
+
+	/* remove by name only (syscall fallback) */
+	x = ev(DMW_EV_DM_REMOVE, 0, "late", NULL, 0);
+	name_map_apply(m, &x);
+	e = name_map_get(m, DEV(253, 9));
+	CHECK(e && e->removed);
+
+	/* remove_all: everything removed, nothing forgotten */
+	x = ev(DMW_EV_DM_CREATE, DEV(253, 10), "x", NULL, 0);
+	name_map_apply(m, &x);
+	x = ev(DMW_EV_DM_REMOVE_ALL, 0, NULL, NULL, 0);
+	name_map_apply(m, &x);
+	CHECK_NULL(name_map_by_name(m, "x"));
+	e = name_map_get(m, DEV(253, 10));
+	CHECK(e && e->removed);
+
+	/* events that are not lifecycle changes are ignored */
+	x = ev(DMW_EV_IO_ERROR, DEV(253, 11), "io", NULL, 0);
+	name_map_apply(m, &x);
+	CHECK_NULL(name_map_get(m, DEV(253, 11)));
+	name_map_free(m);
+}
+
+/*
+ * dm-7 removed, then a new device gets minor 7 again (the kernel reuses the lowest
+ * free minor): lookups by dev must give the newest device, whatever lookups happened
+ * before (the map caches the last hit).
+ */
+TEST(name_map_minor_reuse)
+{
+	struct name_map *m = name_map_new();
+	const struct name_entry *e;
+	struct dmw_event x;
+
+	x = ev(DMW_EV_DM_CREATE, DEV(253, 7), "san-snap--473--1", "LVM-old", 0);
+	name_map_apply(m, &x);
+	CHECK(name_map_get(m, DEV(253, 7)) != NULL);
+	x = ev(DMW_EV_DM_REMOVE, DEV(253, 7), "san-snap--473--1", NULL, 0);
+	name_map_apply(m, &x);
+	x = ev(DMW_EV_DM_CREATE, DEV(253, 7), "san-snap--473--2", "LVM-new", 0);
+	name_map_apply(m, &x);
+
+	e = name_map_get(m, DEV(253, 7));
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(e->name, "san-snap--473--2");
+		CHECK_STR(e->uuid, "LVM-new");
+		CHECK(!e->removed);
+	}
+	e = name_map_by_name(m, "san-snap--473--2");
+	CHECK(e && e->dev == DEV(253, 7));
+	CHECK_NULL(name_map_by_name(m, "san-snap--473--1"));
+
+	/* and once more, with another device looked up in between */
+	x = ev(DMW_EV_DM_CREATE, DEV(253, 8), "other", NULL, 0);
+	name_map_apply(m, &x);
+	CHECK(name_map_get(m, DEV(253, 8)) != NULL);
+	x = ev(DMW_EV_DM_REMOVE, DEV(253, 7), "san-snap--473--2", NULL, 0);
+	name_map_apply(m, &x);
+	x = ev(DMW_EV_DM_CREATE, DEV(253, 7), "san-snap--473--3", NULL, 0);
+	name_map_apply(m, &x);
+	e = name_map_get(m, DEV(253, 7));
+	CHECK(e && !strcmp(e->name, "san-snap--473--3") && !e->removed);
+	name_map_free(m);
+}
+
+/* A busy node: thousands of devices, churn, every one still named right */
+TEST(name_map_many)
+{
+	struct name_map *m = name_map_new();
+	char name[64];
+	int bad = 0;
+
+	for (int round = 0; round < 3; round++) {
+		for (uint32_t i = 0; i < 3000; i++) {
+			struct dmw_event x;
+
+			snprintf(name, sizeof(name), "vg-lv%u-r%d", i, round);
+			if (round) {
+				char old[64];
+
+				snprintf(old, sizeof(old), "vg-lv%u-r%d", i, round - 1);
+				x = ev(DMW_EV_DM_REMOVE, DEV(253, i), old, NULL, 0);
+				name_map_apply(m, &x);
+			}
+			x = ev(DMW_EV_DM_CREATE, DEV(253, i), name, NULL, 0);
+			name_map_apply(m, &x);
+		}
+	}
+	for (uint32_t i = 0; i < 3000; i++) {
+		const struct name_entry *e = name_map_get(m, DEV(253, i));
+
+		snprintf(name, sizeof(name), "vg-lv%u-r2", i);
+		if (!e || strcmp(e->name, name) || e->removed)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	name_map_free(m);
+}
+
+/* ---- JSON lines ---- */
+
+static json_object *parse(int *failed__, const char *buf)
+{
+	json_object *o = json_tokener_parse(buf);
+
+	if (!o || json_object_get_type(o) != json_type_object) {
+		FAIL_AT("not a JSON object: %s", buf);
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool jhas(json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+/* present and null: the contract's "no value" (absent would be "unknown field") */
+static bool jnull(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v == NULL;
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_int)
+		return INT64_MIN;
+	return json_object_get_int64(v);
+}
+
+static double jdbl(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int))
+		return NAN;
+	return json_object_get_double(v);
+}
+
+TEST(event_json_dm_create_ok)
+{
+	struct dmw_event e = ev(DMW_EV_DM_CREATE, DEV(253, 5), "pve-vm--101--disk--0",
+				"LVM-yAHGnUCWfgDmRuFydILkXIhEFqSCwLJ1"
+				"ol8DklZDOCj2ISaJiHkTj0rLGlkoMXGj", 0);
+	char buf[2048];
+	json_object *o;
+	int n;
+
+	n = event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	CHECK_INT(n, strlen(buf));
+	CHECK(!strchr(buf, '\n'));
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "ts"), "2026-11-21T10:52:45.123456Z");
+	CHECK_STR(jstr(o, "event"), "dm_create");
+	CHECK_STR(jstr(o, "name"), "pve-vm--101--disk--0");
+	CHECK_STR(jstr(o, "uuid"), e.uuid);
+	CHECK_STR(jstr(o, "dev"), "dm-5");
+	CHECK_INT(jint(o, "pid"), 4242);
+	CHECK_STR(jstr(o, "comm"), "lvcreate");
+	CHECK_INT(jint(o, "ret"), 0);
+	CHECK(jnull(o, "errno"));
+	CHECK_STR(jstr(o, "source"), "kprobe");
+	/* the line starts with ts and event, as DESIGN.md shows it */
+	CHECK(!strncmp(buf, "{\"ts\":", 6));
+	json_object_put(o);
+}
+
+TEST(event_json_dm_create_ebusy)
+{
+	struct dmw_event e = ev(DMW_EV_DM_CREATE, 0, "pve-vm--101--disk--0", NULL, -16);
+	char buf[2048];
+	json_object *o;
+
+	e.source = DMW_SRC_SYSCALL;
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "event"), "dm_create");
+	CHECK_INT(jint(o, "ret"), -16);
+	CHECK_STR(jstr(o, "errno"), "EBUSY");
+	CHECK_STR(jstr(o, "name"), "pve-vm--101--disk--0");
+	/* the create failed: there is no device and no uuid */
+	CHECK(jnull(o, "dev"));
+	CHECK(jnull(o, "uuid"));
+	CHECK_STR(jstr(o, "source"), "syscall");
+	json_object_put(o);
+
+	/* an errno without a name still says it failed */
+	e.ret = -200;
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_INT(jint(o, "ret"), -200);
+	CHECK(jstr(o, "errno") != NULL);
+	json_object_put(o);
+}
+
+TEST(event_json_dm_rename)
+{
+	struct dmw_event e = ev(DMW_EV_DM_RENAME, DEV(253, 12), "pve-vm--101--disk--0", NULL, 0);
+	char buf[2048];
+	json_object *o;
+
+	snprintf(e.new_name, sizeof(e.new_name), "%s", "pve-vm--101--disk--0.old");
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "event"), "dm_rename");
+	CHECK_STR(jstr(o, "name"), "pve-vm--101--disk--0");
+	CHECK_STR(jstr(o, "new_name"), "pve-vm--101--disk--0.old");
+	CHECK_STR(jstr(o, "dev"), "dm-12");
+	json_object_put(o);
+
+	/* new_name only on renames */
+	e.type = DMW_EV_DM_SUSPEND;
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "event"), "dm_suspend");
+	CHECK(!jhas(o, "new_name"));
+	json_object_put(o);
+}
+
+/* A remove seen without a name (by dev only) is named from the map */
+TEST(event_json_named_from_map)
+{
+	struct name_map *m = name_map_new();
+	struct dmw_event e = ev(DMW_EV_DM_REMOVE, DEV(253, 54), NULL, NULL, 0);
+	char buf[2048];
+	json_object *o;
+
+	name_map_set(m, DEV(253, 54), "lvm-snap--473--1", "LVM-x");
+	event_to_json(buf, sizeof(buf), &e, T0, name_map_get(m, e.dev), 0);
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "name"), "lvm-snap--473--1");
+		CHECK_STR(jstr(o, "dev"), "dm-54");
+		json_object_put(o);
+	}
+	/* no dev in the event either (syscall path): the map entry's dev */
+	e.dev = 0;
+	event_to_json(buf, sizeof(buf), &e, T0, name_map_get(m, DEV(253, 54)), 0);
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "dev"), "dm-54");
+		json_object_put(o);
+	}
+	name_map_free(m);
+}
+
+TEST(event_json_io_error)
+{
+	struct dmw_event e = ev(DMW_EV_IO_ERROR, DEV(253, 54), NULL, NULL, 0);
+	struct name_entry named = { .dev = DEV(253, 54) };
+	char buf[2048];
+	json_object *o;
+
+	snprintf(named.name, sizeof(named.name), "%s", "lvm-snap--473--1");
+	snprintf(named.uuid, sizeof(named.uuid), "%s", "LVM-abc-cow");
+	e.sector = 47385088;	/* logical block 5923136 of 4 KiB, seed 002 */
+	e.bytes = 4096;
+	e.op = DMW_OP_READ;
+	e.error = -EIO;
+	snprintf(e.comm, sizeof(e.comm), "%s", "dd");
+	event_to_json(buf, sizeof(buf), &e, 1761543482ULL * NS, &named, DEV(259, 3));
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "ts"), "2025-10-27T05:38:02.000000Z");
+	CHECK_STR(jstr(o, "event"), "io_error");
+	CHECK_STR(jstr(o, "dev"), "dm-54");
+	CHECK_STR(jstr(o, "name"), "lvm-snap--473--1");
+	CHECK_STR(jstr(o, "uuid"), "LVM-abc-cow");
+	CHECK_INT(jint(o, "major"), 253);
+	CHECK_INT(jint(o, "minor"), 54);
+	CHECK_INT(jint(o, "sector"), 47385088);
+	CHECK_INT(jint(o, "bytes"), 4096);
+	CHECK_STR(jstr(o, "op"), "read");
+	CHECK_STR(jstr(o, "errno"), "EIO");
+	CHECK_STR(jstr(o, "lower_dev"), "259:3");
+	CHECK_STR(jstr(o, "comm"), "dd");
+	json_object_put(o);
+
+	/* gone before anyone named it, on the dm device itself, a write hitting ENOSPC */
+	e.op = DMW_OP_WRITE;
+	e.error = -ENOSPC;
+	e.sector = UINT64_MAX;
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK(jnull(o, "name"));
+	CHECK(jnull(o, "uuid"));
+	CHECK_STR(jstr(o, "errno"), "ENOSPC");
+	CHECK_STR(jstr(o, "op"), "write");
+	CHECK(!jhas(o, "lower_dev"));
+	{
+		json_object *v = NULL;
+
+		/* the whole 64-bit sector, not a negative or rounded number */
+		CHECK(json_object_object_get_ex(o, "sector", &v) &&
+		      json_object_get_uint64(v) == UINT64_MAX);
+	}
+	json_object_put(o);
+
+	/* an error value the table does not know, and an unknown op */
+	e.error = -EREMOTEIO;
+	e.op = 77;
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "errno"), "EREMOTEIO");
+	CHECK_STR(jstr(o, "op"), "other");
+	json_object_put(o);
+}
+
+/* Names are data: quotes, backslashes and control bytes must not break the line */
+TEST(event_json_escaping)
+{
+	struct dmw_event e = ev(DMW_EV_DM_CREATE, DEV(253, 1), "a\"b\\c\nd/e\t\x01", NULL, 0);
+	char buf[2048];
+	json_object *o;
+
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	CHECK(!strchr(buf, '\n'));
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "name"), "a\"b\\c\nd/e\t\x01");
+	json_object_put(o);
+}
+
+TEST(event_json_small_buffer)
+{
+	struct dmw_event e = ev(DMW_EV_DM_CREATE, DEV(253, 1), "pve-root", NULL, 0);
+	char big[2048], small[32];
+	int n;
+
+	n = event_to_json(big, sizeof(big), &e, T0, NULL, 0);
+	memset(small, 'X', sizeof(small));
+	/* snprintf semantics: the full length back, a cut but terminated string */
+	CHECK_INT(event_to_json(small, sizeof(small), &e, T0, NULL, 0), n);
+	CHECK_INT(strlen(small), sizeof(small) - 1);
+	CHECK(!strncmp(small, big, sizeof(small) - 1));
+}
+
+TEST(event_type_and_op_names)
+{
+	CHECK_STR(event_type_str(DMW_EV_DM_CREATE), "dm_create");
+	CHECK_STR(event_type_str(DMW_EV_DM_REMOVE), "dm_remove");
+	CHECK_STR(event_type_str(DMW_EV_DM_RENAME), "dm_rename");
+	CHECK_STR(event_type_str(DMW_EV_DM_SUSPEND), "dm_suspend");
+	CHECK_STR(event_type_str(DMW_EV_DM_RESUME), "dm_resume");
+	CHECK_STR(event_type_str(DMW_EV_DM_LOAD), "dm_load");
+	CHECK_STR(event_type_str(DMW_EV_IO_ERROR), "io_error");
+	CHECK_STR(event_type_str(0), "unknown");
+	CHECK_STR(event_type_str(DMW_EV_TYPE_MAX), "unknown");
+	CHECK_STR(event_type_str(UINT32_MAX), "unknown");
+	CHECK_STR(op_str(DMW_OP_READ), "read");
+	CHECK_STR(op_str(DMW_OP_WRITE), "write");
+	CHECK_STR(op_str(DMW_OP_DISCARD), "discard");
+	CHECK_STR(op_str(DMW_OP_FLUSH), "flush");
+	CHECK_STR(op_str(UINT32_MAX), "other");
+}
+
+TEST(errno_names)
+{
+	CHECK_STR(errno_name(16), "EBUSY");
+	CHECK_STR(errno_name(EBUSY), "EBUSY");
+	CHECK_STR(errno_name(EIO), "EIO");
+	CHECK_STR(errno_name(ENOSPC), "ENOSPC");
+	CHECK_STR(errno_name(ENXIO), "ENXIO");
+	CHECK_STR(errno_name(EEXIST), "EEXIST");
+	CHECK_STR(errno_name(EINVAL), "EINVAL");
+	CHECK_STR(errno_name(ENODATA), "ENODATA");
+	CHECK_STR(errno_name(ETIMEDOUT), "ETIMEDOUT");
+	CHECK_STR(errno_name(EREMOTEIO), "EREMOTEIO");
+	CHECK_STR(errno_name(ENOLINK), "ENOLINK");
+	CHECK_STR(errno_name(EOPNOTSUPP), "EOPNOTSUPP");
+	/* positive errno only: callers negate */
+	CHECK_NULL(errno_name(-16));
+	CHECK_NULL(errno_name(0));
+	CHECK_NULL(errno_name(99999));
+}
+
+TEST(format_ts_values)
+{
+	char buf[64];
+
+	format_ts(buf, sizeof(buf), 0);
+	CHECK_STR(buf, "1970-01-01T00:00:00.000000Z");
+	format_ts(buf, sizeof(buf), T0);
+	CHECK_STR(buf, "2026-11-21T10:52:45.123456Z");
+	/* microseconds are cut, not rounded up into the next second */
+	format_ts(buf, sizeof(buf), 1795258365ULL * NS + 999999999ULL);
+	CHECK_STR(buf, "2026-11-21T10:52:45.999999Z");
+	format_ts(buf, sizeof(buf), 4102444799ULL * NS + 1000);
+	CHECK_STR(buf, "2099-12-31T23:59:59.000001Z");
+	/* a short buffer is cut, still terminated */
+	memset(buf, 'X', sizeof(buf));
+	format_ts(buf, 11, T0);
+	CHECK_STR(buf, "2026-11-21");
+}
+
+/* ---- COW samples and fill rate ---- */
+
+TEST(cow_sample_json)
+{
+	struct cow_sample cs = {
+		.name = "lvm-snap--473--1", .dev = DEV(253, 54), .kind = "lvm-snapshot",
+		.used_percent = 91.234, .rate = 1048576.5, .eta_s = 93.5, .reader_eta_s = 120,
+		.overflow_before_reader = true,
+	};
+	char buf[1024];
+	json_object *o;
+
+	cow_sample_to_json(buf, sizeof(buf), &cs, T0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK_STR(jstr(o, "event"), "cow_usage");
+	CHECK_STR(jstr(o, "ts"), "2026-11-21T10:52:45.123456Z");
+	CHECK_STR(jstr(o, "name"), "lvm-snap--473--1");
+	CHECK_STR(jstr(o, "dev"), "dm-54");
+	CHECK_STR(jstr(o, "kind"), "lvm-snapshot");
+	CHECK_DBL(jdbl(o, "used_percent"), 91.23);
+	CHECK_DBL(jdbl(o, "rate_bytes_per_s"), 1048576.5);
+	CHECK_DBL(jdbl(o, "eta_s"), 93.5);
+	CHECK_DBL(jdbl(o, "reader_eta_s"), 120);
+	CHECK(json_object_get_boolean(json_object_object_get(o, "overflow_before_reader_done")));
+	json_object_put(o);
+
+	/* not filling, no reader: null, not -1 */
+	cs.eta_s = -1;
+	cs.reader_eta_s = -1;
+	cs.rate = 0;
+	cs.overflow_before_reader = false;
+	cow_sample_to_json(buf, sizeof(buf), &cs, T0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK(jnull(o, "eta_s"));
+	CHECK(jnull(o, "reader_eta_s"));
+	CHECK_DBL(jdbl(o, "rate_bytes_per_s"), 0);
+	CHECK(!json_object_get_boolean(json_object_object_get(o, "overflow_before_reader_done")));
+	json_object_put(o);
+
+	/* full: eta 0 is a value */
+	cs.eta_s = 0;
+	cs.used_percent = 100;
+	cow_sample_to_json(buf, sizeof(buf), &cs, T0);
+	o = parse(failed__, buf);
+	if (!o)
+		return;
+	CHECK(!jnull(o, "eta_s"));
+	CHECK_DBL(jdbl(o, "eta_s"), 0);
+	CHECK_DBL(jdbl(o, "used_percent"), 100);
+	json_object_put(o);
+}
+
+TEST(state_change_json)
+{
+	char buf[512];
+	json_object *o;
+
+	state_change_to_json(buf, sizeof(buf), "pool_mode", "pve-data-tpool", DEV(253, 4),
+			     "out_of_data_space", T0);
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "event"), "pool_mode");
+		CHECK_STR(jstr(o, "mode"), "out_of_data_space");
+		CHECK(!jhas(o, "state"));
+		CHECK_STR(jstr(o, "name"), "pve-data-tpool");
+		CHECK_STR(jstr(o, "dev"), "dm-4");
+		json_object_put(o);
+	}
+	state_change_to_json(buf, sizeof(buf), "snapshot_invalid", "lvm-snap--473--1",
+			     DEV(253, 54), "invalid", T0);
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "event"), "snapshot_invalid");
+		CHECK_STR(jstr(o, "state"), "invalid");
+		CHECK(!jhas(o, "mode"));
+		json_object_put(o);
+	}
+}
+
+#define MiB (1ULL << 20)
+
+TEST(fill_rate_constant_growth)
+{
+	struct fill_rate fr = {};
+	uint64_t total = 1024 * MiB;
+
+	/* one sample is no rate */
+	CHECK_DBL(fill_rate_update(&fr, 10 * NS, 0, total), -1);
+	/* 8 MiB/s, sampled every second: exact ETA each time, smoothing or not */
+	for (int i = 1; i <= 10; i++) {
+		double eta = fill_rate_update(&fr, (10 + i) * NS, i * 8 * MiB, total);
+
+		CHECK_DBL(eta, (1024.0 - 8 * i) / 8);
+	}
+	CHECK_DBL(fr.rate, 8.0 * MiB);
+	/* irregular intervals do not matter for a constant rate */
+	CHECK_DBL(fill_rate_update(&fr, 20 * NS + NS / 2, 84 * MiB, total), (1024.0 - 84) / 8);
+	CHECK_DBL(fill_rate_update(&fr, 23 * NS, 104 * MiB, total), (1024.0 - 104) / 8);
+}
+
+TEST(fill_rate_no_growth_and_full)
+{
+	struct fill_rate fr = {};
+
+	CHECK_DBL(fill_rate_update(&fr, 1 * NS, 500, 1000), -1);
+	CHECK_DBL(fill_rate_update(&fr, 2 * NS, 500, 1000), -1);
+	CHECK_DBL(fill_rate_update(&fr, 3 * NS, 500, 1000), -1);
+	/* full is 0 whatever the rate */
+	CHECK_DBL(fill_rate_update(&fr, 4 * NS, 1000, 1000), 0);
+	CHECK_DBL(fill_rate_update(&fr, 5 * NS, 1000, 1000), 0);
+	/* full on the very first sample (snapshot found already Overflowing) */
+	memset(&fr, 0, sizeof(fr));
+	CHECK_DBL(fill_rate_update(&fr, 1 * NS, 1000, 1000), 0);
+	memset(&fr, 0, sizeof(fr));
+	CHECK_DBL(fill_rate_update(&fr, 1 * NS, 0, 0), 0);
+}
+
+TEST(fill_rate_smoothing)
+{
+	struct fill_rate fr = {};
+
+	fill_rate_update(&fr, 0, 0, 1000);
+	CHECK_DBL(fill_rate_update(&fr, 1 * NS, 100, 1000), 9);	/* 100/s */
+	/* a burst of 300 in one second: half old, half new -> 200/s */
+	CHECK_DBL(fill_rate_update(&fr, 2 * NS, 400, 1000), 3);
+	CHECK_DBL(fr.rate, 200);
+	/* usage going down (merge, discard): no growth this time, the rate decays */
+	CHECK_DBL(fill_rate_update(&fr, 3 * NS, 350, 1000), (1000 - 350) / 100.0);
+	CHECK_DBL(fr.rate, 100);
+	/* the rate decays towards 0 with no growth; not filling once it is 0 */
+	for (int i = 4; i < 100; i++)
+		fill_rate_update(&fr, i * NS, 350, 1000);
+	CHECK(fr.rate < 1e-20);
+}
+
+TEST(fill_rate_odd_clocks)
+{
+	struct fill_rate fr = {};
+	double eta;
+
+	fill_rate_update(&fr, 10 * NS, 0, 1000);
+	fill_rate_update(&fr, 11 * NS, 100, 1000);
+	/* same timestamp twice: no division by zero, no inf/NaN */
+	eta = fill_rate_update(&fr, 11 * NS, 150, 1000);
+	CHECK(isfinite(eta) && eta >= 0);
+	/* clock going backwards (suspend/resume with another clock): no negative rate */
+	eta = fill_rate_update(&fr, 5 * NS, 200, 1000);
+	CHECK(isfinite(eta) && eta >= -1);
+	CHECK(fr.rate >= 0);
+}

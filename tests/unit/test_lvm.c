@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * LVM report parsing against real lvs/pvs output (tests/fixtures/lvm, made by
+ * lvm2 2.03.16 from pve.vg, see its README) and against everything lvs never prints.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include "test.h"
+#include "lvm.h"
+#include "util.h"
+
+#define LVM_FIXTURES FIXTURES "/lvm"
+#define SECTOR 512ULL
+#define EXTENT 8192ULL		/* vg_extent_size of pve.vg in sectors (4 MiB) */
+#define PE_START0 2048ULL	/* /dev/loop0 */
+#define PE_START1 8192ULL	/* /dev/loop1 (pvcreate --dataalignment 4m) */
+
+static int resolve_calls;
+
+/* The machine's PVs without stat(): loop0 -> 7:0, loop1 -> 7:1, anything else unknown. */
+static int fake_resolve(const char *pv_name, uint32_t *major, uint32_t *minor)
+{
+	resolve_calls++;
+	if (!strcmp(pv_name, "/dev/loop0") || !strcmp(pv_name, "/dev/loop1")) {
+		*major = 7;
+		*minor = pv_name[9] - '0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static char *fixture(const char *name)
+{
+	char *path = xasprintf("%s/%s", LVM_FIXTURES, name), *buf = NULL;
+
+	if (read_file(path, &buf, NULL, 1 << 20))
+		buf = NULL;
+	free(path);
+	return buf;
+}
+
+static const struct lvm_lv *find_lv(const struct state *st, const char *vg, const char *lv)
+{
+	for (size_t i = 0; i < st->n_lvs; i++)
+		if (!strcmp(st->lvs[i].vg_name, vg) && !strcmp(st->lvs[i].lv_name, lv))
+			return &st->lvs[i];
+	return NULL;
+}
+
+static size_t count_lv(const struct state *st, const char *lv)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n_lvs; i++)
+		n += !strcmp(st->lvs[i].lv_name, lv);
+	return n;
+}
+
+/* The idx'th extent of `lv` in array order (parse order: segment rows, then ranges). */
+static const struct lvm_extent *find_extent(const struct state *st, const char *lv, size_t idx)
+{
+	for (size_t i = 0; i < st->n_extents; i++)
+		if (!strcmp(st->extents[i].lv_name, lv) && idx-- == 0)
+			return &st->extents[i];
+	return NULL;
+}
+
+static size_t count_extents(const struct state *st, const char *lv)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n_extents; i++)
+		n += !strcmp(st->extents[i].lv_name, lv);
+	return n;
+}
+
+static void dump_problems(int *failed__, const struct state *st)
+{
+	for (size_t i = 0; i < st->n_problems; i++)
+		FAIL_AT("problem: %s: %s", st->problems[i].source, st->problems[i].message);
+}
+
+static void check_extent(int *failed__, const struct state *st, const char *lv, size_t idx,
+			 uint32_t minor, uint64_t start, uint64_t length)
+{
+	const struct lvm_extent *x = find_extent(st, lv, idx);
+
+	if (!x) {
+		FAIL_AT("no extent %zu of %s", idx, lv);
+		return;
+	}
+	CHECK_STR(x->vg_name, "pve");
+	CHECK_INT(x->pv_major, 7);
+	CHECK_INT(x->pv_minor, minor);
+	if (x->start != start || x->length != length)
+		FAIL_AT("%s extent %zu: %llu+%llu, expected %llu+%llu", lv, idx,
+			(unsigned long long)x->start, (unsigned long long)x->length,
+			(unsigned long long)start, (unsigned long long)length);
+}
+
+/* Everything lvs-pve.json (or its raw twins) must give. */
+static void check_pve_report(int *failed__, const struct state *st, bool active)
+{
+	const struct lvm_lv *lv;
+
+	CHECK(st->have_lvm);
+	/* one LV per LV, although vm-300-disk-0 has two segment rows */
+	CHECK_INT(st->n_lvs, 14);
+	CHECK_INT(count_lv(st, "vm-300-disk-0"), 1);
+
+	lv = find_lv(st, "pve", "root");
+	CHECK(lv != NULL);
+	if (lv) {
+		CHECK_STR(lv->vg_uuid, "xHTk07-iClp-guL7-bowY-i0jR-nnAC-41oYvy");
+		CHECK_STR(lv->lv_uuid, "ol8Dkl-ZDOC-j2IS-aJiH-kTj0-rLGl-koMXGj");
+		CHECK_INT(lv->size, 32768 * SECTOR);
+		CHECK_STR(lv->pool, "");
+		CHECK_STR(lv->origin, "");
+		CHECK(isnan(lv->data_percent));
+		CHECK(isnan(lv->metadata_percent));
+		CHECK_INT(lv->thin_id, -1);
+		if (active)
+			CHECK_STR(lv->attr, "-wi-ao----");
+	}
+
+	/* hidden LVs lose their brackets */
+	CHECK(find_lv(st, "pve", "[data_tdata]") == NULL);
+	CHECK(find_lv(st, "pve", "data_tdata") != NULL);
+	CHECK(find_lv(st, "pve", "data_tmeta") != NULL);
+	lv = find_lv(st, "pve", "lvol0_pmspare");
+	CHECK(lv != NULL);
+	if (lv)
+		CHECK_INT(lv->size, 4194304);
+
+	lv = find_lv(st, "pve", "data");
+	CHECK(lv != NULL);
+	if (lv) {
+		CHECK_INT(lv->size, 163840 * SECTOR);
+		CHECK_INT(lv->thin_id, -1);
+		if (active) {
+			CHECK_STR(lv->attr, "twi-aotz--");
+			CHECK_DBL(lv->data_percent, 60.01);
+			CHECK_DBL(lv->metadata_percent, 2.55);
+		} else {
+			CHECK(isnan(lv->data_percent));
+		}
+	}
+
+	lv = find_lv(st, "pve", "vm-100-disk-0");
+	CHECK(lv != NULL);
+	if (lv) {
+		CHECK_STR(lv->pool, "data");
+		CHECK_INT(lv->thin_id, 1);
+		CHECK_INT(lv->size, 32ULL << 20);
+		if (active)
+			CHECK_DBL(lv->data_percent, 98.92);
+		CHECK(isnan(lv->metadata_percent));
+	}
+	lv = find_lv(st, "pve", "vm-101-disk-0");
+	CHECK(lv && lv->thin_id == 2);
+	if (lv && active)
+		CHECK_DBL(lv->data_percent, 0.0);	/* "0.00" is a number, not n/a */
+	lv = find_lv(st, "pve", "base-102-disk-0");
+	CHECK(lv && lv->thin_id == 3 && isnan(lv->data_percent));
+	lv = find_lv(st, "pve", "snap_vm-100-disk-0_before");
+	CHECK(lv != NULL);
+	if (lv) {
+		CHECK_INT(lv->thin_id, 4);
+		CHECK_STR(lv->origin, "vm-100-disk-0");
+		CHECK_STR(lv->pool, "data");
+		if (active)
+			CHECK_STR(lv->attr, "Vri---tz-k");
+	}
+
+	/* classic snapshot: the COW LV names its origin and carries the fill */
+	lv = find_lv(st, "pve", "vm-200-backup");
+	CHECK(lv != NULL);
+	if (lv) {
+		CHECK_STR(lv->origin, "vm-200-disk-0");
+		CHECK_INT(lv->thin_id, -1);
+		CHECK_INT(lv->size, 4ULL << 20);
+		if (active) {
+			CHECK_STR(lv->attr, "swi-a-s---");
+			CHECK_DBL(lv->data_percent, 91.20);
+		}
+	}
+	lv = find_lv(st, "pve", "vm-200-disk-0");
+	CHECK(lv && !strcmp(lv->origin, "") && lv->size == 12ULL << 20);
+
+	lv = find_lv(st, "pve", "vm-300-disk-0");
+	CHECK(lv && lv->size == 73728 * SECTOR);	/* the LV's size, not one segment's */
+
+	/* extents: pe_start + pe * extent_size on the PV's device, in sectors */
+	check_extent(failed__, st, "swap", 0, 0, PE_START0, 2 * EXTENT);
+	check_extent(failed__, st, "root", 0, 0, PE_START0 + 2 * EXTENT, 4 * EXTENT);
+	check_extent(failed__, st, "data_tdata", 0, 0, PE_START0 + 6 * EXTENT, 20 * EXTENT);
+	check_extent(failed__, st, "data_tmeta", 0, 1, PE_START1 + 1 * EXTENT, EXTENT);
+	check_extent(failed__, st, "lvol0_pmspare", 0, 1, PE_START1, EXTENT);
+	check_extent(failed__, st, "vm-200-disk-0", 0, 1, PE_START1 + 3 * EXTENT, 3 * EXTENT);
+	check_extent(failed__, st, "vm-200-backup", 0, 1, PE_START1 + 6 * EXTENT, EXTENT);
+	check_extent(failed__, st, "vm-300-disk-0", 0, 0, PE_START0 + 26 * EXTENT, 5 * EXTENT);
+	check_extent(failed__, st, "vm-300-disk-0", 1, 1, PE_START1 + 7 * EXTENT, 4 * EXTENT);
+	check_extent(failed__, st, "vm-400-disk-0", 0, 0, PE_START0 + 31 * EXTENT, 2 * EXTENT);
+	check_extent(failed__, st, "vm-400-disk-0", 1, 1, PE_START1 + 11 * EXTENT, 2 * EXTENT);
+	CHECK_INT(count_extents(st, "vm-300-disk-0"), 2);
+	/* thin volumes have no extents of their own */
+	CHECK_INT(count_extents(st, "vm-100-disk-0"), 0);
+	/* the pool's "data_tdata:0-19" is an LV area, already counted as data_tdata's extent */
+	CHECK_INT(count_extents(st, "data"), 0);
+	CHECK_INT(st->n_extents, 11);
+	{
+		const struct lvm_extent *x = find_extent(st, "root", 0);
+
+		CHECK(x && !strcmp(x->lv_uuid, "ol8Dkl-ZDOC-j2IS-aJiH-kTj0-rLGl-koMXGj"));
+	}
+}
+
+TEST(lvm_report_pve_active)
+{
+	char *lvs = fixture("lvs-pve.json"), *pvs = fixture("pvs.json");
+	struct state st = {};
+
+	CHECK(lvs && pvs);
+	if (!lvs || !pvs)
+		goto cleanup;
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	check_pve_report(failed__, &st, true);
+	/* a healthy report is not a problem: nothing to warn about */
+	CHECK_INT(st.n_problems, 0);
+	if (st.n_problems)
+		dump_problems(failed__, &st);
+cleanup:
+	state_free(&st);
+	free(lvs);
+	free(pvs);
+}
+
+/* Exactly what lvm2 2.03.16 printed: rows under "seg" */
+TEST(lvm_report_raw_segments)
+{
+	char *lvs = fixture("lvs-segments-raw.json"), *pvs = fixture("pvs.json");
+	struct state st = {};
+
+	CHECK(lvs && pvs);
+	if (!lvs || !pvs)
+		goto cleanup;
+	CHECK(strstr(lvs, "\"seg\": [") != NULL);
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	check_pve_report(failed__, &st, false);
+cleanup:
+	state_free(&st);
+	free(lvs);
+	free(pvs);
+}
+
+/* Without --segments the array is "lv" (still one row per segment): same model */
+TEST(lvm_report_raw_no_segments_key)
+{
+	char *lvs = fixture("lvs-nosegments-raw.json"), *pvs = fixture("pvs.json");
+	struct state st = {};
+
+	CHECK(lvs && pvs);
+	if (!lvs || !pvs)
+		goto cleanup;
+	CHECK(strstr(lvs, "\"lv\": [") != NULL);
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	check_pve_report(failed__, &st, false);
+cleanup:
+	state_free(&st);
+	free(lvs);
+	free(pvs);
+}
+
+/* What lvs prints on a host without any VG (lvm2 2.03.16) */
+TEST(lvm_report_no_vgs)
+{
+	static const char lvs[] =
+		"  {\n      \"report\": [\n          {\n              \"seg\": [\n"
+		"              ]\n          }\n      ]\n  }\n";
+	static const char pvs[] =
+		"  {\n      \"report\": [\n          {\n              \"pv\": [\n"
+		"              ]\n          }\n      ]\n  }\n";
+	struct state st = {};
+
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	CHECK(st.have_lvm);
+	CHECK_INT(st.n_lvs, 0);
+	CHECK_INT(st.n_extents, 0);
+	CHECK_INT(st.n_problems, 0);
+	state_free(&st);
+}
+
+/* The PV resolver is only asked about PVs, and a PV it does not know is a problem */
+TEST(lvm_report_unknown_pv)
+{
+	char *lvs = fixture("lvs-pve.json"), *pvs = fixture("pvs.json");
+	struct state st = {};
+
+	CHECK(lvs && pvs);
+	if (!lvs || !pvs)
+		goto cleanup;
+	/* loop1 gone (pvs still lists it, the device node disappeared) */
+	{
+		char *at;
+
+		while ((at = strstr(lvs, "/dev/loop1")))
+			at[5] = 'X';	/* "/dev/Xoop1": the resolver does not know it */
+		while ((at = strstr(pvs, "/dev/loop1")))
+			at[5] = 'X';
+	}
+	resolve_calls = 0;
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	CHECK(resolve_calls > 0);
+	CHECK_INT(st.n_lvs, 14);
+	/* the loop0 extents stay, the loop1 ones are problems */
+	CHECK(find_extent(&st, "root", 0) != NULL);
+	CHECK(find_extent(&st, "vm-200-disk-0", 0) == NULL);
+	CHECK_INT(count_extents(&st, "vm-300-disk-0"), 1);
+	{
+		size_t told = 0;
+
+		for (size_t i = 0; i < st.n_problems; i++)
+			told += strstr(st.problems[i].message, "/dev/Xoop1") != NULL;
+		CHECK(told >= 1);
+	}
+cleanup:
+	state_free(&st);
+	free(lvs);
+	free(pvs);
+}
+
+/*
+ * pvs is optional (lvm_collect goes on when it fails and records that once). Without
+ * it the LVs are all there and no extent is invented; one problem at most, not one per
+ * segment: each problem is a warning in scan's grade.
+ */
+TEST(lvm_report_without_pvs)
+{
+	char *lvs = fixture("lvs-pve.json");
+	static const char *const bad_pvs[] = { NULL, "", "pvs: command failed", "{\"report\":[]}" };
+
+	CHECK(lvs != NULL);
+	for (size_t i = 0; lvs && i < ARRAY_SIZE(bad_pvs); i++) {
+		struct state st = {};
+
+		CHECK_INT(lvm_parse_report(&st, "lvs", lvs, bad_pvs[i], fake_resolve), 0);
+		CHECK_INT(st.n_lvs, 14);
+		CHECK_INT(st.n_extents, 0);
+		if (st.n_problems > 1)
+			FAIL_AT("pvs \"%s\": %zu problems (one per segment)",
+				bad_pvs[i] ? bad_pvs[i] : "(null)", st.n_problems);
+		state_free(&st);
+	}
+	free(lvs);
+}
+
+/* ---- bad input ---- */
+
+TEST(lvm_report_not_json)
+{
+	static const char *const bad[] = {
+		"", "  ", "lvs: command not found", "  WARNING: Failed to connect to lvmetad.",
+		"{\"report\": [{\"lv\": [", "null", "\x01\x02\x03",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct state st = {};
+
+		CHECK_INT(lvm_parse_report(&st, "lvs", bad[i], NULL, fake_resolve), -EINVAL);
+		CHECK_INT(st.n_problems, 1);
+		CHECK_INT(st.n_lvs, 0);
+		CHECK(!st.have_lvm);
+		if (st.n_problems)
+			CHECK_STR(st.problems[0].source, "lvs");
+		state_free(&st);
+	}
+}
+
+TEST(lvm_report_wrong_shape)
+{
+	static const char *const bad[] = {
+		"[]", "{}", "{\"report\":{}}", "{\"report\":[]}", "{\"report\":[1]}",
+		"{\"report\":[{\"vg\":[]}]}", "{\"report\":[{\"lv\":{}}]}",
+		"{\"report\":[{\"seg\":\"\"}]}", "{\"report\":\"lv\"}", "{\"lv\":[]}",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct state st = {};
+
+		if (lvm_parse_report(&st, "lvs", bad[i], NULL, fake_resolve) != -EINVAL)
+			FAIL_AT("accepted %s", bad[i]);
+		CHECK_INT(st.n_problems, 1);
+		CHECK_INT(st.n_lvs, 0);
+		state_free(&st);
+	}
+}
+
+#define ROW(name, uuid, ranges)							\
+	"{\"vg_name\":\"pve\", \"vg_uuid\":\"V\", \"lv_name\":\"" name "\", "	\
+	"\"lv_uuid\":\"" uuid "\", \"lv_attr\":\"-wi-a-----\", \"lv_size\":\"8192\", "	\
+	"\"pool_lv\":\"\", \"origin\":\"\", \"data_percent\":\"\", "		\
+	"\"metadata_percent\":\"\", \"thin_id\":\"\", \"seg_pe_ranges\":\"" ranges "\", " \
+	"\"vg_extent_size\":\"8192\"}"
+#define REPORT(rows) "{\"report\":[{\"seg\":[" rows "]}]}"
+#define PVS "{\"report\":[{\"pv\":[{\"pv_name\":\"/dev/loop0\", \"pe_start\":\"2048\"}," \
+	"{\"pv_name\":\"/dev/loop1\", \"pe_start\":\"8192\"}]}]}"
+
+/* Rows that are not LV rows are skipped with a problem each; good rows around them stay. */
+TEST(lvm_report_bad_rows)
+{
+	static const char lvs[] = REPORT(
+		ROW("good1", "U1", "/dev/loop0:0-0") ","
+		"1, \"row\", null, [], {},"
+		ROW("nouuid", "", "/dev/loop0:1-1") ","
+		"{\"vg_name\":\"pve\", \"lv_name\":\"missing-uuid\", \"seg_pe_ranges\":\"\"},"
+		ROW("", "U3", "") ","
+		"{\"vg_name\":5, \"lv_name\":[], \"lv_uuid\":{}},"
+		ROW("good2", "U2", "/dev/loop1:0-1"));
+	struct state st = {};
+
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, PVS, fake_resolve), 0);
+	CHECK_INT(st.n_lvs, 2);
+	CHECK(find_lv(&st, "pve", "good1") && find_lv(&st, "pve", "good2"));
+	CHECK_INT(st.n_extents, 2);
+	check_extent(failed__, &st, "good2", 0, 1, 8192, 2 * 8192);
+	/* 5 non-objects / empty, nouuid, missing-uuid, empty name, wrong types */
+	CHECK_INT(st.n_problems, 9);
+	state_free(&st);
+}
+
+TEST(lvm_report_long_names)
+{
+	char name[200];
+	char *lvs;
+	struct state st = {};
+
+	memset(name, 'a', 128);
+	name[128] = 0;
+	lvs = xasprintf("{\"report\":[{\"seg\":[{\"vg_name\":\"pve\", \"lv_name\":\"%s\", "
+			"\"lv_uuid\":\"U\", \"seg_pe_ranges\":\"\"}]}]}", name);
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, NULL, fake_resolve), 0);
+	CHECK_INT(st.n_lvs, 0);
+	CHECK_INT(st.n_problems, 1);
+	state_free(&st);
+	free(lvs);
+}
+
+/* Odd values in otherwise good rows: n/a where not a number, never a crash */
+TEST(lvm_report_odd_values)
+{
+	static const char lvs[] = REPORT(
+		"{\"vg_name\":\"pve\", \"lv_name\":\"v1\", \"lv_uuid\":\"U1\", \"lv_size\":\"-1\", "
+		"\"data_percent\":\"101.00\", \"metadata_percent\":\"abc\", \"thin_id\":\"x\"},"
+		"{\"vg_name\":\"pve\", \"lv_name\":\"v2\", \"lv_uuid\":\"U2\", \"lv_size\":8192, "
+		"\"data_percent\":50, \"thin_id\":\"7\", \"pool_lv\":null, \"origin\":[]},"
+		"{\"vg_name\":\"pve\", \"lv_name\":\"[v3]\", \"lv_uuid\":\"U3\", "
+		"\"lv_size\":\"99999999999999999999999\", \"data_percent\":\"100.00\", "
+		"\"metadata_percent\":\"0.00\", \"thin_id\":\"0\"}");
+	struct state st = {};
+	const struct lvm_lv *lv;
+
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, NULL, fake_resolve), 0);
+	CHECK_INT(st.n_lvs, 3);
+	lv = find_lv(&st, "pve", "v1");
+	CHECK(lv && lv->size == 0 && isnan(lv->data_percent) && isnan(lv->metadata_percent) &&
+	      lv->thin_id == -1 && !strcmp(lv->attr, ""));
+	lv = find_lv(&st, "pve", "v2");
+	CHECK(lv && lv->thin_id == 7 && lv->pool && !strcmp(lv->pool, "") && lv->origin &&
+	      !strcmp(lv->origin, ""));
+	lv = find_lv(&st, "pve", "v3");
+	CHECK(lv != NULL);
+	if (lv) {
+		CHECK_DBL(lv->data_percent, 100.0);
+		CHECK_DBL(lv->metadata_percent, 0.0);
+		CHECK_INT(lv->thin_id, 0);
+		/* more sectors than 64 bits hold: not a size */
+		CHECK_INT(lv->size, 0);
+	}
+	state_free(&st);
+}
+
+/* Each malformed seg_pe_ranges: a problem naming the LV, and no extent made up from it */
+TEST(lvm_report_bad_pe_ranges)
+{
+	static const char *const bad[] = {
+		"/dev/loop0", "/dev/loop0:", "/dev/loop0:5", "/dev/loop0:a-b", "/dev/loop0:9-5",
+		"/dev/loop0:1-2x", "/dev/loop0:-1-2", "/dev/loop0:5--9", "/dev/loop0: 1-2",
+		"/dev/loop0:1-", "/dev/loop0:-", ":1-2", "/dev/sdz:0-1", "[unknown]:0-9",
+		"/dev/loop0:0-99999999999999999999", "/dev/loop0:0-18446744073709551615",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char *lvs = xasprintf(REPORT(ROW("vm-100-disk-0", "U1", "%s")), bad[i]);
+		struct state st = {};
+
+		CHECK_INT(lvm_parse_report(&st, "lvs", lvs, PVS, fake_resolve), 0);
+		CHECK_INT(st.n_lvs, 1);
+		if (st.n_extents)
+			FAIL_AT("\"%s\" made an extent %llu+%llu", bad[i],
+				(unsigned long long)st.extents[0].start,
+				(unsigned long long)st.extents[0].length);
+		if (st.n_problems != 1)
+			FAIL_AT("\"%s\": %zu problems", bad[i], st.n_problems);
+		else if (!strstr(st.problems[0].message, "vm-100-disk-0"))
+			FAIL_AT("\"%s\": problem does not name the LV: %s", bad[i],
+				st.problems[0].message);
+		state_free(&st);
+		free(lvs);
+	}
+}
+
+/* One bad range among good ones: the good ones are kept whatever the order */
+TEST(lvm_report_pe_ranges_partly_bad)
+{
+	static const char *const mixed[] = {
+		"/dev/loop0:0-1 garbage", "garbage /dev/loop0:0-1", "/dev/loop0:0-1 /dev/sdz:0-1",
+		"/dev/sdz:0-1 /dev/loop0:0-1",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(mixed); i++) {
+		char *lvs = xasprintf(REPORT(ROW("lv", "U1", "%s")), mixed[i]);
+		struct state st = {};
+
+		CHECK_INT(lvm_parse_report(&st, "lvs", lvs, PVS, fake_resolve), 0);
+		if (st.n_extents != 1)
+			FAIL_AT("\"%s\": %zu extents, expected the good one", mixed[i], st.n_extents);
+		else
+			check_extent(failed__, &st, "lv", 0, 0, 2048, 2 * 8192);
+		CHECK(st.n_problems >= 1);
+		state_free(&st);
+		free(lvs);
+	}
+}
+
+/* A PV path with a colon in it (by-path names): the range starts after the last colon */
+TEST(lvm_report_pv_name_with_colon)
+{
+	static const char lvs[] = REPORT(ROW("lv", "U1",
+		"/dev/disk/by-path/pci-0000:00:1f.2-ata-1:3-4"));
+	static const char pvs[] = "{\"report\":[{\"pv\":[{\"pv_name\":"
+		"\"/dev/disk/by-path/pci-0000:00:1f.2-ata-1\", \"pe_start\":\"2048\"}]}]}";
+	struct state st = {};
+
+	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	/* the fake resolver does not know it: asked with the full path, reported by it */
+	CHECK_INT(st.n_extents, 0);
+	CHECK_INT(st.n_problems, 1);
+	if (st.n_problems)
+		CHECK(strstr(st.problems[0].message,
+			     "/dev/disk/by-path/pci-0000:00:1f.2-ata-1 ") != NULL);
+	state_free(&st);
+}

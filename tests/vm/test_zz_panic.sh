@@ -1,3 +1,0 @@
-#!/bin/bash
-echo "about to crash the kernel"
-echo c > /proc/sysrq-trigger

@@ -1,0 +1,182 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benches (`make bench`, or `tools/bench.sh scan` for one). No root, no kernel:
+#
+#   scan   `dmwatch scan --state F --json` on generated states (tools/gen-state.c) of
+#          100, 1,000 and 10,000 dm devices: median wall time of BENCH_RUNS runs
+#          (hyperfine when installed), peak RSS, and how time grows with size.
+#          Target: 10,000 devices (5,000 guests) in <= 100 ms. The table goes to
+#          stdout and bench/results-scan.md.
+#
+# Environment: BENCH_RUNS (default 9), BENCH_SIZES ("devices:guests ...",
+# default "100:50 1000:500 10000:5000"), BENCH_TARGET_MS (default 100).
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dmwatch=$top/dmwatch
+gen=$top/.output/tools/gen-state
+work=$top/.output/bench
+runs=${BENCH_RUNS:-9}
+sizes=${BENCH_SIZES:-"100:50 1000:500 10000:5000"}
+target_ms=${BENCH_TARGET_MS:-100}
+
+die() {
+	echo "bench: $*" >&2
+	exit 3
+}
+
+# median of the numbers on stdin, one per line
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (!NR) exit 1
+		if (NR % 2) printf "%.1f\n", v[(NR + 1) / 2]
+		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# wall time in ms of one run of "$@", output thrown away; scan exits 0/1/2 by
+# findings, only 3 (could not run) is a failure
+time_once() {
+	t0=$(date +%s%N)
+	rc=0
+	"$@" >/dev/null 2>&1 || rc=$?
+	t1=$(date +%s%N)
+	[ "$rc" -le 2 ] || die "$* exited $rc"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'
+}
+
+median_ms() {
+	if command -v hyperfine >/dev/null 2>&1; then
+		json=$work/hyperfine.json
+		# -i: exit 2 (critical findings) is the expected result, not a failure
+		hyperfine -i -N -w 1 -r "$runs" --export-json "$json" "$*" >/dev/null 2>&1 ||
+			hyperfine -i -w 1 -r "$runs" --export-json "$json" "$*" >/dev/null
+		# hyperfine reports seconds
+		tr -d ' \n' < "$json" | sed -n 's/.*"median":\([0-9.eE+-]*\).*/\1/p' |
+			awk '{ printf "%.1f\n", $1 * 1000 }'
+		return
+	fi
+	time_once "$@" >/dev/null	# warm-up: page cache, dynamic linker
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		time_once "$@"
+		i=$((i + 1))
+	done | median
+}
+
+# peak resident set in KiB of one run of "$@"
+peak_rss_kib() {
+	if [ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1; then
+		# GNU time adds "Command exited with non-zero status 2" first: last line
+		/usr/bin/time -f %M -o "$work/rss.txt" "$@" >/dev/null 2>&1 || :
+		tail -n 1 "$work/rss.txt"
+		return
+	fi
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+		return
+	fi
+	echo "n/a"
+}
+
+# the scan must do the work: its class counts are the ones gen-state built
+check_counts() {
+	expect=$1
+	state=$2
+	out=$work/scan.json
+	"$dmwatch" scan --state "$state" --json > "$out" 2>/dev/null || [ $? -le 2 ] ||
+		die "scan of $state failed"
+	for class in valid internal tombstones duplicates unmanaged; do
+		want=$(sed -n "s/.*expect:.* $class=\([0-9]*\).*/\1/p" "$expect")
+		got=$(grep -o "\"$class\": *[0-9]*" "$out" | head -n 1 | grep -o '[0-9]*$')
+		if [ "$want" != "$got" ]; then
+			echo "bench: $state: $class $got, gen-state made $want" >&2
+			return 1
+		fi
+	done
+}
+
+bench_scan() {
+	md=$top/bench/results-scan.md
+	table=$work/table.md
+	prev_ms=""
+	prev_n=""
+	growth=""
+	last_ms=""
+	last_n=""
+	ok=1
+
+	mkdir -p "$work" "$top/bench"
+	{
+		echo '| devices | guests | state file | median ms | peak RSS KiB | ms per 1k devices |'
+		echo '|--------:|-------:|-----------:|----------:|-------------:|------------------:|'
+	} > "$table"
+	for size in $sizes; do
+		n=${size%%:*}
+		g=${size#*:}
+		state=$work/state-$n.json
+		"$gen" -s 1 "$n" "$g" "$state" 2> "$work/gen-$n.txt" ||
+			die "gen-state $n $g failed: $(cat "$work/gen-$n.txt")"
+		check_counts "$work/gen-$n.txt" "$state" || ok=0
+		ms=$(median_ms "$dmwatch" scan --state "$state" --json)
+		rss=$(peak_rss_kib "$dmwatch" scan --state "$state" --json)
+		bytes=$(wc -c < "$state")
+		per_k=$(awk -v t="$ms" -v n="$n" 'BEGIN { printf "%.1f", t * 1000 / n }')
+		printf '| %s | %s | %s MB | %s | %s | %s |\n' "$n" "$g" \
+			"$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')" \
+			"$ms" "$rss" "$per_k" >> "$table"
+		if [ -n "$prev_ms" ]; then
+			growth="$growth$(awk -v a="$prev_ms" -v b="$ms" -v m="$prev_n" -v n="$n" \
+				'BEGIN { printf "- %d -> %d devices (x%g): time x%.1f (linear would be x%g)\n",
+					 m, n, n / m, b / a, n / m }')
+"
+		fi
+		prev_ms=$ms
+		prev_n=$n
+		last_ms=$ms
+		last_n=$n
+	done
+
+	{
+		echo "# dmwatch scan --state F --json"
+		echo
+		echo "$(date -u +%Y-%m-%d), dmwatch $(cat "$top/VERSION" 2>/dev/null || echo '?')" \
+		     "($(git -C "$top" describe --always --dirty 2>/dev/null || echo 'no git'))," \
+		     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+		     "$(nproc) CPUs; median of $runs runs" \
+		     "($(command -v hyperfine >/dev/null 2>&1 && echo hyperfine ||
+			 echo 'date +%s%N loop'))," \
+		     "states from \`gen-state -s 1 DEVICES GUESTS\`."
+		echo
+		cat "$table"
+		echo
+		echo "Growth:"
+		echo
+		printf '%s' "$growth"
+		echo
+		if awk -v t="$last_ms" -v m="$target_ms" 'BEGIN { exit !(t <= m) }'; then
+			echo "Target ($last_n devices <= $target_ms ms): met ($last_ms ms)."
+		else
+			echo "Target ($last_n devices <= $target_ms ms): NOT met ($last_ms ms)."
+		fi
+		[ "$ok" = 1 ] || echo "Class counts differed from what gen-state made: see stderr."
+	} > "$md"
+	cat "$md"
+	[ "$ok" = 1 ]
+}
+
+[ -x "$dmwatch" ] && [ -x "$gen" ] || make -s -C "$top" dmwatch tools >&2 ||
+	die "cannot build dmwatch and tools"
+
+what=${1:-all}
+case $what in
+scan | all)
+	bench_scan
+	;;
+*)
+	echo "usage: tools/bench.sh [scan]" >&2
+	exit 2
+	;;
+esac
