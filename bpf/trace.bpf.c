@@ -242,7 +242,8 @@ int BPF_KPROBE(dm_table_event)
 
 /* ---- I/O errors ------------------------------------------------------ */
 
-static __always_inline __u32 rwbs_to_op(const char *rwbs)
+/* rwbs must be a stack copy: the verifier refuses a loop walking the ctx pointer */
+static __always_inline __u32 rwbs_to_op(const char rwbs[8])
 {
 	for (int i = 0; i < 8 && rwbs[i]; i++) {
 		switch (rwbs[i]) {
@@ -266,8 +267,13 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
 	struct lower_val *up = NULL;
 	struct lower_key key = {};
 	struct dmw_event *e;
+	char ops[8];
 
-	if (!error)
+	/*
+	 * -EOPNOTSUPP is a capability answer (WRITE_ZEROES or DISCARD the device
+	 * cannot do; the block layer falls back), not a failed read or write.
+	 */
+	if (!error || error == -95 /* EOPNOTSUPP */)
 		return 0;
 	if (!is_dm(dev)) {
 		if (!trace_lower || !lookup_lower)
@@ -292,7 +298,8 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
 	}
 	e->bytes = nr_sector << 9;
 	e->error = error;
-	e->op = rwbs_to_op(rwbs);
+	__builtin_memcpy(ops, rwbs, sizeof(ops));
+	e->op = rwbs_to_op(ops);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -50,8 +50,10 @@ void name_map_set(struct name_map *m, uint32_t dev, const char *name, const char
 {
 	struct name_entry *e = find_dev(m, dev);
 
-	if (!e || e->removed)
+	if (!e || e->removed) {
 		e = array_push(&m->e, &m->n, sizeof(*e));
+		m->last = m->n - 1;	/* the newest entry for this dev, not the removed one */
+	}
 	e->dev = dev;
 	e->removed = false;
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");

@@ -74,7 +74,27 @@ static const struct lvm_lv *find_lv_uuid(const struct state *st, const char *uui
 	return NULL;
 }
 
-/* "/dev/loop0:0-255 /dev/loop1:0-9" -> extents, using each PV's pe_start */
+/* digits only, no sign, no overflow */
+static bool parse_pe(const char *s, const char *stop, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == stop)
+		return false;
+	for (; s < stop; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * "/dev/loop0:0-255 /dev/loop1:0-9" -> extents, using each PV's pe_start. Ranges
+ * on LV areas ("data_tdata:0-19", a thin pool's data) are not PVs: skipped. Each
+ * range is judged on its own; a bad one is reported once per LV.
+ */
 static int add_pe_ranges(struct state *st, const char *source, json_object *pv_rows,
 			 const struct lvm_lv *lv, const char *ranges, uint64_t extent_size,
 			 lvm_resolve_fn resolve)
@@ -83,25 +103,28 @@ static int add_pe_ranges(struct state *st, const char *source, json_object *pv_r
 	int err = 0;
 
 	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *colon = strrchr(tok, ':'), *dash, *end;
+		char *colon = strrchr(tok, ':'), *dash;
 		uint64_t first, last, pe_start = UINT64_MAX;
 		struct lvm_extent *x;
 		uint32_t maj, min;
 
-		if (!colon || !(dash = strchr(colon, '-'))) {
+		if (!colon || !(dash = strchr(colon, '-')) ||
+		    !parse_pe(colon + 1, dash, &first) ||
+		    !parse_pe(dash + 1, dash + 1 + strlen(dash + 1), &last) || last < first ||
+		    last - first + 1 > UINT64_MAX / extent_size ||
+		    first > (UINT64_MAX - (last - first + 1) * extent_size) / extent_size) {
 			err = -EINVAL;
 			continue;
 		}
 		*colon = 0;
-		first = strtoull(colon + 1, &end, 10);
-		if (end != dash)
+		/* "" or "[unknown]": a missing PV (lvs' word for it) */
+		if (!tok[0] || tok[0] == '[') {
 			err = -EINVAL;
-		last = strtoull(dash + 1, &end, 10);
-		if (*end || last < first)
-			err = -EINVAL;
-		if (err)
 			continue;
-		for (size_t i = 0; pv_rows && i < json_object_array_length(pv_rows); i++) {
+		}
+		if (tok[0] != '/' || !pv_rows)
+			continue;	/* an LV area, or no pvs report (said once by the caller) */
+		for (size_t i = 0; i < json_object_array_length(pv_rows); i++) {
 			json_object *pv = json_object_array_get_idx(pv_rows, i);
 			const char *name = jget(pv, "pv_name");
 

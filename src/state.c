@@ -372,6 +372,11 @@ static char *get_str(struct loader *ld, json_object *o, const char *key, bool op
 	return v ? xstrdup(json_object_get_string(v)) : NULL;
 }
 
+/*
+ * json-c clamps integers beyond 64 bits to INT64_MIN / INT64_MAX / UINT64_MAX
+ * without an error; no field of a state legitimately holds those, so they are
+ * taken as "out of range".
+ */
 static int64_t get_int(struct loader *ld, json_object *o, const char *key, int64_t min, int64_t max)
 {
 	json_object *v = get(ld, o, key, json_type_int, false);
@@ -380,24 +385,29 @@ static int64_t get_int(struct loader *ld, json_object *o, const char *key, int64
 	if (!v)
 		return 0;
 	x = json_object_get_int64(v);
-	if (x < min || x > max) {
+	if (x < min || x > max || x == INT64_MAX || x == INT64_MIN) {
 		load_fail(ld, key, "out of range");
 		return 0;
 	}
 	return x;
 }
 
+static bool u64_value(json_object *v, uint64_t *out)
+{
+	if (json_object_get_int64(v) < 0 || json_object_get_uint64(v) == UINT64_MAX)
+		return false;
+	*out = json_object_get_uint64(v);
+	return true;
+}
+
 static uint64_t get_u64(struct loader *ld, json_object *o, const char *key)
 {
 	json_object *v = get(ld, o, key, json_type_int, false);
+	uint64_t x = 0;
 
-	if (!v)
-		return 0;
-	if (json_object_get_int64(v) < 0 && json_object_get_uint64(v) == 0) {
-		load_fail(ld, key, "negative");
-		return 0;
-	}
-	return json_object_get_uint64(v);
+	if (v && !u64_value(v, &x))
+		load_fail(ld, key, "negative or out of range");
+	return x;
 }
 
 static bool get_bool(struct loader *ld, json_object *o, const char *key)
@@ -493,7 +503,8 @@ static void load_devices(struct loader *ld, json_object *root, struct state *st)
 				break;
 			}
 			dep = array_push(&d->deps, &d->n_deps, sizeof(*dep));
-			*dep = json_object_get_uint64(v);
+			if (!u64_value(v, dep))
+				load_fail(ld, "deps", "negative or out of range");
 		}
 		if (!ld->err && (str_empty(d->name) || strlen(d->name) > 127))
 			load_fail(ld, "devices.name", "empty or longer than 127 bytes");
@@ -640,10 +651,21 @@ int state_load_json(struct state *st, const char *path, char **err)
 	tok = json_tokener_new_ex(64);
 	root = json_tokener_parse_ex(tok, buf, len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-		*err = xasprintf("%s: not valid JSON (%s)", path,
-				 json_tokener_error_desc(json_tokener_get_error(tok)));
+		if (json_tokener_get_error(tok) == json_tokener_continue)
+			*err = xasprintf("%s: not valid JSON (truncated or empty)", path);
+		else
+			*err = xasprintf("%s: not valid JSON (%s)", path,
+					 json_tokener_error_desc(json_tokener_get_error(tok)));
 		ret = -EINVAL;
 		goto cleanup;
+	}
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\t' && buf[i] != '\r') {
+			*err = xasprintf("%s: not valid JSON (data after the state at byte %zu)",
+					 path, i);
+			ret = -EINVAL;
+			goto cleanup;
+		}
 	}
 	if (json_object_get_type(root) != json_type_object) {
 		*err = xasprintf("%s: not a dmwatch state (top level is not an object)", path);
