@@ -116,28 +116,129 @@ static bool uuid_eq_nodash(const char *lvs_uuid, const char *plain)
 	return plain[j] == 0;
 }
 
-static const struct lvm_lv *lv_by_uuid(const struct state *st, const char *plain_uuid)
+/*
+ * Lookups classification does per device, indexed once so a node with 10,000
+ * devices and LVs costs n log n, not n squared.
+ */
+struct uuid_ix {
+	char uuid[33];		/* without dashes */
+	const struct lvm_lv *lv;
+};
+
+struct cctx {
+	const struct state *st;
+	struct uuid_ix *lvu;			/* by uuid */
+	const struct lvm_lv **lvn;		/* by vg, name */
+	const struct dm_dev **devn;		/* by major, minor */
+	const struct pve_guest **guests;	/* by vmid */
+};
+
+static int cmp_uuid_ix(const void *a, const void *b)
 {
-	for (size_t i = 0; i < st->n_lvs; i++)
-		if (uuid_eq_nodash(st->lvs[i].lv_uuid, plain_uuid))
-			return &st->lvs[i];
-	return NULL;
+	return strcmp(((const struct uuid_ix *)a)->uuid, ((const struct uuid_ix *)b)->uuid);
 }
 
-static const struct lvm_lv *lv_by_name(const struct state *st, const char *vg, const char *lv)
+static int cmp_lv_name(const void *a, const void *b)
 {
-	for (size_t i = 0; i < st->n_lvs; i++)
-		if (!strcmp(st->lvs[i].vg_name, vg) && !strcmp(st->lvs[i].lv_name, lv))
-			return &st->lvs[i];
-	return NULL;
+	const struct lvm_lv *x = *(const struct lvm_lv **)a, *y = *(const struct lvm_lv **)b;
+	int r = strcmp(x->vg_name, y->vg_name);
+
+	return r ? r : strcmp(x->lv_name, y->lv_name);
 }
 
-static ssize_t dev_index(const struct state *st, uint32_t major, uint32_t minor)
+static int cmp_dev_num(const void *a, const void *b)
 {
+	const struct dm_dev *x = *(const struct dm_dev **)a, *y = *(const struct dm_dev **)b;
+
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	return x->minor < y->minor ? -1 : x->minor > y->minor;
+}
+
+static int cmp_guest_vmid(const void *a, const void *b)
+{
+	const struct pve_guest *x = *(const struct pve_guest **)a, *y = *(const struct pve_guest **)b;
+
+	return x->vmid < y->vmid ? -1 : x->vmid > y->vmid;
+}
+
+static void cctx_init(struct cctx *c, const struct state *st)
+{
+	c->st = st;
+	c->lvu = xcalloc(st->n_lvs, sizeof(*c->lvu));
+	c->lvn = xcalloc(st->n_lvs, sizeof(*c->lvn));
+	for (size_t i = 0; i < st->n_lvs; i++) {
+		size_t k = 0;
+
+		/* lvs prints uuids as 6-4-4-4-4-4-6 with dashes; dm uuids have none */
+		for (const char *u = st->lvs[i].lv_uuid; *u && k < 32; u++)
+			if (*u != '-')
+				c->lvu[i].uuid[k++] = *u;
+		c->lvu[i].lv = &st->lvs[i];
+		c->lvn[i] = &st->lvs[i];
+	}
+	qsort(c->lvu, st->n_lvs, sizeof(*c->lvu), cmp_uuid_ix);
+	qsort(c->lvn, st->n_lvs, sizeof(*c->lvn), cmp_lv_name);
+	c->devn = xcalloc(st->n_devs, sizeof(*c->devn));
 	for (size_t i = 0; i < st->n_devs; i++)
-		if (st->devs[i].major == major && st->devs[i].minor == minor)
-			return i;
-	return -1;
+		c->devn[i] = &st->devs[i];
+	qsort(c->devn, st->n_devs, sizeof(*c->devn), cmp_dev_num);
+	c->guests = xcalloc(st->n_guests, sizeof(*c->guests));
+	for (size_t i = 0; i < st->n_guests; i++)
+		c->guests[i] = &st->guests[i];
+	qsort(c->guests, st->n_guests, sizeof(*c->guests), cmp_guest_vmid);
+}
+
+static void cctx_free(struct cctx *c)
+{
+	free(c->lvu);
+	free(c->lvn);
+	free(c->devn);
+	free(c->guests);
+}
+
+static const struct lvm_lv *lv_by_uuid(const struct cctx *c, const char *plain_uuid)
+{
+	struct uuid_ix key = {}, *hit;
+
+	snprintf(key.uuid, sizeof(key.uuid), "%s", plain_uuid);
+	hit = bsearch(&key, c->lvu, c->st->n_lvs, sizeof(*c->lvu), cmp_uuid_ix);
+	return hit ? hit->lv : NULL;
+}
+
+static const struct lvm_lv *lv_by_name(const struct cctx *c, const char *vg, const char *lv)
+{
+	struct lvm_lv key = { .vg_name = (char *)vg, .lv_name = (char *)lv };
+	const struct lvm_lv *kp = &key, **hit;
+
+	hit = bsearch(&kp, c->lvn, c->st->n_lvs, sizeof(*c->lvn), cmp_lv_name);
+	return hit ? *hit : NULL;
+}
+
+static ssize_t dev_index(const struct cctx *c, uint32_t major, uint32_t minor)
+{
+	struct dm_dev key = { .major = major, .minor = minor };
+	const struct dm_dev *kp = &key, **hit;
+
+	hit = bsearch(&kp, c->devn, c->st->n_devs, sizeof(*c->devn), cmp_dev_num);
+	return hit ? *hit - c->st->devs : -1;
+}
+
+/* The guests with this vmid (one per node it has a config on): *n of them from the return */
+static const struct pve_guest **guests_with(const struct cctx *c, int vmid, size_t *n)
+{
+	struct pve_guest key = { .vmid = vmid };
+	const struct pve_guest *kp = &key, **hit, **end = c->guests + c->st->n_guests;
+
+	*n = 0;
+	hit = bsearch(&kp, c->guests, c->st->n_guests, sizeof(*c->guests), cmp_guest_vmid);
+	if (!hit)
+		return NULL;
+	while (hit > c->guests && hit[-1]->vmid == vmid)
+		hit--;
+	while (hit + *n < end && hit[*n]->vmid == vmid)
+		(*n)++;
+	return hit;
 }
 
 static bool is_internal_layer(const char *layer)
@@ -165,7 +266,7 @@ static bool is_internal_lv(const struct lvm_lv *lv)
 }
 
 /* kpartx: uuid "part<N>-<parent uuid>", name "<parent>p<N>" or "<parent><N>" over one dm dev */
-static bool is_partition(const struct state *st, const struct dm_dev *d)
+static bool is_partition(const struct cctx *c, const struct dm_dev *d)
 {
 	const char *p;
 	ssize_t parent;
@@ -178,10 +279,10 @@ static bool is_partition(const struct state *st, const struct dm_dev *d)
 	}
 	if (d->n_deps != 1 || d->n_table != 1 || strcmp(d->table[0].type, "linear"))
 		return false;
-	parent = dev_index(st, major(d->deps[0]), minor(d->deps[0]));
+	parent = dev_index(c, major(d->deps[0]), minor(d->deps[0]));
 	if (parent < 0)
 		return false;
-	p = st->devs[parent].name;
+	p = c->st->devs[parent].name;
 	if (strncmp(d->name, p, strlen(p)))
 		return false;
 	p = d->name + strlen(p);
@@ -297,11 +398,11 @@ static void find_aliases(const struct state *st, struct report *r)
  * metadata is the rightful owner; a copy without uuid, or with a uuid LVM no longer
  * knows, is the intruder.
  */
-static bool is_rightful(const struct state *st, const struct dm_dev *d)
+static bool is_rightful(const struct cctx *c, const struct dm_dev *d)
 {
 	char vgu[33], lvu[33], layer[32];
 
-	return st->have_lvm && parse_lvm_uuid(d->uuid, vgu, lvu, layer) && lv_by_uuid(st, lvu);
+	return c->st->have_lvm && parse_lvm_uuid(d->uuid, vgu, lvu, layer) && lv_by_uuid(c, lvu);
 }
 
 /* Which LV owns sectors of a PV now, other than `not_uuid` */
@@ -408,20 +509,21 @@ static void set_verdict(struct dev_finding *f, enum dev_class cls, const char *r
 	f->remedy = remedy;
 }
 
-static void classify_guest_volume(const struct state *st, struct dev_finding *f,
+static void classify_guest_volume(const struct cctx *c, struct dev_finding *f,
 				  const struct lvm_lv *lv)
 {
+	const struct state *st = c->st;
 	const struct pve_storage *s = storage_for(st, f->vg, lv);
-	const struct pve_guest *here = NULL, *elsewhere = NULL, *g;
+	const struct pve_guest *here = NULL, *elsewhere = NULL, *g, **same;
 	const char *name = f->dev->name;
+	size_t n_same;
 
 	if (s)
 		f->storage = xstrdup(s->id);
 	f->volume = xstrdup(f->lv);
-	for (size_t i = 0; i < st->n_guests; i++) {
-		g = &st->guests[i];
-		if (g->vmid != f->vmid)
-			continue;
+	same = guests_with(c, f->vmid, &n_same);
+	for (size_t i = 0; i < n_same; i++) {
+		g = same[i];
 		f->has_guest = true;
 		f->guest_type = g->type;
 		if (!str_empty(st->node) && g->node && strcmp(g->node, st->node))
@@ -467,8 +569,9 @@ static void classify_guest_volume(const struct state *st, struct dev_finding *f,
 			      f->vmid, s ? s->id : f->vg, f->volume), NULL);
 }
 
-static void classify_device(const struct state *st, struct report *r, size_t idx)
+static void classify_device(const struct cctx *c, struct report *r, size_t idx)
 {
+	const struct state *st = c->st;
 	struct dev_finding *f = &r->devs[idx];
 	const struct dm_dev *d = &st->devs[idx];
 	char vgu[33], lvu[33], ulayer[32];
@@ -480,20 +583,20 @@ static void classify_device(const struct state *st, struct report *r, size_t idx
 	lvm_uuid = parse_lvm_uuid(d->uuid, vgu, lvu, ulayer);
 	split_lvm_name(d->name, &f->vg, &f->lv, &f->layer);
 	if (st->have_lvm && lvm_uuid)
-		lv = lv_by_uuid(st, lvu);
+		lv = lv_by_uuid(c, lvu);
 
 	/* 1. layers of something else */
 	if ((lvm_uuid && ulayer[0]) || (f->layer && is_internal_layer(f->layer) && lvm_uuid) ||
-	    is_internal_lv(lv) || is_partition(st, d)) {
+	    is_internal_lv(lv) || is_partition(c, d)) {
 		set_verdict(f, CLASS_INTERNAL, NULL, SEV_OK,
-			    xstrdup(is_partition(st, d) ? "partition mapping of another dm device"
+			    xstrdup(is_partition(c, d) ? "partition mapping of another dm device"
 						       : "layer of another device"), NULL);
 		return;
 	}
 
 	/* 3. stale LVM mappings, judged before aliasing: the uuid says what they were */
 	if (st->have_lvm && lvm_uuid && !lv) {
-		by_name = f->vg ? lv_by_name(st, f->vg, f->lv) : NULL;
+		by_name = f->vg ? lv_by_name(c, f->vg, f->lv) : NULL;
 		owner = extent_owner(st, d, lvu);
 		if (owner)
 			set_verdict(f, CLASS_TOMBSTONE, "stale", SEV_CRITICAL,
@@ -515,7 +618,7 @@ static void classify_device(const struct state *st, struct report *r, size_t idx
 	}
 
 	/* 2. aliasing someone else's storage */
-	if (f->n_dup_of && !is_rightful(st, d)) {
+	if (f->n_dup_of && !is_rightful(c, d)) {
 		const char *other = st->devs[f->dup_of[0]].name;
 
 		set_verdict(f, CLASS_DUPLICATE, NULL, SEV_CRITICAL,
@@ -531,8 +634,8 @@ static void classify_device(const struct state *st, struct report *r, size_t idx
 
 	/* 4. guest volumes */
 	if (f->lv && pve_volume_vmid(f->lv, &f->vmid)) {
-		if (st->have_pve && (lvm_uuid || !st->have_lvm || lv_by_name(st, f->vg, f->lv))) {
-			classify_guest_volume(st, f, lv ? lv : lv_by_name(st, f->vg, f->lv));
+		if (st->have_pve && (lvm_uuid || !st->have_lvm || lv_by_name(c, f->vg, f->lv))) {
+			classify_guest_volume(c, f, lv ? lv : lv_by_name(c, f->vg, f->lv));
 			return;
 		}
 		if (!lvm_uuid && st->have_pve) {
@@ -594,7 +697,7 @@ static struct space_finding *new_space(struct report *r, const struct dev_findin
 	return s;
 }
 
-static void check_snapshot(const struct state *st, const struct classify_opts *o,
+static void check_snapshot(const struct cctx *c, const struct classify_opts *o,
 			   struct report *r, const struct dev_finding *f, const struct dm_line *l)
 {
 	struct snapshot_status ss;
@@ -607,7 +710,7 @@ static void check_snapshot(const struct state *st, const struct classify_opts *o
 		if (strcmp(f->dev->table[t].type, "snapshot") ||
 		    parse_snapshot_table(f->dev->table[t].params, &omaj, &omin, &cmaj, &cmin))
 			continue;
-		oi = dev_index(st, omaj, omin);
+		oi = dev_index(c, omaj, omin);
 		if (oi >= 0 && r->devs[oi].vg)
 			s->origin = xasprintf("%s/%s", r->devs[oi].vg, r->devs[oi].lv);
 	}
@@ -712,8 +815,10 @@ static void check_multipath(struct report *r, const struct dev_finding *f, const
 				      ms.failed_paths);
 }
 
-static void check_spaces(const struct state *st, const struct classify_opts *o, struct report *r)
+static void check_spaces(const struct cctx *c, const struct classify_opts *o, struct report *r)
 {
+	const struct state *st = c->st;
+
 	for (size_t i = 0; i < st->n_devs; i++) {
 		const struct dm_dev *d = &st->devs[i];
 
@@ -721,7 +826,7 @@ static void check_spaces(const struct state *st, const struct classify_opts *o, 
 			const struct dm_line *l = &d->status[t];
 
 			if (!strcmp(l->type, "snapshot"))
-				check_snapshot(st, o, r, &r->devs[i], l);
+				check_snapshot(c, o, r, &r->devs[i], l);
 			else if (!strcmp(l->type, "thin-pool"))
 				check_thin_pool(o, r, &r->devs[i], l);
 			else if (!strcmp(l->type, "multipath"))
@@ -732,14 +837,11 @@ static void check_spaces(const struct state *st, const struct classify_opts *o, 
 
 /* ---- guests dashboard ---- */
 
-static struct guest_finding *guest_entry(struct report *r, const struct pve_guest *g, int vmid)
+static struct guest_finding *new_guest_finding(struct report *r, const struct pve_guest *g,
+					       int vmid)
 {
-	struct guest_finding *gf;
+	struct guest_finding *gf = array_push(&r->guests, &r->n_guests, sizeof(*gf));
 
-	for (size_t i = 0; i < r->n_guests; i++)
-		if (r->guests[i].vmid == vmid)
-			return &r->guests[i];
-	gf = array_push(&r->guests, &r->n_guests, sizeof(*gf));
 	gf->vmid = vmid;
 	gf->health = "clean";
 	if (g) {
@@ -753,31 +855,44 @@ static struct guest_finding *guest_entry(struct report *r, const struct pve_gues
 
 static int cmp_guest_finding(const void *a, const void *b)
 {
-	return ((const struct guest_finding *)a)->vmid - ((const struct guest_finding *)b)->vmid;
+	const struct guest_finding *x = a, *y = b;
+
+	return x->vmid < y->vmid ? -1 : x->vmid > y->vmid;
 }
 
-static void build_guests(const struct state *st, struct report *r)
+/* Dashboard: this node's guests, plus any guest id a tombstone or duplicate names */
+static void build_guests(const struct cctx *c, struct report *r)
 {
+	const struct state *st = c->st;
+	size_t n_local;
+
+	/* c->guests is in vmid order, so the local rows come out sorted */
 	for (size_t i = 0; i < st->n_guests; i++) {
-		const struct pve_guest *g = &st->guests[i];
-		struct guest_finding *gf;
+		const struct pve_guest *g = c->guests[i];
 
 		if (!str_empty(st->node) && g->node && strcmp(g->node, st->node))
 			continue;
-		gf = guest_entry(r, g, g->vmid);
-		gf->local = true;
+		if (r->n_guests && r->guests[r->n_guests - 1].vmid == g->vmid)
+			continue;
+		new_guest_finding(r, g, g->vmid)->local = true;
 	}
+	n_local = r->n_guests;
 	for (size_t i = 0; i < r->n_devs; i++) {
 		const struct dev_finding *f = &r->devs[i];
-		const struct pve_guest *g = NULL;
-		struct guest_finding *gf;
+		struct guest_finding key = { .vmid = f->vmid }, *gf;
+		const struct pve_guest **same;
+		size_t n_same;
 
 		if (f->vmid < 0 || (f->cls != CLASS_TOMBSTONE && f->cls != CLASS_DUPLICATE))
 			continue;
-		for (size_t k = 0; k < st->n_guests && !g; k++)
-			if (st->guests[k].vmid == f->vmid)
-				g = &st->guests[k];
-		gf = guest_entry(r, g, f->vmid);
+		gf = bsearch(&key, r->guests, n_local, sizeof(*r->guests), cmp_guest_finding);
+		for (size_t k = n_local; !gf && k < r->n_guests; k++)
+			if (r->guests[k].vmid == f->vmid)
+				gf = &r->guests[k];
+		if (!gf) {
+			same = guests_with(c, f->vmid, &n_same);
+			gf = new_guest_finding(r, n_same ? same[0] : NULL, f->vmid);
+		}
 		if (f->cls == CLASS_DUPLICATE)
 			gf->health = "duplicate";
 		else if (strcmp(gf->health, "duplicate"))
@@ -799,7 +914,10 @@ static void count(struct report *r, enum severity s)
 
 void classify(const struct state *st, const struct classify_opts *o, struct report *r)
 {
+	struct cctx c;
+
 	memset(r, 0, sizeof(*r));
+	cctx_init(&c, st);
 	r->st = st;
 	r->n_devs = st->n_devs;
 	r->devs = xcalloc(st->n_devs, sizeof(*r->devs));
@@ -808,9 +926,10 @@ void classify(const struct state *st, const struct classify_opts *o, struct repo
 
 	find_aliases(st, r);
 	for (size_t i = 0; i < st->n_devs; i++)
-		classify_device(st, r, i);
-	check_spaces(st, o, r);
-	build_guests(st, r);
+		classify_device(&c, r, i);
+	check_spaces(&c, o, r);
+	build_guests(&c, r);
+	cctx_free(&c);
 
 	for (size_t i = 0; i < r->n_devs; i++) {
 		r->n_class[r->devs[i].cls]++;
