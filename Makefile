@@ -116,6 +116,117 @@ bench: deps
 	$(Q)$(MAKE) all
 	$(Q)tools/bench.sh
 
+# make install [DESTDIR=...] [PREFIX=/usr]: the binary, man page, bash completion,
+# systemd units (their ExecStart follows SBINDIR) and /etc/default/dmwatch (never
+# overwritten). PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
+PREFIX         ?= /usr
+SBINDIR        ?= $(PREFIX)/sbin
+MANDIR         ?= $(PREFIX)/share/man
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSCONFDIR     ?= /etc
+INSTALL        ?= install
+UNITS          := $(wildcard tools/systemd/*.service tools/systemd/*.timer)
+
+.PHONY: install deb
+install: dmwatch
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	$(Q)$(INSTALL) -m 0755 dmwatch $(DESTDIR)$(SBINDIR)/dmwatch
+	$(Q)$(INSTALL) -m 0644 tools/dmwatch.8 $(DESTDIR)$(MANDIR)/man8/dmwatch.8
+	$(Q)$(INSTALL) -m 0644 tools/bash-completion/dmwatch $(DESTDIR)$(BASHCOMPDIR)/dmwatch
+	$(Q)for u in $(UNITS); do \
+		sed 's|/usr/sbin/dmwatch|$(SBINDIR)/dmwatch|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
+	done
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/default/dmwatch ] || \
+		$(INSTALL) -m 0644 tools/systemd/dmwatch.default $(DESTDIR)$(SYSCONFDIR)/default/dmwatch
+
+# make deb: dpkg-buildpackage -b on a copy of this tree in $(OUTPUT)/deb, because it
+# writes the .deb next to the source tree and its clean step runs `make clean`.
+# Needs dpkg-dev and debhelper; DEB_BUILD_OPTIONS=nocheck skips the unit tests.
+DEB_DIR := $(OUTPUT)/deb
+deb:
+	$(call msg,DEB,$(DEB_DIR))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)tar -cf - --anchored --exclude=./.output --exclude=./.git --exclude=./dmwatch \
+		--exclude=./debian/dmwatch --exclude=./debian/.debhelper . | tar -xf - -C $(DEB_DIR)/src
+	$(Q)cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; echo "deb: failed, full log in $(DEB_DIR)/build.log"; exit 1; }
+	$(Q)ls $(DEB_DIR)/*.deb
+
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) dmwatch
+
+# ---- fuzzing and sanitizer builds (tests/fuzz/README.md) ----
+# Both compile src/ again, with clang and their own flags, into their own folders
+# under $(OUTPUT): sanitizer objects never mix with the normal ones. Each links a
+# static archive, so a binary pulls in only the modules it calls.
+#
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_JOBS=1] [FUZZ_TARGETS="fuzz_state ..."]
+#   replays tests/fuzz/crashes/ and the seed corpora, then runs every libFuzzer
+#   target for FUZZ_SECONDS; fails on any crash, leak, sanitizer report or timeout.
+#   The BPF side (tracer.c trace.c record.c) and main.c are not part of it.
+# make check-asan
+#   the unit tests built with -fsanitize=address,undefined, run.
+FUZZ_SECONDS  ?= 60
+FUZZ_JOBS     ?= 1
+FUZZ_TARGETS  ?=
+FUZZ_OUT      := $(OUTPUT)/fuzz
+SAN_WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+SAN_CFLAGS    := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined $(SAN_WARN) \
+	-std=gnu11 -D_GNU_SOURCE -DDMWATCH_VERSION='"$(VERSION)"' -Iinclude -I$(OUTPUT) $(PKG_CFLAGS)
+FUZZ_CFLAGS   := $(SAN_CFLAGS) -fsanitize=fuzzer-no-link
+FUZZ_LIB_SRCS := $(filter-out src/main.c src/tracer.c src/trace.c src/record.c,$(SRCS))
+FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/src/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzz fuzz-build check-asan
+
+$(FUZZ_OUT)/src/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/libdmwatch.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OUT)/libdmwatch.a
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer -Isrc $< $(FUZZ_OUT)/libdmwatch.a \
+		$(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh $(FUZZ_OUT) $(FUZZ_TARGETS)
+
+ASAN_OUT      := $(OUTPUT)/asan
+ASAN_CFLAGS   := $(SAN_CFLAGS) -fno-sanitize-recover=all
+ASAN_LIB_OBJS := $(patsubst src/%.c,$(ASAN_OUT)/src/%.o,$(filter-out src/main.c,$(SRCS)))
+ASAN_UNIT_OBJS := $(patsubst tests/unit/%.c,$(ASAN_OUT)/tests/unit/%.o,$(UNIT_SRCS))
+
+$(ASAN_OUT)/src/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(SKELS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CLANG) $(ASAN_CFLAGS) -c $< -o $@
+
+$(ASAN_OUT)/tests/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(wildcard include/*.h)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CLANG) $(ASAN_CFLAGS) -Isrc -Itests/unit -DFIXTURES='"$(CURDIR)/tests/fixtures"' -c $< -o $@
+
+$(ASAN_OUT)/libdmwatch.a: $(ASAN_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(ASAN_OUT)/unit-tests: $(ASAN_UNIT_OBJS) $(ASAN_OUT)/libdmwatch.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CLANG) $(ASAN_CFLAGS) $(ASAN_UNIT_OBJS) $(ASAN_OUT)/libdmwatch.a $(LDLIBS) -o $@
+
+check-asan: $(ASAN_OUT)/unit-tests
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(ASAN_OUT)/unit-tests

@@ -5,6 +5,13 @@
 
 int cmd_scan(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_whois(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 int cmd_not_yet(int argc, char **argv);
 
 #endif /* DMWATCH_COMMANDS_H */

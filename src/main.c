@@ -12,12 +12,13 @@ static const struct command {
 } commands[] = {
 	{ "scan",    cmd_scan,    "classify every dm device, snapshots and pools; grade, exit code" },
 	{ "trace",   cmd_trace,   "live: dm create/remove/rename, I/O errors named, COW fill rate" },
-	{ "record",  cmd_not_yet, "background recorder for post-mortems" },
-	{ "report",  cmd_not_yet, "timeline from the recorder" },
-	{ "whois",   cmd_not_yet, "which device was dm-N at a given time" },
-	{ "explain", cmd_not_yet, "annotate dm-N in kernel log text with names" },
-	{ "clean",   cmd_not_yet, "safe interactive cleanup of tombstones and duplicates" },
-	{ "restore", cmd_not_yet, "undo a cleanup from its journal" },
+	{ "serve",   cmd_serve,   "Prometheus metrics of scan over HTTP (GET /metrics)" },
+	{ "record",  cmd_record,  "background recorder for post-mortems" },
+	{ "report",  cmd_report,  "timeline from the recorder" },
+	{ "whois",   cmd_whois,   "which device was dm-N at a given time" },
+	{ "explain", cmd_explain, "annotate dm-N in kernel log text with names" },
+	{ "clean",   cmd_clean,   "safe interactive cleanup of tombstones and duplicates" },
+	{ "restore", cmd_restore, "undo a cleanup from its journal" },
 };
 
 static void usage(FILE *f)
@@ -44,9 +45,16 @@ int main(int argc, char **argv)
 		printf("dmwatch %s\n", DMWATCH_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char prog[32];
+
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* argp names the program after argv[0]: "Usage: dmwatch scan ..." */
+		snprintf(prog, sizeof(prog), "dmwatch %s", commands[i].name);
+		argv[1] = prog;
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	elog("unknown command '%s' (try dmwatch --help)", argv[1]);
 	return EXIT_UNUSABLE;
 }

@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "classify.h"
 #include "collect.h"
 #include "commands.h"
+#include "html.h"
 #include "output.h"
+#include "prom.h"
 #include "util.h"
 
 static struct scan_env {
@@ -21,6 +24,12 @@ static struct scan_env {
 	const char *run_dir;
 	const char *node;
 	bool no_lvm;
+	bool brief;
+	const char *html;		/* FILE, "-" for stdout */
+	const char *prom;		/* FILE, "-" for stdout */
+	const char *mail_to;
+	const char *mail_from;
+	const char *sendmail;		/* hidden: tests point it at a fake */
 	struct classify_opts opts;
 } env;
 
@@ -33,6 +42,12 @@ enum {
 	OPT_WARN,
 	OPT_CRIT,
 	OPT_NO_LVM,
+	OPT_HTML,
+	OPT_PROM,
+	OPT_MAIL_TO,
+	OPT_MAIL_FROM,
+	OPT_SENDMAIL,
+	OPT_BRIEF,
 };
 
 static const struct argp_option scan_options[] = {
@@ -45,6 +60,17 @@ static const struct argp_option scan_options[] = {
 	{ "warn", OPT_WARN, "PCT", 0, "Warn when a snapshot/pool is this full (default 80)", 0 },
 	{ "crit", OPT_CRIT, "PCT", 0, "Critical when this full (default 95)", 0 },
 	{ "no-lvm", OPT_NO_LVM, NULL, 0, "Do not run lvs (dm data only)", 0 },
+	{ "brief", OPT_BRIEF, NULL, 0, "Print one status line for Nagios/Icinga/cron instead of "
+	  "the table (exit code as always)", 0 },
+	{ "html", OPT_HTML, "FILE", 0, "Also write the report as a self-contained HTML page "
+	  "(- for stdout instead of the table)", 0 },
+	{ "prom", OPT_PROM, "FILE", 0, "Also write Prometheus metrics for node_exporter's textfile "
+	  "collector, atomically (- for stdout instead of the table)", 0 },
+	{ "mail-to", OPT_MAIL_TO, "ADDR", 0, "Mail the report (text and HTML) to ADDR through the "
+	  "local sendmail; comma-separate several", 0 },
+	{ "mail-from", OPT_MAIL_FROM, "ADDR", 0, "Sender of that mail (default: the MTA's)", 0 },
+	{ "sendmail", OPT_SENDMAIL, "PATH", OPTION_HIDDEN, "sendmail to run (default $SENDMAIL, "
+	  "else /usr/sbin/sendmail)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say more on stderr", 0 },
 	{},
 };
@@ -73,6 +99,17 @@ static error_t scan_parse(int key, char *arg, struct argp_state *state)
 	case OPT_RUN_DIR: env.run_dir = arg; break;
 	case OPT_NODE: env.node = arg; break;
 	case OPT_NO_LVM: env.no_lvm = true; break;
+	case OPT_BRIEF: env.brief = true; break;
+	case OPT_HTML: env.html = arg; break;
+	case OPT_PROM: env.prom = arg; break;
+	case OPT_SENDMAIL: env.sendmail = arg; break;
+	case OPT_MAIL_TO:
+	case OPT_MAIL_FROM:
+		if (!mail_address_ok(arg))
+			argp_error(state, "--%s takes a mail address, not '%s'",
+				   key == OPT_MAIL_TO ? "mail-to" : "mail-from", arg);
+		*(key == OPT_MAIL_TO ? &env.mail_to : &env.mail_from) = arg;
+		break;
 	case OPT_WARN:
 		if (parse_percent_arg(arg, &env.opts.warn_percent))
 			argp_error(state, "--warn takes a percentage in (0, 100], not '%s'", arg);
@@ -99,15 +136,168 @@ static const struct argp scan_argp = {
 	       "and a grade.\vExit: 0 ok, 1 warnings, 2 critical, 3 could not run.\n"
 	       "Examples:\n  dmwatch scan\n  dmwatch scan --json > scan.json\n"
 	       "  dmwatch scan --save-state node1.json   (for support)\n"
-	       "  dmwatch scan --state node1.json        (offline, no root)",
+	       "  dmwatch scan --state node1.json        (offline, no root)\n"
+	       "  dmwatch scan --brief                   (Nagios/Icinga check)\n"
+	       "  dmwatch scan --prom /var/lib/prometheus/node-exporter/dmwatch.prom\n"
+	       "  dmwatch scan --html report.html --mail-to root",
 };
+
+static bool is_stdout(const char *path)
+{
+	return path && !strcmp(path, "-");
+}
+
+/* --html/--prom: to stdout, or to a file that readers never see half written */
+static int emit(const char *path, const char *data, size_t len, char **why)
+{
+	int e;
+
+	if (is_stdout(path)) {
+		if (fwrite(data, 1, len, stdout) == len && !fflush(stdout))
+			return 0;
+		*why = xasprintf("cannot write to stdout: %s", strerror(errno));
+		return -1;
+	}
+	e = write_file_atomic(path, data, len, 0644);
+	if (e)
+		*why = xasprintf("cannot write %s: %s", path, strerror(-e));
+	return e;
+}
+
+static char *this_host(void)
+{
+	char host[256] = "";
+
+	gethostname(host, sizeof(host) - 1);
+	host[strcspn(host, ".")] = 0;
+	return xstrdup(host);
+}
+
+static int send_mail(const struct report *r, const char *host, const char *failure,
+		     const struct html_opts *ho, char **why)
+{
+	struct mail_opts mo = { .to = env.mail_to, .from = env.mail_from, .html = ho };
+	const char *sm = mail_sendmail_path(env.sendmail);
+	char *msg = NULL, *err = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&msg, &len);
+	int ret;
+
+	if (!m) {
+		*why = xasprintf("out of memory");
+		return -1;
+	}
+	mail_compose(m, r, host, failure, &mo);
+	fclose(m);
+	ret = mail_send(sm, msg, len, &err);
+	if (ret)
+		*why = xasprintf("mail to %s not sent: %s", env.mail_to, err);
+	else
+		vlog("mailed the report to %s through %s", env.mail_to, sm);
+	free(err);
+	free(msg);
+	return ret;
+}
+
+/* The scan could not run: still say so where the user asked for output. */
+static void report_failure(const struct state *st, const char *why)
+{
+	char *host = st->host ? xstrdup(st->host) : this_host(), *err = NULL;
+
+	if (env.brief) {
+		char *line = brief_unknown(why);
+
+		printf("%s\n", line);
+		free(line);
+	}
+	if (env.prom) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+
+		if (m) {
+			/* dmwatch_up 0 rather than a stale file that looks fine */
+			output_prom_failure(m, time(NULL));
+			fclose(m);
+			if (emit(env.prom, text, len, &err)) {
+				elog("%s", err ? err : "cannot write metrics");
+				free(err);
+				err = NULL;
+			}
+		}
+		free(text);
+	}
+	if (env.mail_to && send_mail(NULL, host, why, NULL, &err)) {
+		elog("%s", err);
+		free(err);
+	}
+	free(host);
+}
+
+/* --html, --prom, --mail-to. Returns 0, or -1 with *why set. */
+static int side_outputs(const struct report *r, double secs, char **why)
+{
+	struct host_facts hf;
+	struct html_opts ho = {
+		.warn_percent = env.opts.warn_percent,
+		.crit_percent = env.opts.crit_percent,
+	};
+	char *text = NULL, *src = NULL;
+	size_t len = 0;
+	FILE *m;
+	int ret = 0;
+
+	if (env.state_in) {
+		src = xasprintf("saved state %s", env.state_in);
+	} else {
+		/* host facts only describe this machine when it is the one scanned */
+		host_facts_collect(&hf);
+		ho.facts = &hf;
+		src = xstrdup("live scan");
+	}
+	ho.source = src;
+	if (env.prom) {
+		m = open_memstream(&text, &len);
+		if (!m)
+			goto oom;
+		output_prom(m, r, secs);
+		fclose(m);
+		ret = emit(env.prom, text, len, why);
+		free(text);
+		text = NULL;
+		if (ret)
+			goto out;
+	}
+	if (env.html) {
+		m = open_memstream(&text, &len);
+		if (!m)
+			goto oom;
+		output_html(m, r, &ho);
+		fclose(m);
+		ret = emit(env.html, text, len, why);
+		free(text);
+		text = NULL;
+		if (ret)
+			goto out;
+	}
+	if (env.mail_to)
+		ret = send_mail(r, NULL, NULL, &ho, why);
+	goto out;
+oom:
+	*why = xasprintf("out of memory");
+	ret = -1;
+out:
+	free(src);
+	return ret;
+}
 
 int cmd_scan(int argc, char **argv)
 {
 	struct state st = {};
 	struct report rep = {};
-	char *err = NULL;
-	int ret = EXIT_UNUSABLE;
+	struct timespec t0, t1;
+	char *err = NULL, *why = NULL;
+	int ret = EXIT_UNUSABLE, to_stdout;
 
 	memset(&env, 0, sizeof(env));
 	classify_opts_default(&env.opts);
@@ -119,10 +309,21 @@ int cmd_scan(int argc, char **argv)
 		     env.opts.crit_percent);
 		return EXIT_UNUSABLE;
 	}
+	to_stdout = env.json + env.brief + is_stdout(env.html) + is_stdout(env.prom);
+	if (to_stdout > 1) {
+		elog("--json, --brief, --html - and --prom - all print to stdout: choose one");
+		return EXIT_UNUSABLE;
+	}
+	if (env.mail_from && !env.mail_to) {
+		elog("--mail-from needs --mail-to");
+		return EXIT_UNUSABLE;
+	}
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (env.state_in) {
 		if (state_load_json(&st, env.state_in, &err)) {
 			elog("%s", err);
+			why = xstrdup(err);
 			goto cleanup;
 		}
 		if (env.node) {
@@ -137,8 +338,9 @@ int cmd_scan(int argc, char **argv)
 
 		collect_live(&st, &co);
 		if (!st.have_dm) {
-			elog("cannot read device-mapper state: %s",
-			     st.n_problems ? st.problems[0].message : "unknown error");
+			why = xasprintf("cannot read device-mapper state: %s",
+					st.n_problems ? st.problems[0].message : "unknown error");
+			elog("%s", why);
 			goto cleanup;
 		}
 	}
@@ -146,18 +348,35 @@ int cmd_scan(int argc, char **argv)
 		int e = state_save_json(&st, env.state_out);
 
 		if (e) {
-			elog("cannot write %s: %s", env.state_out, strerror(-e));
+			why = xasprintf("cannot write %s: %s", env.state_out, strerror(-e));
+			elog("%s", why);
 			goto cleanup;
 		}
 	}
 
 	classify(&st, &env.opts, &rep);
-	if (env.json)
-		output_json(stdout, &rep);
-	else
-		output_table(stdout, &rep);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ret = rep.exit_code;
+	if (side_outputs(&rep, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, &why)) {
+		elog("%s", why);
+		ret = EXIT_UNUSABLE;
+	}
+	if (env.brief) {
+		char *line = ret == EXIT_UNUSABLE ? brief_unknown(why) : report_brief(&rep);
+
+		printf("%s\n", line);
+		free(line);
+	} else if (env.json) {
+		output_json(stdout, &rep);
+	} else if (!to_stdout) {
+		output_table(stdout, &rep);
+	}
+	free(why);
+	why = NULL;
 cleanup:
+	if (why)
+		report_failure(&st, why);
+	free(why);
 	free(err);
 	report_free(&rep);
 	state_free(&st);

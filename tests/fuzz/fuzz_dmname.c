@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm names and uuids as the kernel (or a saved state) hands them to classify:
+ * split_lvm_name(), parse_lvm_uuid(), and the Proxmox volume names that come out
+ * of them (pve_volume_vmid()), plus parse_majmin() for "maj:min" fields.
+ * The input is the whole string.
+ */
+#include <errno.h>
+#include "classify.h"
+#include "dmstatus.h"
+#include "pve.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s = fuzz_cstr(data, size), *vg, *lv, *layer;
+	/* exactly the sizes classify.h promises, on the heap so ASan sees an overrun */
+	char *vgu = malloc(33), *lvu = malloc(33), *ul = malloc(32);
+	uint32_t ma, mi;
+	int vmid = -1;
+
+	if (split_lvm_name(s, &vg, &lv, &layer)) {
+		/* an LVM-style name has a VG and an LV; unescaping only shortens */
+		FUZZ_CHECK(*vg && *lv);
+		FUZZ_CHECK(strlen(vg) + strlen(lv) + strlen(layer) <= strlen(s));
+		if (pve_volume_vmid(lv, &vmid))
+			FUZZ_CHECK(vmid > 0);
+		free(vg);
+		free(lv);
+		free(layer);
+	}
+
+	if (parse_lvm_uuid(s, vgu, lvu, ul)) {
+		FUZZ_CHECK(strlen(vgu) == 32 && strlen(lvu) == 32 && strlen(ul) < 32);
+		FUZZ_CHECK(!strncmp(s, "LVM-", 4));
+	}
+
+	/* a config's volume or a dm name's LV part: both reach pve_volume_vmid */
+	vmid = -1;
+	if (pve_volume_vmid(s, &vmid))
+		FUZZ_CHECK(vmid > 0);
+	pve_volume_vmid(s, NULL);
+
+	switch (parse_majmin(s, &ma, &mi)) {
+	case 0:
+		FUZZ_CHECK(strchr(s, ':') != NULL);
+		break;
+	case -EINVAL:
+		break;
+	default:
+		FUZZ_CHECK(!"parse_majmin returns 0 or -EINVAL");
+	}
+
+	free(vgu);
+	free(lvu);
+	free(ul);
+	free(s);
+	return 0;
+}

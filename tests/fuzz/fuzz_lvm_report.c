@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `lvs -a --segments --reportformat json` output (and optionally `pvs` output) ->
+ * lvm_parse_report(). Input: the lvs JSON, then optionally a NUL byte and the pvs
+ * JSON. PV names resolve through a fake resolver, so no file system is touched:
+ * "/dev/<x>" resolves to 8:<hash of x> unless x contains "gone".
+ */
+#include <errno.h>
+#include <math.h>
+#include "lvm.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int fake_resolve(const char *pv_name, uint32_t *major, uint32_t *minor)
+{
+	uint32_t h = 5381;
+
+	if (strncmp(pv_name, "/dev/", 5) || strstr(pv_name, "gone"))
+		return -ENOENT;
+	for (const char *p = pv_name; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	*major = 8;
+	*minor = h & 0xff;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *nul = memchr(data, 0, size);
+	char *lvs, *pvs = NULL;
+	struct state st = { 0 };
+	int r;
+
+	if (nul) {
+		lvs = fuzz_cstr(data, nul - data);
+		pvs = fuzz_cstr(nul + 1, size - (nul - data) - 1);
+	} else {
+		lvs = fuzz_cstr(data, size);
+	}
+
+	r = lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve);
+	FUZZ_CHECK(r == 0 || r == -EINVAL);
+	FUZZ_CHECK(r == 0 ? st.have_lvm : st.n_problems > 0);
+	for (size_t i = 0; i < st.n_lvs; i++) {
+		const struct lvm_lv *lv = &st.lvs[i];
+
+		/* classify dereferences all of these */
+		FUZZ_CHECK(lv->vg_name && *lv->vg_name && lv->lv_name);
+		FUZZ_CHECK(lv->vg_uuid && lv->lv_uuid && *lv->lv_uuid);
+		FUZZ_CHECK(lv->attr && lv->pool && lv->origin);
+		FUZZ_CHECK(isnan(lv->data_percent) ||
+			   (lv->data_percent >= 0 && lv->data_percent <= 100));
+		FUZZ_CHECK(isnan(lv->metadata_percent) ||
+			   (lv->metadata_percent >= 0 && lv->metadata_percent <= 100));
+		FUZZ_CHECK(lv->thin_id >= -1);
+		/* one LV per uuid, however many segment rows it had */
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(strcmp(st.lvs[j].lv_uuid, lv->lv_uuid));
+	}
+	for (size_t i = 0; i < st.n_extents; i++) {
+		const struct lvm_extent *x = &st.extents[i];
+
+		FUZZ_CHECK(x->vg_name && x->lv_name && x->lv_uuid);
+		FUZZ_CHECK(x->pv_major == 8);
+	}
+	state_free(&st);
+	free(pvs);
+	free(lvs);
+	return 0;
+}

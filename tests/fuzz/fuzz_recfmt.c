@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The recorder's segments as `report`, `whois` and `explain` read them back:
+ * rec_read_buf() on damaged, torn and hostile segments, and every decoded record
+ * rendered the way report prints it (event_to_json ...).
+ *
+ * Blocks carry CRCs, which no mutation gets right by chance: a fuzzer feeding raw
+ * files would only ever test the "corrupt block, skipped" path. So the first byte
+ * picks how the rest of the input is used:
+ *
+ *   bits 0-1  0: the rest is a segment file as it is on disk
+ *             1: the rest is the payload of one stored block (codec 0), wrapped in
+ *                a valid segment header and block header with correct CRCs
+ *             2: the same, zlib-compressed (codec 1)
+ *             3: like 1, then the file cut short by 1..64 bytes (a torn tail)
+ *   bit 2     header record count 1 instead of UINT32_MAX ("more records than
+ *             the header says")
+ *   bit 3     quiet_torn_tail
+ *   bit 4     the callback asks to stop after the first record
+ */
+#include <errno.h>
+#include "events.h"
+#include "fuzz.h"
+#include "fuzz_rec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct ctx {
+	struct name_map *names;
+	bool stop_early;
+	size_t records, warnings;
+};
+
+static void check_str(const char *s)
+{
+	FUZZ_CHECK(s != NULL);
+	/* strlen under ASan: the string is terminated inside its allocation */
+	(void)strlen(s);
+}
+
+static int on_record(void *vctx, const struct rec *r)
+{
+	struct ctx *c = vctx;
+	char buf[4096];
+	const struct dmw_event *e;
+
+	c->records++;
+	switch (r->kind) {
+	case REC_KERNEL:
+		e = r->k.ev;
+		FUZZ_CHECK(e != NULL);
+		FUZZ_CHECK(fuzz_terminated(e->comm, sizeof(e->comm)));
+		FUZZ_CHECK(fuzz_terminated(e->name, sizeof(e->name)));
+		FUZZ_CHECK(fuzz_terminated(e->uuid, sizeof(e->uuid)));
+		FUZZ_CHECK(fuzz_terminated(e->new_name, sizeof(e->new_name)));
+		if (r->k.named) {
+			FUZZ_CHECK(fuzz_terminated(r->k.named->name, sizeof(r->k.named->name)));
+			FUZZ_CHECK(fuzz_terminated(r->k.named->uuid, sizeof(r->k.named->uuid)));
+		}
+		/* what report does with it: print, and keep the name map current */
+		event_to_json(buf, sizeof(buf), e, r->unix_ns, r->k.named, e->lower_dev);
+		name_map_apply(c->names, e);
+		name_map_get(c->names, e->dev);
+		break;
+	case REC_COW:
+		check_str(r->cow.name);
+		check_str(r->cow.kind);
+		cow_sample_to_json(buf, sizeof(buf), &r->cow, r->unix_ns);
+		break;
+	case REC_STATE:
+		check_str(r->st.event);
+		check_str(r->st.name);
+		check_str(r->st.state);
+		state_change_to_json(buf, sizeof(buf), r->st.event, r->st.name, r->st.dev,
+				     r->st.state, r->unix_ns);
+		break;
+	case REC_LOST:
+		lost_to_json(buf, sizeof(buf), r->lost, r->unix_ns);
+		break;
+	case REC_DEVLIST:
+		FUZZ_CHECK(!r->dl.n || r->dl.devs);
+		for (size_t i = 0; i < r->dl.n; i++) {
+			const struct rec_devent *d = &r->dl.devs[i];
+
+			check_str(d->name);
+			check_str(d->uuid);
+			check_str(d->target);
+			check_str(d->params);
+			if (!d->gone)
+				name_map_set(c->names, d->dev, d->name, d->uuid);
+		}
+		break;
+	case REC_SESSION:
+		check_str(r->ses.host);
+		check_str(r->ses.version);
+		check_str(r->ses.mode);
+		check_str(r->ses.boot_id);
+		break;
+	default:
+		FUZZ_CHECK(!"reader delivered a record kind it does not know");
+	}
+	return c->stop_early;
+}
+
+static void on_warn(void *vctx, const char *msg)
+{
+	struct ctx *c = vctx;
+
+	check_str(msg);
+	c->warnings++;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ctx c = { 0 };
+	struct rec_reader rd = { 0 };
+	uint8_t *seg = NULL, *z = NULL;
+	uint32_t n_records;
+	size_t len, good;
+	uint8_t mode;
+
+	if (!size)
+		return 0;
+	mode = data[0];
+	data++;
+	size--;
+	n_records = mode & 4 ? 1 : UINT32_MAX;
+	c.names = name_map_new();
+	c.stop_early = mode & 16;
+	rd.cb = on_record;
+	rd.warn = on_warn;
+	rd.ctx = &c;
+	rd.quiet_torn_tail = mode & 8;
+
+	switch (mode & 3) {
+	case 0:
+		/* exactly the input's bytes on the heap: reads past the end are caught */
+		seg = xmalloc(size ? size : 1);
+		memcpy(seg, data, size);
+		len = size;
+		break;
+	case 1:
+	case 3:
+		seg = fuzz_wrap_block(data, size, size, 0, n_records, &len);
+		if ((mode & 3) == 3 && len > REC_SEG_HEADER_LEN)
+			len -= 1 + (size ? data[0] % 64 : 0) % (len - REC_SEG_HEADER_LEN);
+		break;
+	case 2: {
+		uLongf zlen = compressBound(size);
+
+		z = xmalloc(zlen);
+		FUZZ_CHECK(compress(z, &zlen, data, size) == Z_OK);
+		seg = fuzz_wrap_block(z, zlen, size, 1, n_records, &len);
+		break;
+	}
+	}
+
+	good = rec_read_buf(&rd, seg, len, "fuzz.dmw");
+	FUZZ_CHECK(good <= len);
+	FUZZ_CHECK(rd.stats.records >= c.records);
+	if (c.stop_early && c.records)
+		FUZZ_CHECK(rd.stop && c.records == 1);
+	if ((mode & 3) == 1 || (mode & 3) == 2)
+		/* one intact block with a valid header: all of it is readable */
+		FUZZ_CHECK(good == len || rd.stop);
+
+	name_map_free(c.names);
+	free(z);
+	free(seg);
+	return 0;
+}

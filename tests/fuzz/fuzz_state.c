@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A saved state (scan --state FILE): state_load_json() on the input, then what
+ * scan does with a loaded state: classify() it and render the report in every
+ * format (JSON, terminal table, HTML, Prometheus, the one-line brief, the mail).
+ * So classification and the renderers' escaping run on arbitrary states and
+ * names, not only on the ones our collectors would produce.
+ *
+ * Then the save/load contract: a state that loaded must save, load back, and save
+ * again to the same bytes (DESIGN.md: collected and loaded models are identical,
+ * so nothing may change on the way through the file).
+ *
+ * state_load_json() wants a path: the input goes to a memfd, read back through
+ * /proc/self/fd/N, so no file is written per input for the load itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "classify.h"
+#include "html.h"
+#include "output.h"
+#include "prom.h"
+#include "state.h"
+#include "util.h"
+#include "fuzz.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int memfd = -1;
+static char memfd_path[64];
+static char *tmpdir, *save1, *save2;
+static FILE *devnull;
+
+static void cleanup(void)
+{
+	if (save1)
+		unlink(save1);
+	if (save2)
+		unlink(save2);
+	if (tmpdir)
+		rmdir(tmpdir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char tmpl[] = "/dev/shm/dmwatch-fuzz-XXXXXX", tmpl2[] = "/tmp/dmwatch-fuzz-XXXXXX";
+	char *dir;
+
+	memfd = memfd_create("state.json", MFD_CLOEXEC);
+	if (memfd < 0) {
+		perror("memfd_create");
+		exit(1);
+	}
+	snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", memfd);
+	/* tmpfs if we have it: the round trip writes two files per input */
+	dir = mkdtemp(tmpl);
+	if (!dir)
+		dir = mkdtemp(tmpl2);
+	if (!dir) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	tmpdir = strdup(dir);
+	save1 = xasprintf("%s/a.json", tmpdir);
+	save2 = xasprintf("%s/b.json", tmpdir);
+	atexit(cleanup);
+	devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		exit(1);
+	/* output_table colours only on a tty; make sure it takes the same path each run */
+	setenv("NO_COLOR", "1", 1);
+	return 0;
+}
+
+static void put_input(const uint8_t *data, size_t size)
+{
+	if (ftruncate(memfd, 0) || pwrite(memfd, data, size, 0) != (ssize_t)size) {
+		perror("memfd");
+		abort();
+	}
+}
+
+static void check_report(const struct state *st, const struct report *r)
+{
+	size_t n = 0;
+
+	FUZZ_CHECK(r->n_devs == st->n_devs);
+	for (size_t c = 0; c <= CLASS_UNMANAGED; c++)
+		n += r->n_class[c];
+	FUZZ_CHECK(n == st->n_devs);
+	FUZZ_CHECK(r->grade && (r->exit_code >= 0 && r->exit_code <= 2));
+	FUZZ_CHECK(!strcmp(r->grade, grade_for(r->warnings, r->criticals)));
+	for (size_t i = 0; i < r->n_devs; i++) {
+		const struct dev_finding *f = &r->devs[i];
+
+		FUZZ_CHECK(f->cls <= CLASS_UNMANAGED && f->severity <= SEV_CRITICAL);
+		FUZZ_CHECK(f->detail != NULL);
+		FUZZ_CHECK(f->cls != CLASS_TOMBSTONE || f->reason);
+		FUZZ_CHECK(f->cls != CLASS_DUPLICATE || f->n_dup_of);
+		for (size_t k = 0; k < f->n_dup_of; k++)
+			FUZZ_CHECK(f->dup_of[k] < r->n_devs && f->dup_of[k] != i);
+	}
+	for (size_t i = 0; i < r->n_spaces; i++)
+		FUZZ_CHECK(r->spaces[i].kind && r->spaces[i].state && r->spaces[i].name);
+}
+
+static void render_more(const struct report *r)
+{
+	struct html_opts ho = { .source = "fuzz", .warn_percent = 80, .crit_percent = 95 };
+	/* fixed boundary and date: the same input renders the same bytes */
+	struct mail_opts mo = { .to = "root@localhost", .boundary = "b0undary",
+				.date = 1795255200, .html = &ho };
+	char *s;
+
+	output_html(devnull, r, &ho);
+	output_prom(devnull, r, 0.25);
+	s = report_brief(r);
+	FUZZ_CHECK(s && !strchr(s, '\n'));
+	free(s);
+	s = mail_subject(r);
+	/* a header line: a newline in it would let a dm name inject mail headers */
+	FUZZ_CHECK(s && !strchr(s, '\n') && !strchr(s, '\r'));
+	free(s);
+	mail_compose(devnull, r, r->st->host, NULL, &mo);
+}
+
+static char *slurp(const char *path)
+{
+	char *buf = NULL;
+
+	FUZZ_CHECK(read_file(path, &buf, NULL, 1u << 30) == 0);
+	return buf;
+}
+
+static void round_trip(const struct state *st)
+{
+	struct state st2;
+	char *err = NULL, *a, *b;
+	int r;
+
+	FUZZ_CHECK(state_save_json(st, save1) == 0);
+	r = state_load_json(&st2, save1, &err);
+	if (r) {
+		fprintf(stderr, "saved state does not load back: %s\n", err);
+		FUZZ_CHECK(r == 0);
+	}
+	FUZZ_CHECK(state_save_json(&st2, save2) == 0);
+	a = slurp(save1);
+	b = slurp(save2);
+	if (strcmp(a, b)) {
+		fprintf(stderr, "state changed on save/load/save:\n--- first\n%s\n--- second\n%s\n",
+			a, b);
+		FUZZ_CHECK(!strcmp(a, b));
+	}
+	free(a);
+	free(b);
+	state_free(&st2);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct classify_opts o;
+	struct state st;
+	struct report r;
+	json_object *j;
+	char *err = NULL;
+	int ret;
+
+	put_input(data, size);
+	ret = state_load_json(&st, memfd_path, &err);
+	if (ret) {
+		/* a bad state is a one-line reason, nothing else */
+		FUZZ_CHECK(ret < 0 && err && !strchr(err, '\n'));
+		FUZZ_CHECK(st.n_devs == 0 && st.devs == NULL);
+		free(err);
+		return 0;
+	}
+	FUZZ_CHECK(err == NULL);
+
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	check_report(&st, &r);
+	j = output_json_object(&r);
+	FUZZ_CHECK(j && json_object_to_json_string(j));
+	json_object_put(j);
+	output_table(devnull, &r);
+	render_more(&r);
+	report_free(&r);
+
+	round_trip(&st);
+	state_free(&st);
+	return 0;
+}

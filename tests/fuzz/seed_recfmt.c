@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writes seed inputs for fuzz_recfmt with the recorder's own encoder and writer,
+ * so the seeds follow recfmt.c whatever it becomes (gen-corpus.sh builds and runs
+ * this; it is not part of the fuzz build).
+ *
+ *   seed_recfmt OUTDIR
+ *
+ * OUTDIR/raw-*: mode byte 1 + the inflated payload of one block (every record kind)
+ * OUTDIR/seg-*: mode byte 0 + a whole segment file written by rec_log
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "recfmt.h"
+#include "util.h"
+
+static void write_seed(const char *dir, const char *name, uint8_t mode, const uint8_t *p,
+		       size_t n)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fputc(mode, f) == EOF || fwrite(p, 1, n, f) != n || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+	free(path);
+}
+
+/* A little of everything a recorder writes in a backup window. */
+static void add_all(int (*add)(void *, const struct rec *), void *to, int variant)
+{
+	static const struct rec_devent devs[] = {
+		{ .dev = 253 << 20 | 5, .open_count = 1, .name = "pve-vm--101--disk--0",
+		  .uuid = "LVM-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+		  .target = "thin", .params = "253:4 1" },
+		{ .dev = 253 << 20 | 6, .gone = true, .name = "pve-snap--101--0" },
+	};
+	struct dmw_event ev = { 0 };
+	struct name_entry ne = { .dev = 253 << 20 | 54 };
+	uint64_t t = 1795255200123456000ull;
+	struct rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = REC_SESSION;
+	r.unix_ns = t;
+	r.ses = (struct rec_session){ .what = REC_SESSION_START, .pid = 4242, .dm_major = 253,
+				      .interval_ms = 1000, .boot_offset_ns = 1795000000000000000ll,
+				      .host = "pve1", .version = "0.1.0", .mode = "kprobe",
+				      .boot_id = "2f1e8c1a-0d4b-4c55-9d0e-1b2c3d4e5f60" };
+	add(to, &r);
+
+	memset(&r, 0, sizeof(r));
+	r.kind = REC_DEVLIST;
+	r.unix_ns = t + 1000;
+	r.dl.full = !variant;
+	r.dl.devs = devs;
+	r.dl.n = 2;
+	add(to, &r);
+
+	ev.type = DMW_EV_DM_CREATE;
+	ev.source = DMW_SRC_KPROBE;
+	ev.pid = 1234;
+	ev.ret = variant ? -16 : 0;
+	ev.dev = 253 << 20 | 54;
+	strcpy(ev.comm, "lvcreate");
+	strcpy(ev.name, "pve-vm--101--disk--0");
+	strcpy(ev.uuid, "LVM-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
+	memset(&r, 0, sizeof(r));
+	r.kind = REC_KERNEL;
+	r.unix_ns = t + 2000;
+	r.k.ev = &ev;
+	add(to, &r);
+
+	ev.type = DMW_EV_DM_RENAME;
+	strcpy(ev.new_name, "pve-vm--101--disk--1");
+	r.unix_ns = t + 3000;
+	add(to, &r);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DMW_EV_IO_ERROR;
+	ev.dev = 253 << 20 | 54;
+	ev.lower_dev = 8 << 20 | 16;
+	ev.sector = 123456789;
+	ev.bytes = 4096;
+	ev.op = DMW_OP_WRITE;
+	ev.error = -5;
+	strcpy(ev.comm, "kworker/3:1");
+	strcpy(ne.name, "pve-vm--101--disk--1");
+	ne.removed = variant;
+	r.unix_ns = t + 4000;
+	r.k.named = &ne;
+	add(to, &r);
+
+	memset(&r, 0, sizeof(r));
+	r.kind = REC_COW;
+	r.unix_ns = t + 1000000000;
+	r.cow = (struct cow_sample){ .name = "pve-snap--101--0", .dev = 253 << 20 | 7,
+				     .kind = "lvm-snapshot", .used_percent = 91.21,
+				     .rate = 1048576, .eta_s = 42.5, .reader_eta_s = -1 };
+	add(to, &r);
+
+	memset(&r, 0, sizeof(r));
+	r.kind = REC_STATE;
+	r.unix_ns = t + 2000000000;
+	r.st.event = variant ? "pool_mode" : "snapshot_invalid";
+	r.st.name = "pve-snap--101--0";
+	r.st.state = variant ? "out_of_data_space" : "invalid";
+	r.st.dev = 253 << 20 | 7;
+	add(to, &r);
+
+	memset(&r, 0, sizeof(r));
+	r.kind = REC_LOST;
+	r.unix_ns = t + 3000000000;
+	r.lost = 17;
+	add(to, &r);
+}
+
+static int enc_add(void *e, const struct rec *r)
+{
+	return rec_enc_add(e, r);
+}
+
+static int log_add(void *l, const struct rec *r)
+{
+	return rec_log_add(l, r);
+}
+
+static void raw_seed(const char *dir, int variant)
+{
+	struct rec_enc *e = rec_enc_new();
+	const uint8_t *blk;
+	size_t blen;
+	uLongf rlen;
+	uint8_t *raw;
+	char name[32];
+
+	add_all(enc_add, e, variant);
+	rlen = rec_enc_raw_len(e);
+	if (rec_enc_finish(e, 6, &blk, &blen))
+		exit(1);
+	raw = xmalloc(rlen);
+	/* header byte 5 is the codec: 0 stored, 1 zlib */
+	if (blk[5] == 0)
+		memcpy(raw, blk + REC_BLOCK_HEADER_LEN, rlen);
+	else if (uncompress(raw, &rlen, blk + REC_BLOCK_HEADER_LEN, blen - REC_BLOCK_HEADER_LEN))
+		exit(1);
+	snprintf(name, sizeof(name), "raw-block-%d", variant);
+	write_seed(dir, name, 1, raw, rlen);
+	free(raw);
+	rec_enc_free(e);
+}
+
+static void seg_seed(const char *dir)
+{
+	char tmpl[] = "/tmp/seed-recfmt-XXXXXX", *err = NULL, *path;
+	struct rec_log_opts o = { .max_size = 1 << 20 };
+	struct rec_log *l;
+	uint8_t *buf = NULL;
+	size_t len;
+
+	o.dir = mkdtemp(tmpl);
+	if (!o.dir || rec_log_open(&l, &o, &err)) {
+		fprintf(stderr, "rec_log_open: %s\n", err ? err : "?");
+		exit(1);
+	}
+	add_all(log_add, l, 0);
+	rec_log_flush(l, false);
+	add_all(log_add, l, 1);
+	path = xstrdup(rec_log_segment_path(l));
+	rec_log_close(l);
+	if (read_file(path, (char **)&buf, &len, 1 << 20))
+		exit(1);
+	write_seed(dir, "seg-two-blocks", 0, buf, len);
+	/* the same, cut in the middle of the second block: a torn tail */
+	write_seed(dir, "seg-torn-tail", 0, buf, len - 10);
+	unlink(path);
+	free(path);
+	free(buf);
+	path = xasprintf("%s/lock", o.dir);
+	unlink(path);
+	free(path);
+	rmdir(o.dir);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: seed_recfmt OUTDIR\n");
+		return 2;
+	}
+	raw_seed(argv[1], 0);
+	raw_seed(argv[1], 1);
+	seg_seed(argv[1]);
+	return 0;
+}

@@ -1,0 +1,936 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prometheus text format (checked by the format's rules, since promtool is not
+ * something every machine has), label escaping of hostile names, the Nagios
+ * line for every status, atomic file replacement, and `dmwatch serve` on
+ * loopback: 200/404/405/400, HEAD, concurrent clients next to a stalled one,
+ * SIGTERM ends it with 0, a bad --listen is exit 3 with one line.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "classify.h"
+#include "commands.h"
+#include "html.h"
+#include "prom.h"
+#include "serve.h"
+#include "state.h"
+#include "test.h"
+#include "util.h"
+
+static int load_state(struct state *st, const char *name)
+{
+	char *path = xasprintf("%s/state/%s", FIXTURES, name), *err = NULL;
+	int r = state_load_json(st, path, &err);
+
+	if (r)
+		fprintf(stderr, "  load %s: %s\n", path, err);
+	free(err);
+	free(path);
+	return r;
+}
+
+/* noinline: gcc 12 takes the memstream buffer for a dangling local */
+__attribute__((noinline)) static char *render_prom(const struct report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	output_prom(f, r, 0.25);
+	fclose(f);
+	return buf;
+}
+
+__attribute__((noinline)) static char *label_escaped(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	prom_label_escape(f, s);
+	fclose(f);
+	return buf;
+}
+
+/* ---- a checker for the text exposition format 0.0.4 ---- */
+
+#define MAX_LABELS 8
+
+struct prom_sample {
+	char *name;
+	char *keys[MAX_LABELS], *vals[MAX_LABELS];	/* values unescaped */
+	int n_labels;
+	double value;
+};
+
+struct prom_doc {
+	struct prom_sample *s;
+	size_t n;
+};
+
+static void doc_free(struct prom_doc *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->s[i].name);
+		for (int k = 0; k < d->s[i].n_labels; k++) {
+			free(d->s[i].keys[k]);
+			free(d->s[i].vals[k]);
+		}
+	}
+	free(d->s);
+	d->s = NULL;
+	d->n = 0;
+}
+
+static bool name_ok(const char *s, size_t n, bool metric)
+{
+	if (!n || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || (metric && s[i] == ':')))
+			return false;
+	return true;
+}
+
+static bool value_ok(const char *s, double *v)
+{
+	char *end;
+
+	if (!strcmp(s, "NaN") || !strcmp(s, "+Inf") || !strcmp(s, "-Inf")) {
+		*v = !strcmp(s, "NaN") ? NAN : s[0] == '+' ? INFINITY : -INFINITY;
+		return true;
+	}
+	errno = 0;
+	*v = strtod(s, &end);
+	return *s && !*end && !errno && !strchr(s, 'x') && !strchr(s, 'X');
+}
+
+/*
+ * Parse text by the format's rules: HELP and TYPE once per family, TYPE before
+ * its samples, a family's samples together, valid names, label values with only
+ * \\ \" \n escapes and valid UTF-8, no repeated label name, no two samples with
+ * the same name and labels, a float value. Returns NULL or what is wrong.
+ */
+/* the first problem found is the one reported */
+#define ERR(...) do { if (!err) err = xasprintf(__VA_ARGS__); } while (0)
+
+static char *prom_parse(const char *text, struct prom_doc *doc)
+{
+	char fam[64][128] = {}, typed[64][128] = {}, helped[64][128] = {}, *line, *copy, *save = NULL;
+	char **series = NULL, *err = NULL, cur[128] = "";
+	size_t n_fam = 0, n_typed = 0, n_helped = 0, n_series = 0, lineno = 0;
+
+	memset(doc, 0, sizeof(*doc));
+	if (!*text || text[strlen(text) - 1] != '\n')
+		return xasprintf("does not end with a newline");
+	if (strchr(text, '\r'))
+		return xasprintf("has a carriage return");
+	copy = xstrdup(text);
+	for (line = strtok_r(copy, "\n", &save); line && !err; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7)) {
+			bool help = line[2] == 'H';
+			char *name = line + 7;
+			size_t nl = strcspn(name, " ");
+			char *rest = name[nl] ? name + nl + 1 : NULL;
+
+			if (!name_ok(name, nl, true) || !rest || nl >= 128) {
+				ERR("line %zu: bad %s line", lineno, help ? "HELP" : "TYPE");
+				break;
+			}
+			name[nl] = 0;
+			for (size_t i = 0; i < (help ? n_helped : n_typed); i++)
+				if (!strcmp((help ? helped : typed)[i], name))
+					ERR("line %zu: second %s for %s", lineno,
+							help ? "HELP" : "TYPE", name);
+			if (help) {
+				for (const char *p = rest; *p && !err; p++)
+					if (*p == '\\' && p[1] != '\\' && p[1] != 'n')
+						ERR("line %zu: bad escape in HELP", lineno);
+				snprintf(helped[n_helped++], 128, "%s", name);
+			} else {
+				if (strcmp(rest, "counter") && strcmp(rest, "gauge") &&
+				    strcmp(rest, "histogram") && strcmp(rest, "summary") &&
+				    strcmp(rest, "untyped"))
+					ERR("line %zu: bad type %s", lineno, rest);
+				for (size_t i = 0; i < n_fam; i++)
+					if (!strcmp(fam[i], name))
+						ERR("line %zu: TYPE after samples of %s",
+								lineno, name);
+				snprintf(typed[n_typed++], 128, "%s", name);
+			}
+			if (n_helped >= 64 || n_typed >= 64)
+				ERR("too many families for this checker");
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		{
+			struct prom_sample *s = array_push(&doc->s, &doc->n, sizeof(*s));
+			size_t nl = strcspn(line, "{ ");
+			char *p = line + nl, *key = NULL, *canon;
+			bool is_typed = false;
+			size_t clen = 0;
+			FILE *cf;
+
+			if (!name_ok(line, nl, true) || nl >= 128) {
+				ERR("line %zu: bad metric name", lineno);
+				break;
+			}
+			s->name = xstrndup(line, nl);
+			for (size_t i = 0; i < n_typed; i++)
+				is_typed |= !strcmp(typed[i], s->name);
+			if (!is_typed) {
+				ERR("line %zu: %s has no TYPE before it", lineno, s->name);
+				break;
+			}
+			/* a family's samples are contiguous */
+			if (strcmp(cur, s->name)) {
+				for (size_t i = 0; i < n_fam; i++)
+					if (!strcmp(fam[i], s->name))
+						ERR("line %zu: %s appears again after "
+								"another family", lineno, s->name);
+				snprintf(fam[n_fam++], 128, "%s", s->name);
+				snprintf(cur, sizeof(cur), "%s", s->name);
+				if (n_fam >= 64)
+					ERR("too many families for this checker");
+			}
+			if (*p == '{') {
+				p++;
+				while (*p != '}' && !err) {
+					size_t kl = strcspn(p, "=");
+					char *v = NULL;
+					size_t vl = 0;
+					FILE *vf;
+
+					if (!name_ok(p, kl, false) || !strncmp(p, "__", 2) || p[kl] != '=' ||
+					    p[kl + 1] != '"' || s->n_labels >= MAX_LABELS) {
+						ERR("line %zu: bad label", lineno);
+						break;
+					}
+					key = xstrndup(p, kl);
+					for (int k = 0; k < s->n_labels; k++)
+						if (!strcmp(s->keys[k], key))
+							ERR("line %zu: label %s twice", lineno, key);
+					p += kl + 2;
+					vf = open_memstream(&v, &vl);
+					while (*p && *p != '"') {
+						int ul;
+
+						if (*p == '\\') {
+							if (p[1] == '\\' || p[1] == '"')
+								fputc(p[1], vf);
+							else if (p[1] == 'n')
+								fputc('\n', vf);
+							else
+								ERR("line %zu: bad escape \\%c",
+										lineno, p[1]);
+							p += 2;
+							continue;
+						}
+						ul = utf8_seq_len((const unsigned char *)p);
+						if (!ul) {
+							ERR("line %zu: invalid UTF-8", lineno);
+							break;
+						}
+						fwrite(p, 1, ul, vf);
+						p += ul;
+					}
+					fclose(vf);
+					s->keys[s->n_labels] = key;
+					s->vals[s->n_labels++] = v;
+					key = NULL;
+					if (*p != '"') {
+						ERR("line %zu: unterminated value", lineno);
+						break;
+					}
+					p++;
+					if (*p == ',')
+						p++;
+					else if (*p != '}')
+						ERR("line %zu: expected , or }", lineno);
+				}
+				if (err)
+					break;
+				p++;
+			}
+			if (*p != ' ') {
+				ERR("line %zu: no value", lineno);
+				break;
+			}
+			p++;
+			if (strchr(p, ' '))
+				*strchr(p, ' ') = 0;	/* an optional timestamp */
+			if (!value_ok(p, &s->value)) {
+				ERR("line %zu: bad value '%s'", lineno, p);
+				break;
+			}
+			/* series identity: name and labels in sorted order */
+			cf = open_memstream(&canon, &clen);
+			fputs(s->name, cf);
+			for (int pass = 0; pass < s->n_labels; pass++) {
+				int best = -1;
+
+				for (int k = 0; k < s->n_labels; k++) {
+					int seen = 0;
+
+					for (int j = 0; j < s->n_labels; j++)
+						seen += strcmp(s->keys[j], s->keys[k]) < 0;
+					if (seen == pass)
+						best = k;
+				}
+				if (best >= 0)
+					fprintf(cf, "\x1f%s=%s", s->keys[best], s->vals[best]);
+			}
+			fclose(cf);
+			for (size_t i = 0; i < n_series && !err; i++)
+				if (!strcmp(series[i], canon))
+					ERR("line %zu: duplicate series", lineno);
+			*(char **)array_push(&series, &n_series, sizeof(char *)) = canon;
+		}
+	}
+	for (size_t i = 0; i < n_series; i++)
+		free(series[i]);
+	free(series);
+	free(copy);
+	return err;
+}
+#undef ERR
+
+/* The sample of `name` whose labels include key=val (key NULL: the first sample). */
+static const struct prom_sample *find(const struct prom_doc *d, const char *name,
+				      const char *key, const char *val)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (strcmp(d->s[i].name, name))
+			continue;
+		if (!key)
+			return &d->s[i];
+		for (int k = 0; k < d->s[i].n_labels; k++)
+			if (!strcmp(d->s[i].keys[k], key) && !strcmp(d->s[i].vals[k], val))
+				return &d->s[i];
+	}
+	return NULL;
+}
+
+static const char *label_of(const struct prom_sample *s, const char *key)
+{
+	for (int k = 0; s && k < s->n_labels; k++)
+		if (!strcmp(s->keys[k], key))
+			return s->vals[k];
+	return NULL;
+}
+
+#define CHECK_SAMPLE(doc, name, key, val, expect) do {				\
+	const struct prom_sample *s__ = find(doc, name, key, val);		\
+	if (!s__)								\
+		FAIL_AT("no sample %s{%s=\"%s\"}", name, key ? key : "", val ? val : ""); \
+	else if (fabs(s__->value - (expect)) > 1e-9)				\
+		FAIL_AT("%s{%s=\"%s\"} = %g, expected %g", name, key ? key : "", \
+			val ? val : "", s__->value, (double)(expect));		\
+} while (0)
+
+TEST(prom_checker_rejects_bad_text)
+{
+	static const char *const bad[] = {
+		"x 1",						/* no newline */
+		"x 1\n",					/* no TYPE */
+		"# TYPE x gauge\nx{a=\"1\",a=\"2\"} 1\n",
+		"# TYPE x gauge\nx{a=\"\\t\"} 1\n",
+		"# TYPE x gauge\nx{a=\"\xff\"} 1\n",
+		"# TYPE x gauge\nx 1\nx 2\n",
+		"# TYPE x gauge\n# TYPE y gauge\nx 1\ny 1\nx{a=\"b\"} 1\n",
+		"# TYPE x gauge\nx one\n",
+		"# TYPE x gauge\n1x 1\n",
+		"# TYPE x gauge\nx{__a=\"b\"} 1\n",
+		"# TYPE x gauge\nx 1\n# TYPE x gauge\n",
+	};
+	struct prom_doc d;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char *err = prom_parse(bad[i], &d);
+
+		if (!err)
+			FAIL_AT("accepted bad text #%zu", i);
+		free(err);
+		doc_free(&d);
+	}
+}
+
+TEST(prom_label_escaping)
+{
+	char *s;
+
+	s = label_escaped("a\\b\"c\nd");
+	CHECK_STR(s, "a\\\\b\\\"c\\nd");
+	free(s);
+	s = label_escaped("Gr\xc3\xbc\xc3\x9f" "e {x=\"y\"}");
+	CHECK_STR(s, "Gr\xc3\xbc\xc3\x9f" "e {x=\\\"y\\\"}");
+	free(s);
+	s = label_escaped("bad\xff\xc0\xaf");
+	CHECK_STR(s, "bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(s);
+}
+
+TEST(prom_grade_values)
+{
+	CHECK_INT(grade_value("A+"), 0);
+	CHECK_INT(grade_value("B"), 2);
+	CHECK_INT(grade_value("C"), 3);
+	CHECK_INT(grade_value("D"), 4);
+	CHECK_INT(grade_value("F"), 5);
+	CHECK_INT(grade_value("Z"), -1);
+	CHECK_INT(grade_value(NULL), -1);
+	CHECK_INT(grade_value(grade_for(0, 0)), 0);
+	CHECK_INT(grade_value(grade_for(60, 0)), 5);
+}
+
+TEST(prom_cluster_metrics)
+{
+	struct classify_opts o;
+	struct prom_doc d;
+	struct state st;
+	struct report r;
+	char *text, *err;
+
+	if (load_state(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	text = render_prom(&r);
+	err = prom_parse(text, &d);
+	if (err) {
+		FAIL_AT("invalid exposition: %s", err);
+		fprintf(stderr, "%s", text);
+	}
+	CHECK_SAMPLE(&d, "dmwatch_up", NULL, NULL, 1);
+	CHECK_SAMPLE(&d, "dmwatch_grade", NULL, NULL, 5);
+	CHECK_SAMPLE(&d, "dmwatch_status", NULL, NULL, 2);
+	CHECK_SAMPLE(&d, "dmwatch_scan_timestamp_seconds", NULL, NULL, st.collected_at);
+	CHECK_SAMPLE(&d, "dmwatch_scan_duration_seconds", NULL, NULL, 0.25);
+	CHECK_SAMPLE(&d, "dmwatch_findings", "severity", "warning", 5);
+	CHECK_SAMPLE(&d, "dmwatch_findings", "severity", "critical", 3);
+	CHECK_SAMPLE(&d, "dmwatch_tombstones", "reason", "stale", 1);
+	CHECK_SAMPLE(&d, "dmwatch_tombstones", "reason", "no-guest", 1);
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_used_ratio", "lv", "pve/data", 0.85);
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_used_ratio", "lv", "vmdata/snap-110-1", 1);
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_metadata_used_ratio", "lv", "pve/data", 0.1);
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_severity", "lv", "vmdata/snap-110-1", 2);
+	CHECK_SAMPLE(&d, "dmwatch_device_severity", "name", "pve-vm--101--disk--0-dup", 2);
+	CHECK_SAMPLE(&d, "dmwatch_guest_health", "vmid", "101", 2);
+	CHECK_SAMPLE(&d, "dmwatch_guest_health", "vmid", "104", 1);
+	CHECK_SAMPLE(&d, "dmwatch_guest_health", "vmid", "110", 0);
+	CHECK_SAMPLE(&d, "dmwatch_source_available", "source", "lvm", 1);
+	/* the example of the issue, to the letter */
+	CHECK(strstr(text, "\ndmwatch_devices{class=\"tombstone\",severity=\"warning\"} 3\n"));
+	CHECK(strstr(text, "\ndmwatch_devices{class=\"duplicate\",severity=\"critical\"} 1\n"));
+	CHECK(strstr(text, "\ndmwatch_devices{class=\"valid\",severity=\"ok\"} 10\n"));
+	/* counts of fixed label sets are there when zero */
+	CHECK(strstr(text, "\ndmwatch_devices{class=\"duplicate\",severity=\"warning\"} 0\n"));
+	/* every ratio is 0..1 */
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.s[i].name, "_ratio") && !(d.s[i].value >= 0 && d.s[i].value <= 1))
+			FAIL_AT("%s = %g is not a ratio", d.s[i].name, d.s[i].value);
+	free(err);
+	doc_free(&d);
+	free(text);
+	report_free(&r);
+	state_free(&st);
+}
+
+TEST(prom_hostile_label_values)
+{
+	const char *host = "h\\o\"s\nt{a=\"b\"} 1\n# TYPE evil gauge\n\xff";
+	const char *guest = "we\"b\\\n<x>";
+	struct classify_opts o;
+	struct prom_doc d;
+	struct state st;
+	struct report r;
+	char *text, *err;
+
+	if (load_state(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	free(st.host);
+	st.host = xstrdup(host);
+	for (size_t i = 0; i < st.n_guests; i++) {
+		if (st.guests[i].vmid == 101) {
+			free(st.guests[i].name);
+			st.guests[i].name = xstrdup(guest);
+		}
+	}
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	text = render_prom(&r);
+	err = prom_parse(text, &d);
+	if (err)
+		FAIL_AT("invalid exposition: %s", err);
+	/* the values come back unchanged (invalid UTF-8 as U+FFFD), nothing injected */
+	CHECK_STR(label_of(find(&d, "dmwatch_node_info", NULL, NULL), "host"),
+		  "h\\o\"s\nt{a=\"b\"} 1\n# TYPE evil gauge\n\xef\xbf\xbd");
+	CHECK_STR(label_of(find(&d, "dmwatch_guest_health", "vmid", "101"), "name"), guest);
+	CHECK(!find(&d, "evil", NULL, NULL));
+	CHECK(!strstr(text, "\n# TYPE evil"));
+	free(err);
+	doc_free(&d);
+	free(text);
+	report_free(&r);
+	state_free(&st);
+}
+
+TEST(prom_failure_metrics)
+{
+	char *text = NULL, *err;
+	size_t len = 0;
+	struct prom_doc d;
+	FILE *f = open_memstream(&text, &len);
+
+	output_prom_failure(f, 1795255200);
+	fclose(f);
+	err = prom_parse(text, &d);
+	CHECK_NULL(err);
+	CHECK_SAMPLE(&d, "dmwatch_up", NULL, NULL, 0);
+	CHECK_SAMPLE(&d, "dmwatch_scan_timestamp_seconds", NULL, NULL, 1795255200);
+	CHECK(!find(&d, "dmwatch_grade", NULL, NULL));
+	free(err);
+	doc_free(&d);
+	free(text);
+}
+
+/* ---- Nagios line ---- */
+
+TEST(brief_line_every_status)
+{
+	struct state st = {};
+	struct space_finding sp[3] = {
+		{ .kind = "thin-pool", .state = "ro", .severity = SEV_CRITICAL },
+		{ .kind = "lvm-snapshot", .state = "active", .severity = SEV_WARNING },
+		{ .kind = "multipath", .state = "degraded", .severity = SEV_WARNING },
+	};
+	struct report r = { .st = &st, .n_devs = 12, .grade = "A+", .exit_code = 0 };
+	struct classify_opts o;
+	struct state cs;
+	struct report cr;
+	char *line;
+
+	line = report_brief(&r);
+	CHECK_STR(line, "DMWATCH OK - grade A+: 12 dm devices, no problems | "
+		  "devices=12 warnings=0 criticals=0");
+	free(line);
+
+	r.n_class[CLASS_TOMBSTONE] = 1;
+	r.warnings = 1;
+	r.grade = "B";
+	r.exit_code = 1;
+	line = report_brief(&r);
+	CHECK_STR(line, "DMWATCH WARNING - grade B: 1 tombstone | devices=12 warnings=1 criticals=0");
+	free(line);
+
+	r.n_class[CLASS_TOMBSTONE] = 7;
+	r.spaces = sp;
+	r.n_spaces = 3;
+	st.n_problems = 2;
+	r.warnings = 11;
+	r.criticals = 1;
+	r.grade = "F";
+	r.exit_code = 2;
+	line = report_brief(&r);
+	CHECK_STR(line, "DMWATCH CRITICAL - grade F: 7 tombstones, 1 failing thin pool, "
+		  "1 snapshot filling up, 1 degraded multipath device, 2 unreadable inputs | "
+		  "devices=12 warnings=11 criticals=1");
+	free(line);
+
+	line = brief_unknown("cannot read device-mapper state: Permission denied");
+	CHECK_STR(line, "DMWATCH UNKNOWN - cannot read device-mapper state: Permission denied");
+	free(line);
+	/* one line, and no '|' that would start performance data */
+	line = brief_unknown("a\nb|c\r");
+	CHECK_STR(line, "DMWATCH UNKNOWN - a b c ");
+	free(line);
+
+	if (load_state(&cs, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	classify_opts_default(&o);
+	classify(&cs, &o, &cr);
+	line = report_brief(&cr);
+	CHECK_STR(line, "DMWATCH CRITICAL - grade F: 1 duplicate, 4 tombstones, 1 invalid snapshot, "
+		  "1 snapshot filling up, 1 thin pool filling up | devices=24 warnings=5 criticals=3");
+	free(line);
+	report_free(&cr);
+	state_free(&cs);
+}
+
+/* ---- atomic files ---- */
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static char *tmpdir(void)
+{
+	char tmpl[] = "/tmp/dmwatch-test.XXXXXX";
+
+	return mkdtemp(tmpl) ? xstrdup(tmpl) : NULL;
+}
+
+static void rm_rf(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	if (system(cmd))
+		fprintf(stderr, "  cannot remove %s\n", dir);
+	free(cmd);
+}
+
+TEST(prom_write_file_atomic)
+{
+	char *dir = tmpdir(), *path, *missing, *got = NULL;
+	mode_t old = umask(077);
+	struct stat sb;
+	size_t len;
+
+	if (!dir) {
+		FAIL_AT("mkdtemp");
+		return;
+	}
+	path = xasprintf("%s/dmwatch.prom", dir);
+	CHECK_INT(write_file_atomic(path, "first\n", 6, 0644), 0);
+	CHECK_INT(write_file_atomic(path, "second\n", 7, 0644), 0);
+	CHECK_INT(read_file(path, &got, &len, 4096), 0);
+	CHECK_STR(got, "second\n");
+	/* readable by node_exporter's user whatever our umask */
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_mode & 0777, 0644);
+	/* no temporary file left behind */
+	CHECK_INT(count_entries(dir), 1);
+	missing = xasprintf("%s/no/such/dir/x.prom", dir);
+	CHECK_INT(write_file_atomic(missing, "x", 1, 0644), -ENOENT);
+	CHECK_INT(count_entries(dir), 1);
+	umask(old);
+	free(got);
+	free(missing);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* ---- serve ---- */
+
+TEST(serve_parse_listen)
+{
+	char host[64], port[16], err[128];
+
+	CHECK_INT(parse_listen("127.0.0.1:9877", host, sizeof(host), port, sizeof(port), err,
+			       sizeof(err)), 0);
+	CHECK_STR(host, "127.0.0.1");
+	CHECK_STR(port, "9877");
+	CHECK_INT(parse_listen("[::1]:0", host, sizeof(host), port, sizeof(port), err,
+			       sizeof(err)), 0);
+	CHECK_STR(host, "::1");
+	CHECK_STR(port, "0");
+	CHECK_INT(parse_listen(":80", host, sizeof(host), port, sizeof(port), err, sizeof(err)), 0);
+	CHECK_STR(host, "");
+	CHECK_INT(parse_listen("localhost:1", host, sizeof(host), port, sizeof(port), err,
+			       sizeof(err)), 0);
+	static const char *const bad[] = {
+		"", "9877", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+		"127.0.0.1:80x", "::1:80", "[::1]80", "[::1", "127.0.0.1:+80",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = 0;
+		if (!parse_listen(bad[i], host, sizeof(host), port, sizeof(port), err, sizeof(err)))
+			FAIL_AT("accepted --listen '%s'", bad[i]);
+		else if (!err[0])
+			FAIL_AT("no reason for '%s'", bad[i]);
+	}
+}
+
+struct server {
+	pid_t pid;
+	int err_fd;		/* the child's stderr */
+	int port;
+	char log[4096];
+};
+
+/* Run cmd_serve in a child with stderr on a pipe; wait for its "serving" line. */
+static int serve_start(struct server *sv, char **args)
+{
+	char *argv[16] = { "dmwatch serve" };
+	int p[2], argc = 1;
+	size_t used = 0;
+	struct timespec t0, now;
+
+	memset(sv, 0, sizeof(*sv));
+	while (*args && argc < 15)
+		argv[argc++] = *args++;
+	if (pipe(p))
+		return -1;
+	fflush(NULL);
+	sv->pid = fork();
+	if (sv->pid < 0)
+		return -1;
+	if (sv->pid == 0) {
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		_exit(cmd_serve(argc, argv));
+	}
+	close(p[1]);
+	sv->err_fd = p[0];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd pf = { .fd = sv->err_fd, .events = POLLIN };
+		char *at;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > 20 || poll(&pf, 1, 1000) < 0)
+			return -1;
+		if (!pf.revents)
+			continue;
+		n = read(sv->err_fd, sv->log + used, sizeof(sv->log) - 1 - used);
+		if (n <= 0)
+			return -1;	/* exited: the caller looks at sv->log */
+		used += n;
+		sv->log[used] = 0;
+		at = strstr(sv->log, "serving metrics on http://127.0.0.1:");
+		if (at && strchr(at, '\n')) {
+			sv->port = atoi(at + strlen("serving metrics on http://127.0.0.1:"));
+			return sv->port > 0 ? 0 : -1;
+		}
+	}
+}
+
+/* Wait (bounded) for the child; its exit status, or -1. */
+static int serve_wait(struct server *sv, int seconds)
+{
+	int status;
+
+	for (int i = 0; i < seconds * 20; i++) {
+		pid_t r = waitpid(sv->pid, &status, WNOHANG);
+
+		if (r == sv->pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(50000);
+	}
+	kill(sv->pid, SIGKILL);
+	waitpid(sv->pid, &status, 0);
+	return -1;
+}
+
+static int connect_port(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 20 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static char *read_all(int fd)
+{
+	char *buf = xmalloc(1 << 20);
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < (1 << 20) - 1 && (r = recv(fd, buf + n, (1 << 20) - 1 - n, 0)) > 0)
+		n += r;
+	buf[n] = 0;
+	return buf;
+}
+
+/* One request on a fresh connection; the whole response (caller frees). */
+static char *http(int port, const char *req)
+{
+	int fd = connect_port(port);
+	char *resp;
+
+	if (fd < 0)
+		return xstrdup("(connect failed)");
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return xstrdup("(send failed)");
+	}
+	resp = read_all(fd);
+	close(fd);
+	return resp;
+}
+
+static bool status_is(const char *resp, int code)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "HTTP/1.1 %d ", code);
+	return !strncmp(resp, want, strlen(want));
+}
+
+TEST(serve_metrics_on_loopback)
+{
+	char *state = xasprintf("%s/state/cluster.json", FIXTURES);
+	char *args[] = { "--listen", "127.0.0.1:0", "--state", state, NULL };
+	struct server sv;
+	int idle, fds[8];
+	char *resp, *body;
+
+	if (serve_start(&sv, args)) {
+		FAIL_AT("serve did not start: %s", sv.log);
+		if (sv.pid > 0)
+			serve_wait(&sv, 1);
+		free(state);
+		return;
+	}
+	/* a client that connects and says nothing holds one thread, not the server */
+	idle = connect_port(sv.port);
+	CHECK(idle >= 0);
+
+	resp = http(sv.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	CHECK(status_is(resp, 200));
+	CHECK(strstr(resp, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
+	body = strstr(resp, "\r\n\r\n");
+	CHECK(body && strstr(body, "\ndmwatch_grade 5\n"));
+	if (body) {
+		struct prom_doc d;
+		char *err = prom_parse(body + 4, &d), *cl = strstr(resp, "Content-Length: ");
+
+		CHECK_NULL(err);
+		CHECK(cl && (size_t)atol(cl + 16) == strlen(body + 4));
+		free(err);
+		doc_free(&d);
+	}
+	free(resp);
+
+	resp = http(sv.port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n");
+	CHECK(status_is(resp, 200));
+	free(resp);
+	resp = http(sv.port, "HEAD /metrics HTTP/1.1\r\n\r\n");
+	CHECK(status_is(resp, 200));
+	body = strstr(resp, "\r\n\r\n");
+	CHECK(body && !body[4]);
+	free(resp);
+	resp = http(sv.port, "GET / HTTP/1.1\r\n\r\n");
+	CHECK(status_is(resp, 404));
+	free(resp);
+	resp = http(sv.port, "GET /metricsx HTTP/1.1\r\n\r\n");
+	CHECK(status_is(resp, 404));
+	free(resp);
+	resp = http(sv.port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+	CHECK(status_is(resp, 405));
+	free(resp);
+	resp = http(sv.port, "hello\r\n\r\n");
+	CHECK(status_is(resp, 400));
+	free(resp);
+
+	/* eight at once, all answered in full */
+	for (int i = 0; i < 8; i++) {
+		fds[i] = connect_port(sv.port);
+		CHECK(fds[i] >= 0);
+	}
+	for (int i = 0; i < 8; i++)
+		if (fds[i] >= 0)
+			CHECK(send(fds[i], "GET /metrics HTTP/1.1\r\n\r\n", 25, MSG_NOSIGNAL) == 25);
+	for (int i = 0; i < 8; i++) {
+		if (fds[i] < 0)
+			continue;
+		resp = read_all(fds[i]);
+		CHECK(status_is(resp, 200) && strstr(resp, "\ndmwatch_up 1\n"));
+		free(resp);
+		close(fds[i]);
+	}
+
+	/* SIGTERM with the idle client still connected: a clean, prompt exit 0 */
+	CHECK_INT(kill(sv.pid, SIGTERM), 0);
+	CHECK_INT(serve_wait(&sv, 10), 0);
+	if (idle >= 0)
+		close(idle);
+	close(sv.err_fd);
+	free(state);
+}
+
+TEST(serve_bad_listen_is_exit_3)
+{
+	static const char *const specs[] = { "nonsense", "127.0.0.1:99999", "[::1", "300.1.2.3:80" };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	char *state = xasprintf("%s/state/cluster.json", FIXTURES), busy[32];
+	socklen_t al = sizeof(a);
+	struct server sv;
+	int taken = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(specs) + 1; i++) {
+		char *args[] = { "--listen", NULL, "--state", state, NULL };
+		int rc;
+
+		if (i < ARRAY_SIZE(specs)) {
+			args[1] = (char *)specs[i];
+		} else {
+			/* a port someone else holds */
+			taken = socket(AF_INET, SOCK_STREAM, 0);
+			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (bind(taken, (struct sockaddr *)&a, sizeof(a)) || listen(taken, 1) ||
+			    getsockname(taken, (struct sockaddr *)&a, &al)) {
+				FAIL_AT("cannot hold a port");
+				break;
+			}
+			snprintf(busy, sizeof(busy), "127.0.0.1:%d", ntohs(a.sin_port));
+			args[1] = busy;
+		}
+		if (!serve_start(&sv, args)) {
+			FAIL_AT("serve started on '%s'", args[1]);
+			kill(sv.pid, SIGKILL);
+		}
+		rc = serve_wait(&sv, 10);
+		if (rc != 3)
+			FAIL_AT("--listen '%s': exit %d, expected 3", args[1], rc);
+		/* exactly one line, naming the problem */
+		if (!strstr(sv.log, args[1]) || strchr(sv.log, '\n') != sv.log + strlen(sv.log) - 1)
+			FAIL_AT("--listen '%s': stderr \"%s\"", args[1], sv.log);
+		close(sv.err_fd);
+		if (i == ARRAY_SIZE(specs))
+			close(taken);
+	}
+	free(state);
+}
+
+TEST(serve_bad_state_is_exit_3)
+{
+	char *args[] = { "--listen", "127.0.0.1:0", "--state", "/nonexistent/state.json", NULL };
+	struct server sv;
+
+	if (!serve_start(&sv, args))
+		FAIL_AT("serve started without a state");
+	CHECK_INT(serve_wait(&sv, 10), 3);
+	CHECK(strstr(sv.log, "/nonexistent/state.json"));
+	close(sv.err_fd);
+}

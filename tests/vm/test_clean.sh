@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmwatch clean / restore on real devices: tombstones and a duplicate are cleaned
+# (lvchange -an where LVM knows the LV, dm remove otherwise); an open device, a held
+# device and a running guest's device are refused; a device opened between the
+# plan and the act is skipped; restore brings back byte-identical tables.
+. "$(dirname "$0")/lib.sh"
+
+mkvg pve "$(mkloop 96)"
+lvcreate -qq -L 48M -T pve/data
+for lv in vm-101-disk-0 vm-101-disk-9 vm-104-disk-0 vm-105-disk-0 vm-106-disk-0 vm-107-disk-0; do
+	lvcreate -qq -V 16M -T pve/data -n "$lv"
+done
+mkvg other "$(mkloop 32)"
+# a stale mapping: LV removed behind dm's back
+lvcreate -qq -L 4M -n vm-108-disk-0 other
+stale_table=$(dmsetup table other-vm--108--disk--0)
+stale_uuid=$(dmsetup info -c --noheadings -o uuid other-vm--108--disk--0)
+lvremove -qq -y other/vm-108-disk-0
+dm_create other-vm--108--disk--0 "$stale_table" --uuid "$stale_uuid"
+# a duplicate of VM 101's disk
+dm_create pve-vm--101--disk--0-dup "$(dmsetup table pve-vm--101--disk--0)"
+dup_table=$(dmsetup table pve-vm--101--disk--0-dup)
+
+pve_init pve1
+cat > /etc/pve/storage.cfg <<'EOF'
+lvmthin: local-lvm
+	thinpool data
+	vgname pve
+
+lvm: other
+	vgname other
+EOF
+printf 'name: web\nscsi0: local-lvm:vm-101-disk-0,size=16M\n' > /etc/pve/qemu-server/101.conf
+# VM 101 runs: its unreferenced vm-101-disk-9 must not be touched
+mkdir -p /run/qemu-server
+bash -c 'exec -a "/usr/bin/kvm -id 101" sleep 600' &
+echo $! > /run/qemu-server/101.pid
+on_cleanup "kill $! 2>/dev/null; rm -rf /run/qemu-server"
+
+# vm-105 is open; vm-106 has a device stacked on it
+sleep 600 < /dev/mapper/pve-vm--105--disk--0 &
+opener=$!
+on_cleanup "kill $opener 2>/dev/null"
+dm_create holder-of-106 "0 8192 linear /dev/mapper/pve-vm--106--disk--0 0"
+
+jdir=/tmp/journal
+# 1. no tty, no --yes: the plan only, nothing changes
+rc=0
+"$DMWATCH" clean --node pve1 --journal-dir "$jdir" < /dev/null > /tmp/plan.txt 2>&1 || rc=$?
+cat /tmp/plan.txt >&2
+assert_eq 1 "$rc" "dry run exit (some refused)"
+assert_contains /tmp/plan.txt "Dry run: nothing changed"
+assert_contains /tmp/plan.txt "refused: it is open"
+assert_contains /tmp/plan.txt "refused: other devices are stacked on it"
+assert_contains /tmp/plan.txt "refused: guest 101 is running"
+dmsetup info pve-vm--104--disk--0 > /dev/null
+dmsetup info other-vm--108--disk--0 > /dev/null
+[ ! -d "$jdir" ] || [ -z "$(ls "$jdir"/clean-* 2> /dev/null)" ] || die "dry run wrote a journal"
+
+# 2. interactive, on a pty: answer y to everything, but open vm-107 right after
+#    its question: the re-check before acting must skip it
+mkfifo /tmp/answers
+script -qfec "$DMWATCH clean --node pve1 --journal-dir $jdir" /tmp/clean.typescript < /tmp/answers > /dev/null 2>&1 &
+cpid=$!
+exec 4> /tmp/answers
+n=0
+while :; do
+	n=$((n + 1))
+	if ! wait_until 120 sh -c "[ \$(grep -c '\[y/N\]' /tmp/clean.typescript) -ge $n ] || grep -q 'planned:' /tmp/clean.typescript"; then
+		die "clean did not ask question $n"
+	fi
+	grep -q 'planned:' /tmp/clean.typescript && break
+	if grep '\[y/N\]' /tmp/clean.typescript | sed -n "${n}p" | grep -q 'vm--107'; then
+		sleep 600 < /dev/mapper/pve-vm--107--disk--0 &
+		on_cleanup "kill $! 2>/dev/null"
+	fi
+	echo y >&4
+done
+exec 4>&-
+wait "$cpid" || true
+tr -d '\r' < /tmp/clean.typescript > /tmp/clean.txt
+cat /tmp/clean.txt >&2
+keep /tmp/plan.txt /tmp/clean.txt "$jdir"
+
+assert_contains /tmp/clean.txt "duplicate pve-vm--101--disk--0-dup"
+assert_contains /tmp/clean.txt "skipped: it is open .*changed since the plan"
+expect_fail dmsetup info pve-vm--101--disk--0-dup
+expect_fail dmsetup info other-vm--108--disk--0
+# vm-104 still exists in LVM: deactivated, not removed from metadata
+expect_fail dmsetup info pve-vm--104--disk--0
+lvs pve/vm-104-disk-0 > /dev/null
+# refused ones are untouched
+dmsetup info pve-vm--105--disk--0 > /dev/null
+dmsetup info pve-vm--106--disk--0 > /dev/null
+dmsetup info pve-vm--101--disk--9 > /dev/null
+dmsetup info pve-vm--107--disk--0 > /dev/null
+# the duplicate was shown (and acted on) before the tombstones
+dup_line=$(grep -n "^duplicate" /tmp/clean.txt | head -n 1 | cut -d: -f1)
+tomb_line=$(grep -n "^tombstone" /tmp/clean.txt | head -n 1 | cut -d: -f1)
+[ "$dup_line" -lt "$tomb_line" ] || die "duplicates must come first"
+
+journal=$(ls "$jdir"/clean-*.json)
+assert_contains "$journal" '"action": ?"dm-remove"'
+assert_contains "$journal" '"action": ?"lvchange-an"'
+
+# 3. a second clean while the lock is held is refused
+exec 5> "$jdir/.lock"
+flock -n 5
+rc=0
+"$DMWATCH" clean --node pve1 --journal-dir "$jdir" --yes > /tmp/locked.txt 2>&1 || rc=$?
+assert_eq 3 "$rc" "clean with the lock held"
+assert_contains /tmp/locked.txt "another dmwatch clean is running"
+exec 5>&-
+
+# 4. restore: the removed mappings come back with identical tables and uuids
+"$DMWATCH" restore "$journal" >&2
+assert_eq "$(dmsetup table pve-vm--101--disk--0-dup)" "$dup_table" "restored dup table"
+assert_eq "$(dmsetup table other-vm--108--disk--0)" "$stale_table" "restored stale table"
+assert_eq "$(dmsetup info -c --noheadings -o uuid other-vm--108--disk--0)" "$stale_uuid" "restored uuid"
+dmsetup info pve-vm--104--disk--0 > /dev/null
+# restoring again is harmless
+XX
+# bad journal: exit 3
+echo '{"not":"a journal"}' > /tmp/bad.json
+rc=0
+"$DMWATCH" restore /tmp/bad.json 2> /tmp/bad.err || rc=$?
+assert_eq 3 "$rc" "restore of a bad journal"
