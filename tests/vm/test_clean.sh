@@ -35,7 +35,7 @@ EOF
 printf 'name: web\nscsi0: local-lvm:vm-101-disk-0,size=16M\n' > /etc/pve/qemu-server/101.conf
 # VM 101 runs: its unreferenced vm-101-disk-9 must not be touched
 mkdir -p /run/qemu-server
-bash -c 'exec -a "/usr/bin/kvm -id 101" sleep 600' &
+sh -c 'sleep 600; :' kvm -id 101 &
 echo $! > /run/qemu-server/101.pid
 on_cleanup "kill $! 2>/dev/null; rm -rf /run/qemu-server"
 

@@ -115,9 +115,9 @@ cat > /etc/pve/nodes/pve2/qemu-server/200.conf <<'EOF'
 name: far
 scsi0: local-lvm:vm-200-disk-0,size=64M
 EOF
-# VM 101 runs: a process whose command line names it, as qemu's does
+# VM 101 runs: a process whose arguments say "-id 101", as qemu's do
 mkdir -p /run/qemu-server
-bash -c 'exec -a "/usr/bin/kvm -id 101 -name web" sleep 600' &
+sh -c 'sleep 600; :' kvm -id 101 -name web &
 echo $! > /run/qemu-server/101.pid
 on_cleanup "kill $! 2>/dev/null; rm -rf /run/qemu-server"
 
