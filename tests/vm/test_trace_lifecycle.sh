@@ -12,7 +12,9 @@ err=/tmp/trace-lifecycle.err
 "$DMWATCH" trace --json --interval 0.5 > "$out" 2> "$err" &
 tpid=$!
 on_cleanup "kill $tpid 2>/dev/null; wait $tpid 2>/dev/null"
-wait_for_line "$err" "Tracing device-mapper events\.\.\. Hit Ctrl-C to end\." 180
+wait_until 180 sh -c "grep -q 'Tracing device-mapper events\.\.\. Hit Ctrl-C to end\.' $err || ! kill -0 $tpid" ||
+	die "tracer never became ready"
+kill -0 "$tpid" || { cat "$err" >&2; die "tracer exited before it was ready"; }
 log "tracer ready: $(head -c 300 "$err" | tr '\n' ' ')"
 
 loop=$(mkloop 32)
