@@ -298,7 +298,8 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
 	}
 	e->bytes = nr_sector << 9;
 	e->error = error;
-	__builtin_memcpy(ops, rwbs, sizeof(ops));
+	/* a helper read: CO-RE cannot relocate an 8-byte load of a char[8] field */
+	bpf_probe_read_kernel(ops, sizeof(ops), rwbs);
 	e->op = rwbs_to_op(ops);
 	bpf_ringbuf_submit(e, 0);
 	return 0;

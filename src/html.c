@@ -307,7 +307,7 @@ static void header(FILE *f, const struct report *r)
 		fputs("</span>", f);
 	}
 	fputs("</h1><div style=\"font-size:14px;color:#111827\">", f);
-	fprintf(f, "Grade <b>");
+	fputs("Grade <b>", f);
 	html_escape(f, r->grade);
 	fputs("</b>: ", f);
 	if (r->criticals || r->warnings) {
@@ -318,7 +318,7 @@ static void header(FILE *f, const struct report *r)
 	} else {
 		fprintf(f, "<b style=\"color:%s\">no problems found.</b>", tone_ok.fg);
 	}
-	fprintf(f, "</div><div style=\"font-size:12px;color:#6b7280;margin-top:2px\">scanned ");
+	fputs("</div><div style=\"font-size:12px;color:#6b7280;margin-top:2px\">scanned ", f);
 	html_escape(f, when);
 	fputs("</div></td></tr></table></td></tr>\n", f);
 }
@@ -611,8 +611,8 @@ static void facts(FILE *f, const struct report *r, const struct html_opts *o)
 			fact(f, "Uptime", buf);
 		}
 		if (h->load[0] >= 0) {
-			snprintf(buf, sizeof(buf), "%.2f %.2f %.2f%s", h->load[0], h->load[1],
-				 h->load[2], "");
+			snprintf(buf, sizeof(buf), "%.2f %.2f %.2f", h->load[0], h->load[1],
+				 h->load[2]);
 			if (h->cpus)
 				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 					 " (%d CPUs)", h->cpus);
