@@ -9,6 +9,9 @@
 #          Target: 10,000 devices (5,000 guests) in <= 100 ms. The table goes to
 #          stdout and bench/results-scan.md.
 #
+#   trace  the tracer's cost on I/O and an error storm, inside the test VM
+#          (tests/vm/bench_trace.sh); table to bench/results-trace.md.
+#
 # Environment: BENCH_RUNS (default 9), BENCH_SIZES ("devices:guests ...",
 # default "100:50 1000:500 10000:5000"), BENCH_TARGET_MS (default 100).
 set -eu
@@ -170,13 +173,37 @@ bench_scan() {
 [ -x "$dmwatch" ] && [ -x "$gen" ] || make -s -C "$top" dmwatch tools >&2 ||
 	die "cannot build dmwatch and tools"
 
+# The tracer's cost, measured inside the test VM against the real kernel
+# (tests/vm/bench_trace.sh): table to stdout and bench/results-trace.md.
+bench_trace() {
+	md=$top/bench/results-trace.md
+	out=$work/trace.md
+	mkdir -p "$work"
+	"$top/tools/vm/run.sh" tests/vm/bench_trace.sh > "$out" || die "trace bench failed"
+	{
+		echo "# trace benchmark"
+		echo
+		echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), guest: QEMU TCG, $(basename /boot/vmlinuz-* | tail -n 1)"
+		echo
+		grep '^|' "$out"
+	} > "$md"
+	cat "$md"
+}
+
 what=${1:-all}
 case $what in
-scan | all)
+scan)
 	bench_scan
 	;;
+trace)
+	bench_trace
+	;;
+all)
+	bench_scan
+	bench_trace
+	;;
 *)
-	echo "usage: tools/bench.sh [scan]" >&2
+	echo "usage: tools/bench.sh [scan|trace|all]" >&2
 	exit 2
 	;;
 esac
