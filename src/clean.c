@@ -183,11 +183,12 @@ static char *refusal(const struct dev_finding *f, const struct state *fresh)
 		return xstrdup("it is gone already");
 	if (strcmp(uuid, d->uuid))
 		return xasprintf("its uuid changed to '%s' since the scan", uuid);
-	if (open_count > 0)
-		return xasprintf("it is open (open count %d): something uses it", open_count);
+	/* holders first: a holder opens it too, and "stacked on" says more than "open" */
 	holders = count_holders(d->minor);
 	if (holders > 0 || held_in_state(fresh, d))
 		return xasprintf("other devices are stacked on it (%d holders)", holders);
+	if (open_count > 0)
+		return xasprintf("it is open (open count %d): something uses it", open_count);
 	if (f->vmid >= 0 && guest_running(fresh, f->vmid))
 		return xasprintf("guest %d is running", f->vmid);
 	return NULL;

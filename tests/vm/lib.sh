@@ -278,6 +278,13 @@ cleanup_dm() {
 		done
 	fi
 
+	# Without udev LVM makes /dev/VG itself; a VG that went away with its loop
+	# device (vgremove refused: a device was stacked on it) leaves it behind, and
+	# the next scenario's vgcreate of the same name would fail.
+	while read -r vg; do
+		[ -n "$vg" ] && rm -rf "/dev/${vg:?}"
+	done < "$LIB_STATE/vgs"
+
 	while read -r dev; do
 		[ -n "$dev" ] && losetup -d "$dev" 2> /dev/null
 	done < "$LIB_STATE/loops"

@@ -9,7 +9,8 @@
 
 mkvg pve "$(mkloop 96)"
 lvcreate -qq -L 48M -T pve/data
-for lv in vm-101-disk-0 vm-101-disk-9 vm-104-disk-0 vm-105-disk-0 vm-106-disk-0 vm-107-disk-0; do
+for lv in vm-101-disk-0 vm-101-disk-9 vm-102-disk-0 vm-104-disk-0 vm-105-disk-0 \
+	  vm-106-disk-0 vm-107-disk-0; do
 	lvcreate -qq -V 16M -T pve/data -n "$lv"
 done
 mkvg other "$(mkloop 32)"
@@ -19,9 +20,10 @@ stale_table=$(dmsetup table other-vm--108--disk--0)
 stale_uuid=$(dmsetup info -c --noheadings -o uuid other-vm--108--disk--0)
 lvremove -qq -y other/vm-108-disk-0
 dm_create other-vm--108--disk--0 "$stale_table" --uuid "$stale_uuid"
-# a duplicate of VM 101's disk
+# a duplicate of (stopped) VM 102's disk, and one of running VM 101's
+dm_create pve-vm--102--disk--0-dup "$(dmsetup table pve-vm--102--disk--0)"
+dup_table=$(dmsetup table pve-vm--102--disk--0-dup)
 dm_create pve-vm--101--disk--0-dup "$(dmsetup table pve-vm--101--disk--0)"
-dup_table=$(dmsetup table pve-vm--101--disk--0-dup)
 
 pve_init pve1
 cat > /etc/pve/storage.cfg <<'EOF'
@@ -33,6 +35,7 @@ lvm: other
 	vgname other
 EOF
 printf 'name: web\nscsi0: local-lvm:vm-101-disk-0,size=16M\n' > /etc/pve/qemu-server/101.conf
+printf 'name: db\nscsi0: local-lvm:vm-102-disk-0,size=16M\n' > /etc/pve/qemu-server/102.conf
 # VM 101 runs: its unreferenced vm-101-disk-9 must not be touched
 mkdir -p /run/qemu-server
 sh -c 'sleep 600; :' kvm -id 101 &
@@ -84,9 +87,11 @@ tr -d '\r' < /tmp/clean.typescript > /tmp/clean.txt
 cat /tmp/clean.txt >&2
 keep /tmp/plan.txt /tmp/clean.txt "$jdir"
 
-assert_contains /tmp/clean.txt "duplicate pve-vm--101--disk--0-dup"
+assert_contains /tmp/clean.txt "duplicate pve-vm--102--disk--0-dup"
 assert_contains /tmp/clean.txt "skipped: it is open .*changed since the plan"
-expect_fail dmsetup info pve-vm--101--disk--0-dup
+expect_fail dmsetup info pve-vm--102--disk--0-dup
+# the running guest's duplicate is left for a maintenance window
+dmsetup info pve-vm--101--disk--0-dup > /dev/null
 expect_fail dmsetup info other-vm--108--disk--0
 # vm-104 still exists in LVM: deactivated, not removed from metadata
 expect_fail dmsetup info pve-vm--104--disk--0
@@ -116,7 +121,7 @@ exec 5>&-
 
 # 4. restore: the removed mappings come back with identical tables and uuids
 "$DMWATCH" restore "$journal" >&2
-assert_eq "$(dmsetup table pve-vm--101--disk--0-dup)" "$dup_table" "restored dup table"
+assert_eq "$(dmsetup table pve-vm--102--disk--0-dup)" "$dup_table" "restored dup table"
 assert_eq "$(dmsetup table other-vm--108--disk--0)" "$stale_table" "restored stale table"
 assert_eq "$(dmsetup info -c --noheadings -o uuid other-vm--108--disk--0)" "$stale_uuid" "restored uuid"
 dmsetup info pve-vm--104--disk--0 > /dev/null

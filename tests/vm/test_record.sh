@@ -90,6 +90,9 @@ assert_not_contains /tmp/report1.err "warning"
 assert_contains /tmp/report1.json "\"event\":\"io_error\",\"dev\":\"dm-$minor\",\"name\":\"$snap\",.*\"op\":\"read\",\"errno\":\"EIO\""
 assert_contains /tmp/report1.json "\"event\":\"snapshot_invalid\",\"name\":\"$snap\",\"dev\":\"dm-$minor\",\"state\":\"invalid\""
 assert_contains /tmp/report1.json "\"event\":\"cow_usage\",\"name\":\"$snap\""
+# unchanged samples are left out, but the last one before the overflow is kept
+[ "$(grep -c "\"event\":\"cow_usage\",\"name\":\"$snap\"" /tmp/report1.json)" -ge 2 ] ||
+	die "fewer than 2 COW samples of $snap before it went Invalid"
 
 # whois, now that the device is gone
 "$DMWATCH" whois --dir "$rec" "dm-$minor" --at "@$err_at" > /tmp/whois1.txt

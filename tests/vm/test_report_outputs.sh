@@ -186,6 +186,11 @@ assert_contains "$W/mail.eml" '^Subject: \[dmwatch\] .*: scan failed$'
 
 # --- serve -------------------------------------------------------------------------
 
+# The guest boots with its loopback interface down: binding works, connecting not.
+if ! ip -o link show lo | grep -q 'state UNKNOWN\|LOOPBACK,UP'; then
+	ip link set lo up 2> /dev/null || busybox ip link set lo up
+fi
+
 "$DMWATCH" serve --listen 127.0.0.1:0 -v 2> "$W/serve.err" &
 serve_pid=$!
 wait_for_line "$W/serve.err" 'serving metrics on http://127\.0\.0\.1:[0-9]+/metrics' 120

@@ -37,11 +37,15 @@ dmsetup remove dmw-flakey
 
 # a medium error on a (scsi_debug) disk below a linear mapping: attributed upward
 lower=""
-if modprobe scsi_debug dev_size_mb=8 opts=2 2> /dev/null; then
+# (no udev in the guest: sd_mod is not loaded on its own)
+if modprobe sd_mod 2> /dev/null && modprobe scsi_debug dev_size_mb=8 opts=2 2> /dev/null; then
 	on_cleanup "modprobe -r scsi_debug"
-	wait_until 30 sh -c 'ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | grep -q sd'
-	sd=/dev/$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block | grep sd | head -n 1)
-	lower=$(cat "/sys/block/$(basename "$sd")/dev")
+	find_sd() { grep -l scsi_debug /sys/block/sd*/device/model 2> /dev/null | head -n 1; }
+	wait_until 30 find_sd
+	sd=$(basename "$(dirname "$(dirname "$(find_sd)")")")
+	lower=$(cat "/sys/block/$sd/dev")
+	sd=/dev/$sd
+	wait_until 10 test -b "$sd"
 	dm_create dmw-upper "0 16384 linear $sd 0"
 	# scsi_debug's OPT_MEDIUM_ERR fails reads of sector 0x1234 (4660)
 	expect_fail dd if=/dev/mapper/dmw-upper of=/dev/null bs=512 count=8 skip=4656 iflag=direct
