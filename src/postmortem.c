@@ -26,8 +26,10 @@
 #include "util.h"
 
 #define DEFAULT_DIR	"/var/lib/dmwatch"
-#define NEAR_NS		(2 * PM_NS_PER_S)	/* dmesg -T drift and scan latency we forgive */
-#define BURST_GAP_NS	(2 * PM_NS_PER_S)	/* errors closer than this form one timeline line */
+/* dmesg -T drift and scan latency that a lookup forgives */
+#define NEAR_NS		(2 * PM_NS_PER_S)
+/* errors closer than this form one timeline line */
+#define BURST_GAP_NS	(2 * PM_NS_PER_S)
 
 /* ---- times ---- */
 
@@ -322,7 +324,8 @@ static int parse_time(const char *s, int64_t now_ns, int64_t ref_ns, int64_t *t_
 		if (!at_end(p))
 			return -EINVAL;
 		for (size_t i = 0; i < ARRAY_SIZE(units); i++)
-			if ((size_t)(p - u) == strlen(units[i].u) && !strncasecmp(u, units[i].u, p - u)) {
+			if ((size_t)(p - u) == strlen(units[i].u) &&
+			    !strncasecmp(u, units[i].u, p - u)) {
 				*t_ns = now_ns - v * units[i].s * PM_NS_PER_S;
 				*res_ns = PM_NS_PER_S;
 				return 0;
@@ -633,6 +636,22 @@ static void observe(struct history *h, uint32_t dev, const char *name, const cha
 
 	if (!dev || !name || !*name)
 		return;
+	/* a sample or error from before a remove that was logged first: no new span */
+	if (i < 0 && !strong) {
+		size_t stop = h->n > 512 ? h->n - 512 : 0;
+
+		for (size_t k = h->n; k-- > stop;) {
+			s = &h->s[k];
+			if (s->dev != dev || s->open)
+				continue;
+			if (!strcmp(s->name, name) && t >= s->from_ns && t <= s->until_ns) {
+				if (t > s->last_seen_ns)
+					s->last_seen_ns = t;
+				return;
+			}
+			break;	/* the latest closed span of dev is another device */
+		}
+	}
 	if (i >= 0 && strcmp(h->s[i].name, name)) {
 		/* a name event raced with us, or we missed a rename/reuse: lists decide */
 		if (!strong)
@@ -882,14 +901,15 @@ static const struct history *sort_h;
 
 static int order_cmp(const void *a, const void *b)
 {
-	const struct dev_span *x = &sort_h->s[*(const size_t *)a], *y = &sort_h->s[*(const size_t *)b];
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const struct dev_span *x = &sort_h->s[ia], *y = &sort_h->s[ib];
 	uint32_t mx = DMW_MINOR(x->dev), my = DMW_MINOR(y->dev);
 
 	if (mx != my)
 		return mx < my ? -1 : 1;
 	if (x->from_ns != y->from_ns)
 		return x->from_ns < y->from_ns ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+	return ia < ib ? -1 : 1;
 }
 
 void history_finish(struct history *h)
@@ -1224,7 +1244,7 @@ struct fill_dev {
 	double crossed_pct[3];
 	char state[48];
 	int64_t state_t;
-	bool bad_state;			/* invalid, overflow, out_of_data_space, ro, fail ... */
+	bool bad_state;			/* invalid, overflow, out_of_data_space, ro ... */
 	int64_t overflow_warn_t;	/* first "will overflow before the reader is done" */
 	double rate_at_warn, eta_at_warn;
 };
@@ -1370,8 +1390,8 @@ static void count_error(struct report_state *rs, const struct dmw_event *e, cons
 			burst_flush(rs, i);
 			continue;
 		}
-		if (x->dev == e->dev && x->pid == e->pid && x->op == e->op && x->error == e->error &&
-		    !strcmp(x->name, name))
+		if (x->dev == e->dev && x->pid == e->pid && x->op == e->op &&
+		    x->error == e->error && !strcmp(x->name, name))
 			b = x;
 		i++;
 	}
@@ -1546,8 +1566,9 @@ static int report_rec(struct pm_read *pr, const struct rec *r)
 	/* sessions first: gaps are found on the whole log */
 	if (r->kind == REC_SESSION && r->ses.what == REC_SESSION_START) {
 		if (rs->session_open && rs->last_any) {
-			typeof(*rs->gaps) *g = array_push(&rs->gaps, &rs->n_gaps, sizeof(*rs->gaps));
+			typeof(*rs->gaps) *g;
 
+			g = array_push(&rs->gaps, &rs->n_gaps, sizeof(*rs->gaps));
 			g->from = rs->last_any;
 			g->to = t;
 			rs->unclean++;
@@ -1685,7 +1706,8 @@ static const struct err_dev *errs_of(const struct report_state *rs, uint32_t dev
 	return NULL;
 }
 
-static void err_phrase(const struct report_state *rs, char *buf, size_t len, const struct err_dev *d)
+static void err_phrase(const struct report_state *rs, char *buf, size_t len,
+		       const struct err_dev *d)
 {
 	char first[32], last[32], pids[160];
 	const char *op = d->by_op[DMW_OP_READ] == d->n ? "read " :
@@ -1890,10 +1912,11 @@ static void print_report(struct report_state *rs, FILE *out, const struct pm_opt
 
 			dev_str(dn, sizeof(dn), f->dev);
 			for (int k = 0; k < 3; k++) {
-				if (f->crossed_t[k])
-					fmt_local(c[k], sizeof(c[k]), f->crossed_t[k], false, false);
-				else
+				if (!f->crossed_t[k])
 					snprintf(c[k], sizeof(c[k]), "-");
+				else
+					fmt_local(c[k], sizeof(c[k]), f->crossed_t[k], false,
+						  false);
 			}
 			if (f->max >= 0)
 				snprintf(mx, sizeof(mx), "%.1f", f->max);

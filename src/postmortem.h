@@ -25,7 +25,7 @@ int pm_parse_time(const char *s, int64_t now_ns, int64_t *t_ns, int64_t *res_ns)
 
 /* What a kernel log line's time is read against. */
 struct pm_log_ctx {
-	int64_t ref_ns;		/* syslog stamps have no year: the one that puts them before this */
+	int64_t ref_ns;		/* syslog has no year: the one that puts a stamp before this */
 	bool have_boot;		/* raw dmesg "[ 123.456]" can be mapped with boot_offset_ns */
 	int64_t boot_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME of that boot */
 };
@@ -44,7 +44,7 @@ struct dev_span {
 	char *name, *uuid;
 	char *target, *params;		/* first table line as last seen */
 	int64_t from_ns;		/* created (exact) or first seen */
-	int64_t until_ns;		/* removed (exact) or noticed gone; INT64_MAX: still there */
+	int64_t until_ns;		/* removed (exact) or noticed gone; INT64_MAX: still */
 	int64_t last_seen_ns;		/* known to exist at this time */
 	bool from_exact, until_exact;	/* from a lifecycle event, not inferred from a scan */
 	const char *start_how;		/* created, renamed, seen */
@@ -74,7 +74,7 @@ void history_log_ctx(const struct history *h, const char *boot_id, struct pm_log
 enum pm_match {
 	PM_NONE = 0,
 	PM_EXACT,		/* the recording shows this device there at that time */
-	PM_NEAR,		/* probably: within the uncertainty of a scan or of the log's clock */
+	PM_NEAR,		/* probably: within the uncertainty of a scan or the log's clock */
 	PM_LATEST,		/* no time given: the latest device with that number */
 };
 

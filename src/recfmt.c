@@ -800,7 +800,8 @@ static long decode_records(struct dec *d, const uint8_t *raw, size_t len, uint32
 
 /* ---- reader ---- */
 
-static void warnf(struct rec_reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warnf(struct rec_reader *rd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void warnf(struct rec_reader *rd, const char *fmt, ...)
 {
@@ -1323,7 +1324,8 @@ static int start_segment(struct rec_log *l, bool first)
 	snprintf(l->name, sizeof(l->name), "seg-%010llu.dmw", (unsigned long long)l->seq);
 	free(l->path);
 	l->path = xasprintf("%s/%s", l->o.dir, l->name);
-	l->fd = openat(l->dir_fd, l->name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	l->fd = openat(l->dir_fd, l->name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+		       0640);
 	if (l->fd < 0)
 		return -errno;
 	seg_header(h, l->seq);

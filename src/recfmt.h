@@ -39,7 +39,7 @@
 #define REC_PARAMS_MAX		256	/* table params kept per device in a device list */
 
 enum rec_kind {
-	REC_KERNEL = 1,		/* a BPF event (lifecycle, io_error) with its resolved name */
+	REC_KERNEL = 1,		/* a BPF event (lifecycle, io_error), its name resolved */
 	REC_COW,		/* snapshot / thin-pool sample */
 	REC_STATE,		/* snapshot_invalid, pool_mode */
 	REC_LOST,		/* ring buffer drops */
@@ -134,7 +134,7 @@ struct rec_reader {
 	rec_warn_cb warn;
 	void *ctx;
 	struct rec_read_stats stats;
-	bool quiet_torn_tail;	/* the segment is being written: an incomplete tail is expected */
+	bool quiet_torn_tail;	/* segment being written: an incomplete tail is expected */
 	bool stop;		/* set when cb returned non-zero */
 };
 

@@ -27,7 +27,8 @@
 #define DEFAULT_DIR		"/var/lib/dmwatch"
 #define DEFAULT_MAX_SIZE	(64ull << 20)
 #define MIN_MAX_SIZE		(64ull << 10)
-#define DEVLIST_MIN_GAP_NS	250000000ull	/* device list rescans at most 4 times a second */
+/* device list rescans at most 4 times a second */
+#define DEVLIST_MIN_GAP_NS	250000000ull
 #define SAMPLE_HEARTBEAT_NS	(60 * 1000000000ull)
 
 static struct record_env {
@@ -66,6 +67,11 @@ struct recorder {
 		bool overflow;
 		uint64_t t;
 		char name[DMW_NAME_LEN];
+		/* the last one left out, written before whatever changes next */
+		bool held;
+		uint64_t held_t;
+		struct cow_sample hs;
+		char held_name[DMW_NAME_LEN], held_kind[32];
 	} *samples;
 	size_t n_samples;
 };
@@ -365,31 +371,65 @@ static void on_segment(void *ctx, struct rec_log *log, bool first)
 	log_devices(rc, true);
 }
 
+static void write_held(struct recorder *rc, struct last_sample *ls)
+{
+	struct rec r = { .kind = REC_COW, .unix_ns = ls->held_t };
+
+	if (!ls->held)
+		return;
+	ls->held = false;
+	r.cow = ls->hs;
+	r.cow.name = ls->held_name;
+	r.cow.kind = ls->held_kind;
+	rec_log_add(rc->log, &r);
+}
+
+static struct last_sample *sample_slot(struct recorder *rc, uint32_t dev, bool add)
+{
+	struct last_sample *ls;
+
+	for (size_t i = 0; i < rc->n_samples; i++)
+		if (rc->samples[i].dev == dev)
+			return &rc->samples[i];
+	if (!add)
+		return NULL;
+	ls = array_push(&rc->samples, &rc->n_samples, sizeof(*ls));
+	ls->dev = dev;
+	ls->used = -1;
+	return ls;
+}
+
 /*
  * An idle thin pool is sampled every second for weeks; storing each identical
  * sample would push incidents out of --max-size in days. A sample whose fill is
  * unchanged (at the 1/100 % the log keeps) is stored once a minute as a heartbeat.
+ * The last one left out is held and written just before the next change, so the
+ * log still shows how long the value stood (a 0.2 % that jumps to Invalid within
+ * half a second says more than one that was last seen a minute before).
  */
 static bool sample_is_news(struct recorder *rc, const struct cow_sample *cs, uint64_t t)
 {
 	int64_t used = llround(cs->used_percent * 100);
-	struct last_sample *ls = NULL;
+	struct last_sample *ls;
 
 	if (env.all_samples)
 		return true;
-	for (size_t i = 0; i < rc->n_samples; i++)
-		if (rc->samples[i].dev == cs->dev) {
-			ls = &rc->samples[i];
-			break;
-		}
-	if (!ls) {
-		ls = array_push(&rc->samples, &rc->n_samples, sizeof(*ls));
-		ls->dev = cs->dev;
-	} else if (ls->used == used && ls->overflow == cs->overflow_before_reader &&
-		   !strcmp(ls->name, cs->name) && t - ls->t < SAMPLE_HEARTBEAT_NS) {
+	ls = sample_slot(rc, cs->dev, true);
+	if (ls->used == used && ls->overflow == cs->overflow_before_reader &&
+	    !strcmp(ls->name, cs->name) && t - ls->t < SAMPLE_HEARTBEAT_NS) {
 		rc->samples_skipped++;
+		ls->held = true;
+		ls->held_t = t;
+		ls->hs = *cs;
+		snprintf(ls->held_name, sizeof(ls->held_name), "%s", cs->name);
+		snprintf(ls->held_kind, sizeof(ls->held_kind), "%s", cs->kind);
 		return false;
 	}
+	if (ls->used == used && ls->overflow == cs->overflow_before_reader &&
+	    !strcmp(ls->name, cs->name))
+		ls->held = false;	/* a heartbeat: the held one adds nothing */
+	else
+		write_held(rc, ls);
 	ls->used = used;
 	ls->overflow = cs->overflow_before_reader;
 	ls->t = t;
@@ -401,6 +441,7 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 {
 	struct recorder *rc = ctx;
 	struct rec r = { .unix_ns = ev->unix_ns };
+	struct last_sample *ls;
 
 	switch (ev->kind) {
 	case TE_KERNEL:
@@ -409,6 +450,16 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 		r.k.named = ev->named;
 		if (ev->raw->type != DMW_EV_IO_ERROR)
 			rc->devs_changed = true;
+		/* a device going away: its last sample before the remove, and a fresh slot */
+		if (ev->raw->type == DMW_EV_DM_REMOVE && !ev->raw->ret) {
+			uint32_t dev = ev->raw->dev ? ev->raw->dev : ev->named ? ev->named->dev : 0;
+
+			ls = dev ? sample_slot(rc, dev, false) : NULL;
+			if (ls) {
+				write_held(rc, ls);
+				*ls = rc->samples[--rc->n_samples];
+			}
+		}
 		break;
 	case TE_COW:
 		if (!sample_is_news(rc, ev->cow, ev->unix_ns))
@@ -417,6 +468,9 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 		r.cow = *ev->cow;
 		break;
 	case TE_STATE:
+		ls = sample_slot(rc, ev->dev, false);
+		if (ls)
+			write_held(rc, ls);
 		r.kind = REC_STATE;
 		r.st.event = ev->event;
 		r.st.name = ev->name;
@@ -527,6 +581,8 @@ int cmd_record(int argc, char **argv)
 	}
 	notify_systemd("STOPPING=1");
 	tracer_drain(t);
+	for (size_t i = 0; i < rc.n_samples; i++)
+		write_held(&rc, &rc.samples[i]);
 	log_devices(&rc, false);
 	/* a clean end is marked: its absence tells report the recorder was killed */
 	if (exiting)

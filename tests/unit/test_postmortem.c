@@ -862,3 +862,25 @@ TEST(postmortem_bad_directories)
 	}
 	rmdir_all(d);
 }
+
+TEST(history_late_sample_after_remove)
+{
+	struct history *h = history_new();
+	struct rec cow = { .kind = REC_COW, .unix_ns = 19 * S };
+
+	k(h, 10 * S, DMW_EV_DM_CREATE, 5, "snap", NULL, 1, "lvcreate");
+	k(h, 20 * S, DMW_EV_DM_REMOVE, 5, "snap", NULL, 2, "lvremove");
+	/* the recorder wrote the sample it held back after the remove */
+	cow.cow = (struct cow_sample){ .name = "snap", .dev = DEV(5), .kind = "lvm-snapshot" };
+	history_add(h, &cow);
+	/* a sample of another device on the reused minor does open a span */
+	cow.unix_ns = 30 * S;
+	cow.cow.name = "other";
+	history_add(h, &cow);
+	history_finish(h);
+	CHECK_INT(history_count(h), 2);
+	CHECK_INT(history_span(h, 0)->last_seen_ns, 19 * S);
+	CHECK(history_span(h, 0)->until_exact);
+	CHECK_STR(history_span(h, 1)->name, "other");
+	history_free(h);
+}
