@@ -126,7 +126,8 @@ assert_eq "$(dmsetup table other-vm--108--disk--0)" "$stale_table" "restored sta
 assert_eq "$(dmsetup info -c --noheadings -o uuid other-vm--108--disk--0)" "$stale_uuid" "restored uuid"
 dmsetup info pve-vm--104--disk--0 > /dev/null
 # restoring again is harmless
-XX
+"$DMWATCH" restore "$journal" > /tmp/again.txt
+assert_contains /tmp/again.txt "exists already"
 # bad journal: exit 3
 echo '{"not":"a journal"}' > /tmp/bad.json
 rc=0

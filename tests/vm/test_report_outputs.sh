@@ -13,6 +13,10 @@
 
 W=$(mktemp -d /tmp/outputs.XXXXXX)
 on_cleanup "rm -rf $W"
+# A private copy: the host may relink ./dmwatch while this scenario runs.
+BUILT=$DMWATCH
+cp "$BUILT" "$W/dmwatch"
+DMWATCH=$W/dmwatch
 HOST=$(hostname)
 HOST=${HOST%%.*}
 
@@ -267,9 +271,15 @@ done
 # --- the man page documents every command and option -------------------------------
 
 man8=$REPO/tools/dmwatch.8
-for cmd in $("$DMWATCH" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }'); do
+# (help texts in variables first: a failure inside `for x in $(...)` would go unseen)
+cmds=$("$DMWATCH" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }')
+[ -n "$cmds" ] || die "no commands in dmwatch --help"
+for cmd in $cmds; do
 	grep -q "^\.SS $cmd\$" "$man8" || die "dmwatch.8 has no section for '$cmd'"
-	for opt in $("$DMWATCH" "$cmd" --help | sed -nE 's/^ +(-[^ ,]+, +)?--([a-z][a-z0-9-]*).*/\2/p'); do
+	help=$("$DMWATCH" "$cmd" --help)
+	opts=$(sed -nE 's/^ +(-[^ ,]+, +)?--([a-z][a-z0-9-]*).*/\2/p' <<< "$help")
+	[ -n "$opts" ] || die "no options in dmwatch $cmd --help"
+	for opt in $opts; do
 		case $opt in help | usage) continue ;; esac
 		grep -qF -- "\\-\\-${opt//-/\\-}" "$man8" || die "dmwatch.8 does not document $cmd --$opt"
 	done
@@ -288,8 +298,8 @@ if [ -z "$deb" ]; then
 			deb=$f
 		fi
 	done
-	if [ -n "$deb" ] && [ "$deb" -ot "$DMWATCH" ]; then
-		log "$deb is older than $DMWATCH: packaging here"
+	if [ -n "$deb" ] && [ "$deb" -ot "$BUILT" ]; then
+		log "$deb is older than $BUILT: packaging here"
 		deb=
 	fi
 fi
