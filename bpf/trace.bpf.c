@@ -19,8 +19,6 @@
 #include "dmwatch_event.h"
 
 const volatile __u32 dm_major = 0;		/* from /proc/devices, 0 = unknown */
-const volatile __u32 targ_tgid = 0;		/* lifecycle of one process only */
-const volatile bool trace_lower = true;		/* attribute lower-device errors */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -48,24 +46,24 @@ struct {
 	__type(value, struct ioctl_call);
 } calls SEC(".maps");
 
-struct lower_key {
-	__u32 dev;
-	__u32 pad;
-	__u64 sector;
-};
-
-struct lower_val {
+/* Where dm sent a bio: the dm device and sector above, and who submitted it */
+struct remap {
 	__u32 dm_dev;
-	__u32 pad;
+	__u32 pid;
 	__u64 dm_sector;
+	char comm[DMW_COMM_LEN];
 };
 
-/* lower (dev, sector) -> dm (dev, sector), from block_bio_remap; LRU so it never fills */
+/*
+ * lower bio -> the dm device above, from block_bio_remap; deleted at completion.
+ * Keyed by the bio itself: a request-based disk completes a failed bio with its
+ * sector advanced, so (dev, sector) would not find it again. LRU so it never fills.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct lower_key);
-	__type(value, struct lower_val);
+	__type(key, __u64);
+	__type(value, struct remap);
 } remaps SEC(".maps");
 
 static __always_inline struct dmw_event *event_reserve(__u32 type)
@@ -102,18 +100,11 @@ static __always_inline struct dmw_event *event_reserve(__u32 type)
 
 /* ---- dm lifecycle ---------------------------------------------------- */
 
-static __always_inline bool tgid_wanted(void)
-{
-	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
-}
-
 static __always_inline int ioctl_enter(__u64 param, __u32 type)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ioctl_call call = { .param = param, .type = type };
 
-	if (!tgid_wanted())
-		return 0;
 	bpf_map_update_elem(&calls, &id, &call, BPF_ANY);
 	return 0;
 }
@@ -261,11 +252,9 @@ static __always_inline bool is_dm(__u32 dev)
 	return dm_major && DMW_MAJOR(dev) == dm_major;
 }
 
-static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
-				    int error, const char *rwbs, bool lookup_lower)
+static __always_inline int dm_io_error(__u32 dev, __u64 sector, __u32 nr_sector,
+				       int error, const char *rwbs)
 {
-	struct lower_val *up = NULL;
-	struct lower_key key = {};
 	struct dmw_event *e;
 	char ops[8];
 
@@ -273,29 +262,14 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
 	 * -EOPNOTSUPP is a capability answer (WRITE_ZEROES or DISCARD the device
 	 * cannot do; the block layer falls back), not a failed read or write.
 	 */
-	if (!error || error == -95 /* EOPNOTSUPP */)
+	if (!error || error == -95 /* EOPNOTSUPP */ || !is_dm(dev))
 		return 0;
-	if (!is_dm(dev)) {
-		if (!trace_lower || !lookup_lower)
-			return 0;
-		key.dev = dev;
-		key.sector = sector;
-		up = bpf_map_lookup_elem(&remaps, &key);
-		if (!up)
-			return 0;
-	}
 	e = event_reserve(DMW_EV_IO_ERROR);
 	if (!e)
 		return 0;
 	e->source = DMW_SRC_TRACEPOINT;
-	if (up) {
-		e->dev = up->dm_dev;
-		e->lower_dev = dev;
-		e->sector = up->dm_sector;
-	} else {
-		e->dev = dev;
-		e->sector = sector;
-	}
+	e->dev = dev;
+	e->sector = sector;
 	e->bytes = nr_sector << 9;
 	e->error = error;
 	/* a helper read: CO-RE cannot relocate an 8-byte load of a char[8] field */
@@ -309,33 +283,67 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
 SEC("tracepoint/block/block_bio_complete")
 int block_bio_complete(struct trace_event_raw_block_bio_complete *ctx)
 {
-	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs, true);
+	return dm_io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
 }
 
-/*
- * request-based dm (multipath). Lower devices are left to block_bio_complete:
- * their failed bio is traced there too, and once is enough.
- */
+/* request-based dm (multipath) */
 SEC("tracepoint/block/block_rq_complete")
 int block_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
-	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs, false);
+	return dm_io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
+}
+
+static __always_inline __u32 bio_dev(struct bio *bio)
+{
+	return BPF_CORE_READ(bio, bi_bdev, bd_dev);
 }
 
 /* remember where dm sent a bio, so a lower device's error names the dm device above */
-SEC("tracepoint/block/block_bio_remap")
-int block_bio_remap(struct trace_event_raw_block_bio_remap *ctx)
+SEC("tp_btf/block_bio_remap")
+int BPF_PROG(block_bio_remap, struct bio *bio, dev_t dev, sector_t from)
 {
-	struct lower_key key = {};
-	struct lower_val val = {};
+	struct remap r = {};
+	__u64 key = (__u64)bio;
 
-	if (!is_dm(ctx->old_dev) || is_dm(ctx->dev))
+	if (!is_dm(dev) || is_dm(bio_dev(bio)))
 		return 0;
-	key.dev = ctx->dev;
-	key.sector = ctx->sector;
-	val.dm_dev = ctx->old_dev;
-	val.dm_sector = ctx->old_sector;
-	bpf_map_update_elem(&remaps, &key, &val, BPF_ANY);
+	r.dm_dev = dev;
+	r.dm_sector = from;
+	r.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(r.comm, sizeof(r.comm));
+	bpf_map_update_elem(&remaps, &key, &r, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/block_bio_complete")
+int BPF_PROG(lower_bio_complete, struct request_queue *q, struct bio *bio)
+{
+	__u64 key = (__u64)bio;
+	struct dmw_event *e;
+	struct remap *r;
+	__u8 status;
+
+	r = bpf_map_lookup_elem(&remaps, &key);
+	if (!r)
+		return 0;
+	status = BPF_CORE_READ(bio, bi_status);
+	if (status && status != DMW_BLK_STS_NOTSUPP) {
+		e = event_reserve(DMW_EV_IO_ERROR);
+		if (e) {
+			e->source = DMW_SRC_TRACEPOINT;
+			e->dev = r->dm_dev;
+			e->lower_dev = bio_dev(bio);
+			e->sector = r->dm_sector;
+			e->bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+			e->error = -dmw_blk_status_errno(status);
+			e->op = dmw_bio_op(BPF_CORE_READ(bio, bi_opf));
+			/* the submitter, not whoever the completion interrupted */
+			e->pid = r->pid;
+			__builtin_memcpy(e->comm, r->comm, sizeof(e->comm));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	bpf_map_delete_elem(&remaps, &key);
 	return 0;
 }
 

@@ -398,7 +398,9 @@ static void choose_programs(struct tracer *t)
 	block = tracepoint_exists("block", "block_bio_complete");
 	bpf_program__set_autoload(skel->progs.block_bio_complete, block);
 	bpf_program__set_autoload(skel->progs.block_rq_complete, block);
+	/* lower-device attribution needs raw (BTF) tracepoints: the bio itself is the key */
 	bpf_program__set_autoload(skel->progs.block_bio_remap, block && !t->opts.no_lower);
+	bpf_program__set_autoload(skel->progs.lower_bio_complete, block && !t->opts.no_lower);
 	if (!block)
 		elog("warning: block tracepoints missing; I/O errors will not be seen");
 }
@@ -433,7 +435,6 @@ struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ct
 		goto fail;
 	}
 	t->skel->rodata->dm_major = dm_major;
-	t->skel->rodata->trace_lower = !opts->no_lower;
 	choose_programs(t);
 	e = trace_bpf__load(t->skel);
 	if (e) {
