@@ -487,6 +487,11 @@ void history_free(struct history *h)
 		free(h->s[i].uuid);
 		free(h->s[i].target);
 		free(h->s[i].params);
+		for (size_t k = 0; k < h->s[i].n_tables; k++) {
+			free(h->s[i].tables[k].target);
+			free(h->s[i].tables[k].params);
+		}
+		free(h->s[i].tables);
 		free(h->s[i].renamed_from);
 		free(h->s[i].renamed_to);
 	}
@@ -627,6 +632,22 @@ static void set_dev(struct history *h, size_t idx, uint32_t dev)
 	index_minor(h, idx);
 }
 
+static void add_table(struct dev_span *s, int64_t t, const char *target, const char *params)
+{
+	struct span_table *tb;
+
+	params = params ? params : "";
+	if (s->n_tables && !strcmp(s->tables[s->n_tables - 1].target, target) &&
+	    !strcmp(s->tables[s->n_tables - 1].params, params))
+		return;
+	tb = array_push(&s->tables, &s->n_tables, sizeof(*tb));
+	tb->t = t;
+	tb->target = xstrdup(target);
+	tb->params = xstrdup(params);
+	set_str(&s->target, target);
+	set_str(&s->params, params);
+}
+
 /* a device seen to exist: by a device list (strong) or named in an event (weak) */
 static void observe(struct history *h, uint32_t dev, const char *name, const char *uuid,
 		    const char *target, const char *params, int64_t t, bool strong)
@@ -678,8 +699,7 @@ static void observe(struct history *h, uint32_t dev, const char *name, const cha
 	if (uuid && *uuid && strcmp(s->uuid, uuid))
 		set_str(&s->uuid, uuid);
 	if (target && *target) {
-		set_str(&s->target, target);
-		set_str(&s->params, params);
+		add_table(s, t, target, params);
 	}
 	if (strong)
 		s->gen = h->gen;
@@ -778,8 +798,8 @@ static void history_kernel(struct history *h, const struct dmw_event *e,
 			}
 			n = open_span(h, d, e->new_name, uuid, t, true, "renamed", e->pid, e->comm);
 			set_str(&h->s[n].renamed_from, name);
-			set_str(&h->s[n].target, target);
-			set_str(&h->s[n].params, params);
+			if (*target)
+				add_table(&h->s[n], t, target, params);
 			free(uuid);
 			free(target);
 			free(params);
@@ -2008,41 +2028,57 @@ static const struct dev_span *span_of_ref(const struct history *h, const char *r
 	return lu.span;
 }
 
-static void origin_line(FILE *out, const struct history *h, const struct dev_span *s)
+/* the table in effect at t (t < 0: the latest); with kind, the last one of that kind */
+static const struct span_table *table_at(const struct dev_span *s, int64_t t, const char *kind)
 {
+	const struct span_table *best = NULL;
+
+	for (size_t k = 0; k < s->n_tables; k++) {
+		const struct span_table *tb = &s->tables[k];
+
+		if (kind && strcmp(tb->target, kind))
+			continue;
+		if (t >= 0 && tb->t > t && best)
+			break;
+		best = tb;
+	}
+	return best;
+}
+
+/* what a snapshot is of, or which pool a thin volume lives in */
+static void origin_line(FILE *out, const struct history *h, const struct dev_span *s, int64_t t)
+{
+	const struct span_table *tb = table_at(s, t, "snapshot");
 	const struct dev_span *o;
 	char ref[32] = "", *vg, *lv, *layer;
+	bool snap = tb != NULL;
 	long id = -1;
 
-	if (sscanf(s->params, "%31s %ld", ref, &id) < 1)
+	if (!tb)
+		tb = table_at(s, t, "thin");
+	if (!tb || sscanf(tb->params, "%31s %ld", ref, &id) < 1)
 		return;
-	if (!strcmp(s->target, "snapshot")) {
-		o = span_of_ref(h, ref, s->last_seen_ns);
-		if (o && split_lvm_name(o->name, &vg, &lv, &layer)) {
+	o = span_of_ref(h, ref, s->last_seen_ns);
+	if (o && split_lvm_name(o->name, &vg, &lv, &layer)) {
+		if (snap)
 			fprintf(out, "  %-10s %s/%s (through dm-%u %s)\n", "origin", vg, lv,
 				DMW_MINOR(o->dev), o->name);
-			free(vg);
-			free(lv);
-			free(layer);
-		} else {
-			fprintf(out, "  %-10s %s%s%s\n", "origin", o ? o->name : "device ", o ? "" : ref,
-				"");
-		}
-	} else if (!strcmp(s->target, "thin")) {
-		o = span_of_ref(h, ref, s->last_seen_ns);
-		if (o && split_lvm_name(o->name, &vg, &lv, &layer)) {
+		else
 			fprintf(out, "  %-10s thin volume %ld in pool %s/%s\n", "pool", id, vg, lv);
-			free(vg);
-			free(lv);
-			free(layer);
-		} else {
-			fprintf(out, "  %-10s thin volume %ld in pool %s\n", "pool", id, o ? o->name : ref);
-		}
+		free(vg);
+		free(lv);
+		free(layer);
+	} else if (snap) {
+		fprintf(out, "  %-10s %s\n", "origin", o ? o->name : ref);
+	} else {
+		fprintf(out, "  %-10s thin volume %ld in pool %s\n", "pool", id, o ? o->name : ref);
 	}
 }
 
-static void print_span(FILE *out, const struct history *h, const struct dev_span *s)
+static void print_span(FILE *out, const struct history *h, const struct dev_span *s,
+		       int64_t at)
 {
+	const struct span_table *tb = table_at(s, at, NULL);
 	char t1[40], t2[40];
 
 	fmt_local(t1, sizeof(t1), s->from_ns, true, true);
@@ -2050,9 +2086,17 @@ static void print_span(FILE *out, const struct history *h, const struct dev_span
 	if (s->uuid[0])
 		fprintf(out, "  %-10s %s\n", "uuid", s->uuid);
 	lvm_line(out, "LVM", s->name);
-	if (s->target[0])
-		fprintf(out, "  %-10s %s %s\n", "table", s->target, s->params);
-	origin_line(out, h, s);
+	if (tb)
+		fprintf(out, "  %-10s %s %s\n", "table", tb->target, tb->params);
+	if (s->n_tables > 1) {
+		fprintf(out, "  %-10s", "tables");
+		for (size_t k = 0; k < s->n_tables; k++) {
+			fmt_local(t2, sizeof(t2), s->tables[k].t, false, true);
+			fprintf(out, "%s %s from %s", k ? "," : "", s->tables[k].target, t2);
+		}
+		fprintf(out, "\n");
+	}
+	origin_line(out, h, s, at);
 	if (!strcmp(s->start_how, "created"))
 		fprintf(out, "  %-10s %s by pid %u %s\n", "created", t1, s->start_pid, s->start_comm);
 	else if (!strcmp(s->start_how, "renamed"))
@@ -2151,10 +2195,10 @@ int pm_whois(FILE *out, const struct pm_opts *o, const char *what, const char *a
 			fprintf(out, "%s (%u:%u) at %s was %s%s\n", what, DMW_MAJOR(lu.span->dev),
 				DMW_MINOR(lu.span->dev), at, lu.how == PM_NEAR ? "probably " : "",
 				lu.span->name);
-			print_span(out, pr.h, lu.span);
+			print_span(out, pr.h, lu.span, at_ns);
 			if (lu.other) {
 				fprintf(out, "or, as close in time:\n");
-				print_span(out, pr.h, lu.other);
+				print_span(out, pr.h, lu.other, at_ns);
 			}
 			ret = EXIT_OK;
 			goto out;
@@ -2194,7 +2238,7 @@ int pm_whois(FILE *out, const struct pm_opts *o, const char *what, const char *a
 		span_range(range, sizeof(range), s);
 		fprintf(out, "dm-%u (%u:%u) %s\n", DMW_MINOR(s->dev), DMW_MAJOR(s->dev),
 			DMW_MINOR(s->dev), range);
-		print_span(out, pr.h, s);
+		print_span(out, pr.h, s, at_ns);
 	}
 	if (!by_dev && !found && strchr(what, '/')) {
 		char *dm = lv_path_to_dm(what);

@@ -43,6 +43,12 @@ struct dev_span {
 	uint32_t dev;			/* kernel dev_t; 0 while unknown */
 	char *name, *uuid;
 	char *target, *params;		/* first table line as last seen */
+	struct span_table {
+		int64_t t;		/* first seen with this table */
+		char *target, *params;
+	} *tables;			/* every table seen, oldest first (LVM reloads
+					 * a snapshot as linear just before removing it) */
+	size_t n_tables;
 	int64_t from_ns;		/* created (exact) or first seen */
 	int64_t until_ns;		/* removed (exact) or noticed gone; INT64_MAX: still */
 	int64_t last_seen_ns;		/* known to exist at this time */

@@ -884,3 +884,31 @@ TEST(history_late_sample_after_remove)
 	CHECK_STR(history_span(h, 1)->name, "other");
 	history_free(h);
 }
+
+TEST(history_keeps_every_table)
+{
+	struct history *h = history_new();
+	struct rec_devent snap[] = { { .dev = DEV(3), .name = "vg-snap", .target = "snapshot",
+				       .params = "253:1 253:2 P 8" } };
+	struct rec_devent lin[] = { { .dev = DEV(3), .name = "vg-snap", .target = "linear",
+				      .params = "7:0 34816" } };
+	const struct dev_span *s;
+
+	k(h, 10 * S, DMW_EV_DM_CREATE, 3, "vg-snap", NULL, 1, "lvcreate");
+	dl(h, 11 * S, false, snap, 1);
+	dl(h, 12 * S, false, snap, 1);		/* unchanged: not a new table */
+	/* lvremove reloads a snapshot as linear before it removes it */
+	dl(h, 20 * S, false, lin, 1);
+	k(h, 21 * S, DMW_EV_DM_REMOVE, 3, "vg-snap", NULL, 2, "lvremove");
+	history_finish(h);
+	s = history_span(h, 0);
+	CHECK_INT(s->n_tables, 2);
+	if (s->n_tables == 2) {
+		CHECK_STR(s->tables[0].target, "snapshot");
+		CHECK_STR(s->tables[0].params, "253:1 253:2 P 8");
+		CHECK_INT(s->tables[0].t, 11 * S);
+		CHECK_STR(s->tables[1].target, "linear");
+	}
+	CHECK_STR(s->target, "linear");
+	history_free(h);
+}
