@@ -63,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(x->vg_name && x->lv_name && x->lv_uuid);
 		FUZZ_CHECK(x->pv_major == 8);
+		/* classify compares start + length: an extent must not wrap, nor be empty */
+		FUZZ_CHECK(x->length > 0 && x->start <= UINT64_MAX - x->length);
 	}
 	state_free(&st);
 	free(pvs);

@@ -5,10 +5,8 @@
 # code, --prom as an atomic textfile (a reader never sees half a file), --html
 # with hostile names escaped, --mail-to as MIME through a fake sendmail (parsed
 # by Python's email package), `dmwatch serve` scraped live on loopback (404,
-# concurrent clients, --min-interval, SIGTERM, bad --listen), the man page
-# documents every option, and the .deb installs into the guest and runs from
-# /usr/sbin (a .deb from `make deb` on the host when it is newer than ./dmwatch,
-# else one packaged here from the already built tree).
+# concurrent clients, --min-interval, SIGTERM, bad --listen), and the man page
+# documents every command and option.  The .deb: test_deb_install.sh.
 . "$(dirname "$0")/lib.sh"
 
 W=$(mktemp -d /tmp/outputs.XXXXXX)
@@ -289,73 +287,4 @@ if command -v man > /dev/null; then
 	[ -z "$warn" ] || die "man reports: $warn"
 fi
 
-# --- the .deb ------------------------------------------------------------------------
-
-deb=${DMWATCH_DEB:-}
-if [ -z "$deb" ]; then
-	for f in "$REPO"/.output/deb/dmwatch_*_amd64.deb; do
-		if [ -f "$f" ] && { [ -z "$deb" ] || [ "$f" -nt "$deb" ]; }; then
-			deb=$f
-		fi
-	done
-	if [ -n "$deb" ] && [ "$deb" -ot "$BUILT" ]; then
-		log "$deb is older than $BUILT: packaging here"
-		deb=
-	fi
-fi
-if [ -z "$deb" ]; then
-	if ! command -v dpkg-buildpackage > /dev/null || ! command -v dh > /dev/null; then
-		skip "no .deb (run 'make deb' on the host) and no dpkg-dev/debhelper to build one"
-	fi
-	# A copy of the built tree: make finds everything up to date, so this only packages.
-	mkdir -p "$W/debsrc"
-	(cd "$REPO" && tar -cf - --anchored --exclude=./.git --exclude=./.output/vm \
-		--exclude=./.output/deb --exclude=./debian/dmwatch --exclude=./debian/.debhelper .) |
-		tar -xf - -C "$W/debsrc"
-	t0=$SECONDS
-	(cd "$W/debsrc" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -b -us -uc -nc \
-		> "$W/deb.log" 2>&1) || { tail -n 30 "$W/deb.log" >&2; die "dpkg-buildpackage failed"; }
-	log "packaged in $((SECONDS - t0)) s"
-	deb=$(ls "$W"/dmwatch_*_amd64.deb)
-fi
-log "installing $deb"
-on_cleanup "dpkg --purge dmwatch > /dev/null 2>&1 || true"
-dpkg -i "$deb" >&2
-[ -x /usr/sbin/dmwatch ] || die "no /usr/sbin/dmwatch after dpkg -i"
-for f in /usr/share/man/man8/dmwatch.8.gz /usr/share/bash-completion/completions/dmwatch \
-	/lib/systemd/system/dmwatch-scan.service /lib/systemd/system/dmwatch-scan.timer \
-	/etc/default/dmwatch; do
-	[ -f "$f" ] || die "the package did not install $f"
-done
-grep -qx /etc/default/dmwatch /var/lib/dpkg/info/dmwatch.conffiles ||
-	die "/etc/default/dmwatch is not a conffile"
-assert_match "$(/usr/sbin/dmwatch --version)" '^dmwatch [0-9]'
-rc=0
-line=$(/usr/sbin/dmwatch scan --brief) || rc=$?
-log "installed: $line"
-assert_eq 2 "$rc" "exit code of the installed dmwatch"
-assert_eq "$BRIEF" "$line" "installed and built dmwatch agree"
-
-# The nightly unit's command line, as systemd would run it (no systemd in here).
-exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/dmwatch-scan.service)
-set -a
-# shellcheck disable=SC1091
-. /etc/default/dmwatch
-set +a
-# shellcheck disable=SC2016 # the unit's text, not ours to expand
-cmdline=${exec_start//'${DMWATCH_MAIL_TO}'/$DMWATCH_MAIL_TO}
-# shellcheck disable=SC2016
-cmdline=${cmdline//'$DMWATCH_SCAN_OPTS'/$DMWATCH_SCAN_OPTS}
-log "unit runs: $cmdline"
-rm -f "$W/mail.eml"
-rc=0
-# shellcheck disable=SC2086
-SENDMAIL=$W/sendmail $cmdline > /dev/null || rc=$?
-case $rc in 0 | 1 | 2) ;; *) die "the unit's command exited $rc" ;; esac
-assert_contains "$W/mail.eml" '^To: root$'
-assert_contains "$W/mail.eml" '^Subject: \[dmwatch\] .*: grade F'
-
-dpkg --purge dmwatch >&2
-[ ! -e /usr/sbin/dmwatch ] || die "/usr/sbin/dmwatch left after purge"
-[ ! -e /etc/default/dmwatch ] || die "/etc/default/dmwatch left after purge"
 log "report outputs: all as expected"
