@@ -315,35 +315,65 @@ int BPF_PROG(block_bio_remap, struct bio *bio, dev_t dev, sector_t from)
 	return 0;
 }
 
+static __always_inline void emit_lower_error(const struct remap *r, struct bio *bio, __u8 status)
+{
+	struct dmw_event *e;
+
+	if (!status || status == DMW_BLK_STS_NOTSUPP)
+		return;
+	e = event_reserve(DMW_EV_IO_ERROR);
+	if (!e)
+		return;
+	e->source = DMW_SRC_TRACEPOINT;
+	e->dev = r->dm_dev;
+	e->lower_dev = bio_dev(bio);
+	e->sector = r->dm_sector;
+	e->bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	e->error = -dmw_blk_status_errno(status);
+	e->op = dmw_bio_op(BPF_CORE_READ(bio, bi_opf));
+	/* the submitter, not whoever the completion interrupted */
+	e->pid = r->pid;
+	__builtin_memcpy(e->comm, r->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* a bio-based lower device (md, another bio-based driver) ends the bio itself */
 SEC("tp_btf/block_bio_complete")
 int BPF_PROG(lower_bio_complete, struct request_queue *q, struct bio *bio)
 {
 	__u64 key = (__u64)bio;
-	struct dmw_event *e;
 	struct remap *r;
-	__u8 status;
 
 	r = bpf_map_lookup_elem(&remaps, &key);
 	if (!r)
 		return 0;
-	status = BPF_CORE_READ(bio, bi_status);
-	if (status && status != DMW_BLK_STS_NOTSUPP) {
-		e = event_reserve(DMW_EV_IO_ERROR);
-		if (e) {
-			e->source = DMW_SRC_TRACEPOINT;
-			e->dev = r->dm_dev;
-			e->lower_dev = bio_dev(bio);
-			e->sector = r->dm_sector;
-			e->bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
-			e->error = -dmw_blk_status_errno(status);
-			e->op = dmw_bio_op(BPF_CORE_READ(bio, bi_opf));
-			/* the submitter, not whoever the completion interrupted */
-			e->pid = r->pid;
-			__builtin_memcpy(e->comm, r->comm, sizeof(e->comm));
-			bpf_ringbuf_submit(e, 0);
-		}
-	}
+	emit_lower_error(r, bio, BPF_CORE_READ(bio, bi_status));
 	bpf_map_delete_elem(&remaps, &key);
+	return 0;
+}
+
+/*
+ * A request-based disk (SCSI, NVMe, virtio, loop) completes requests: its bios
+ * get no block_bio_complete. The request's bios are still attached here. A
+ * partial completion (nr_bytes short of the bio) keeps the entry for the rest.
+ */
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(lower_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	struct bio *bio = BPF_CORE_READ(rq, bio);
+	struct remap *r;
+	__u64 key;
+
+	for (int i = 0; i < 4 && bio; i++) {
+		key = (__u64)bio;
+		r = bpf_map_lookup_elem(&remaps, &key);
+		if (r) {
+			emit_lower_error(r, bio, error);
+			if (error || nr_bytes >= BPF_CORE_READ(bio, bi_iter.bi_size))
+				bpf_map_delete_elem(&remaps, &key);
+		}
+		bio = BPF_CORE_READ(bio, bi_next);
+	}
 	return 0;
 }
 

@@ -401,6 +401,7 @@ static void choose_programs(struct tracer *t)
 	/* lower-device attribution needs raw (BTF) tracepoints: the bio itself is the key */
 	bpf_program__set_autoload(skel->progs.block_bio_remap, block && !t->opts.no_lower);
 	bpf_program__set_autoload(skel->progs.lower_bio_complete, block && !t->opts.no_lower);
+	bpf_program__set_autoload(skel->progs.lower_rq_complete, block && !t->opts.no_lower);
 	if (!block)
 		elog("warning: block tracepoints missing; I/O errors will not be seen");
 }
