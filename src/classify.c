@@ -177,16 +177,16 @@ static void cctx_init(struct cctx *c, const struct state *st)
 		c->lvu[i].lv = &st->lvs[i];
 		c->lvn[i] = &st->lvs[i];
 	}
-	qsort(c->lvu, st->n_lvs, sizeof(*c->lvu), cmp_uuid_ix);
-	qsort(c->lvn, st->n_lvs, sizeof(*c->lvn), cmp_lv_name);
+	sort_items(c->lvu, st->n_lvs, sizeof(*c->lvu), cmp_uuid_ix);
+	sort_items(c->lvn, st->n_lvs, sizeof(*c->lvn), cmp_lv_name);
 	c->devn = xcalloc(st->n_devs, sizeof(*c->devn));
 	for (size_t i = 0; i < st->n_devs; i++)
 		c->devn[i] = &st->devs[i];
-	qsort(c->devn, st->n_devs, sizeof(*c->devn), cmp_dev_num);
+	sort_items(c->devn, st->n_devs, sizeof(*c->devn), cmp_dev_num);
 	c->guests = xcalloc(st->n_guests, sizeof(*c->guests));
 	for (size_t i = 0; i < st->n_guests; i++)
 		c->guests[i] = &st->guests[i];
-	qsort(c->guests, st->n_guests, sizeof(*c->guests), cmp_guest_vmid);
+	sort_items(c->guests, st->n_guests, sizeof(*c->guests), cmp_guest_vmid);
 }
 
 static void cctx_free(struct cctx *c)
@@ -372,7 +372,7 @@ static void find_aliases(const struct state *st, struct report *r)
 			}
 		}
 	}
-	qsort(ext, n_ext, sizeof(*ext), cmp_alias_extent);
+	sort_items(ext, n_ext, sizeof(*ext), cmp_alias_extent);
 	for (size_t a = 0; a < n_ext; a++) {
 		for (size_t b = a + 1; b < n_ext; b++) {
 			const struct dm_dev *da, *db;
@@ -901,7 +901,7 @@ static void build_guests(const struct cctx *c, struct report *r)
 			xasprintf("%s %s%s%s: %s", f->dev->name, class_str(f->cls),
 				  f->reason ? "/" : "", f->reason ? f->reason : "", f->detail);
 	}
-	qsort(r->guests, r->n_guests, sizeof(*r->guests), cmp_guest_finding);
+	sort_items(r->guests, r->n_guests, sizeof(*r->guests), cmp_guest_finding);
 }
 
 static void count(struct report *r, enum severity s)

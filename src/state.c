@@ -146,11 +146,11 @@ static int cmp_guest(const void *a, const void *b)
 
 void state_normalize(struct state *st)
 {
-	qsort(st->devs, st->n_devs, sizeof(*st->devs), cmp_dev);
-	qsort(st->lvs, st->n_lvs, sizeof(*st->lvs), cmp_lv);
-	qsort(st->extents, st->n_extents, sizeof(*st->extents), cmp_extent);
-	qsort(st->storages, st->n_storages, sizeof(*st->storages), cmp_storage);
-	qsort(st->guests, st->n_guests, sizeof(*st->guests), cmp_guest);
+	sort_items(st->devs, st->n_devs, sizeof(*st->devs), cmp_dev);
+	sort_items(st->lvs, st->n_lvs, sizeof(*st->lvs), cmp_lv);
+	sort_items(st->extents, st->n_extents, sizeof(*st->extents), cmp_extent);
+	sort_items(st->storages, st->n_storages, sizeof(*st->storages), cmp_storage);
+	sort_items(st->guests, st->n_guests, sizeof(*st->guests), cmp_guest);
 }
 
 /* ---- save ---- */

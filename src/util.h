@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 extern int verbose;
 
@@ -31,6 +32,14 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grow *arr (element size elsz) so index *n fits; returns a pointer to the new zeroed slot. */
 void *array_push(void *arr_ptr, size_t *n, size_t elsz);
+
+/* qsort() that accepts an empty (NULL) array: qsort(NULL, 0, ...) is undefined */
+static inline void sort_items(void *base, size_t n, size_t size,
+			      int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
 
 /* Read a whole file (NUL terminated). Returns 0 or -errno. max_size guards against huge input. */
 int read_file(const char *path, char **buf, size_t *len, size_t max_size);
