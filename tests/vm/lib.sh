@@ -35,7 +35,7 @@ shopt -s inherit_errexit
 # shellcheck disable=SC2034
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034
-DMWATCH=$REPO/dmwatch
+DMWATCH=${DMWATCH_BIN:-$REPO/dmwatch}
 # shellcheck disable=SC2034
 SCENARIO=${VM_SCENARIO:-$(basename "$0" .sh)}
 VM_ARTIFACTS=${VM_ARTIFACTS:-}

@@ -105,8 +105,14 @@ vm_prepare() {
 	mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
 	: > "$CONSOLE"
 	: > "$RESULTS/jobs"
+	# The guest runs a copy of ./dmwatch: relinking it on the host while the
+	# tests run would swap the binary under running processes.
+	if [ -x "$REPO/dmwatch" ]; then
+		cp "$REPO/dmwatch" "$VM_OUT/dmwatch" || vm_die "cannot copy ./dmwatch"
+	fi
 	{
 		printf 'export VM_REPO=%q\n' "$REPO"
+		[ -x "$VM_OUT/dmwatch" ] && printf 'export DMWATCH_BIN=%q\n' "$VM_OUT/dmwatch"
 		printf 'export VM_TEST_TIMEOUT=%q\n' "$VM_TEST_TIMEOUT"
 		[ -n "${VM_HOSTNAME:-}" ] && printf 'VM_HOSTNAME=%q\n' "$VM_HOSTNAME"
 		for t in $(compgen -e); do
