@@ -103,9 +103,13 @@ check-unit: $(UNIT_BIN)
 check-vm: dmwatch tools
 	$(Q)tools/vm/run-tests.sh
 
+# Unit tests (also under ASan/UBSan), the Debian package (its install is a VM
+# scenario), then every VM scenario in one boot.
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) check-unit
+	$(Q)$(MAKE) check-asan
+	$(Q)$(MAKE) deb
 	$(Q)$(MAKE) check-vm
 
 demo: deps
