@@ -39,11 +39,11 @@ static struct clean_env {
 	bool dry_run;
 	const char *only;		/* duplicates | tombstones | NULL */
 	const char *journal_dir;
-	struct collect_opts co;
+	struct source_opts src;		/* --pve-dir, --node ... (never --state: clean acts here) */
 	const char *journal;		/* restore */
 } env;
 
-enum { OPT_ONLY = 0x100, OPT_JOURNAL_DIR, OPT_PVE_DIR, OPT_RUN_DIR, OPT_NODE };
+enum { OPT_ONLY = 0x100, OPT_JOURNAL_DIR };
 
 static error_t clean_parse(int key, char *arg, struct argp_state *state)
 {
@@ -57,16 +57,28 @@ static error_t clean_parse(int key, char *arg, struct argp_state *state)
 		env.only = arg;
 		break;
 	case OPT_JOURNAL_DIR: env.journal_dir = arg; break;
-	case OPT_PVE_DIR: env.co.pve_dir = arg; break;
-	case OPT_RUN_DIR: env.co.run_dir = arg; break;
-	case OPT_NODE: env.co.node = arg; break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.src;
+		break;
 	case ARGP_KEY_ARG:
-		if (env.journal || !strstr(state->name, "restore"))
-			argp_error(state, "unexpected argument '%s'", arg);
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static error_t restore_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (env.journal)
+			argp_error(state, "one journal at a time, not also '%s'", arg);
 		env.journal = arg;
 		break;
 	case ARGP_KEY_END:
-		if (strstr(state->name, "restore") && !env.journal)
+		if (!env.journal)
 			argp_error(state, "which journal? (dmwatch restore JOURNAL)");
 		break;
 	default:
@@ -80,16 +92,19 @@ static const struct argp_option clean_options[] = {
 	{ "yes", 'y', NULL, 0, "Act without asking (for scripts)", 0 },
 	{ "dry-run", 'n', NULL, 0, "Only show the plan (the default without a tty)", 0 },
 	{ "journal-dir", OPT_JOURNAL_DIR, "DIR", 0, "Where journals go (default " DEFAULT_JOURNAL_DIR ")", 0 },
-	{ "pve-dir", OPT_PVE_DIR, "DIR", 0, "Proxmox config tree (default /etc/pve)", 0 },
-	{ "run-dir", OPT_RUN_DIR, "DIR", 0, "Runtime dir with qemu-server/<vmid>.pid (default /run)", 0 },
-	{ "node", OPT_NODE, "NAME", 0, "This node's Proxmox name (default: hostname)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say more on stderr", 0 },
+	{},
+};
+
+static const struct argp_child clean_children[] = {
+	{ &source_argp, 0, NULL, 0 },
 	{},
 };
 
 static const struct argp clean_argp = {
 	.options = clean_options,
 	.parser = clean_parse,
+	.children = clean_children,
 	.doc = "Remove tombstone and duplicate device-mapper mappings safely: duplicates first, "
 	       "then tombstones; each action shown with its reason and asked for (empty answer "
 	       "is no). Devices that are open, held, or belong to a running guest are never "
@@ -100,7 +115,7 @@ static const struct argp clean_argp = {
 
 static const struct argp restore_argp = {
 	.options = NULL,
-	.parser = clean_parse,
+	.parser = restore_parse,
 	.args_doc = "JOURNAL",
 	.doc = "Recreate the mappings a `dmwatch clean` removed, from its journal: dm devices "
 	       "with their exact table and uuid, LVs it deactivated are activated again.",
@@ -381,16 +396,20 @@ int cmd_clean(int argc, char **argv)
 {
 	struct state st = {};
 	struct report rep = {};
-	struct classify_opts copts;
 	struct journal j = {};
 	const enum dev_class order[] = { CLASS_DUPLICATE, CLASS_TOMBSTONE };
 	int lock = -1, ret = EXIT_UNUSABLE, planned = 0, done = 0, refused = 0, declined = 0;
 	bool interactive;
 
 	memset(&env, 0, sizeof(env));
+	source_opts_init(&env.src);
 	argp_err_exit_status = EXIT_UNUSABLE;
 	if (argp_parse(&clean_argp, argc, argv, 0, NULL, NULL))
 		return EXIT_UNUSABLE;
+	if (env.src.state_in) {
+		elog("clean acts on this host's devices; --state is for `dmwatch scan`");
+		return EXIT_UNUSABLE;
+	}
 	if (!env.journal_dir)
 		env.journal_dir = DEFAULT_JOURNAL_DIR;
 	interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
@@ -416,14 +435,13 @@ int cmd_clean(int argc, char **argv)
 		}
 	}
 
-	collect_live(&st, &env.co);
+	collect_live(&st, &env.src.co);
 	if (!st.have_dm) {
 		elog("cannot read device-mapper state: %s",
 		     st.n_problems ? st.problems[0].message : "unknown error");
 		goto cleanup;
 	}
-	classify_opts_default(&copts);
-	classify(&st, &copts, &rep);
+	classify(&st, &env.src.thresholds, &rep);
 
 	for (size_t o = 0; o < ARRAY_SIZE(order); o++) {
 		for (size_t i = 0; i < rep.n_devs; i++) {
@@ -465,7 +483,7 @@ int cmd_clean(int argc, char **argv)
 			{
 				struct state fresh = {};
 
-				collect_live(&fresh, &env.co);
+				collect_live(&fresh, &env.src.co);
 				why = refusal(f, &fresh);
 				state_free(&fresh);
 			}

@@ -18,30 +18,18 @@
 
 static struct scan_env {
 	bool json;
-	const char *state_in;
+	struct source_opts src;		/* --state, --pve-dir ... --warn, --crit */
 	const char *state_out;
-	const char *pve_dir;
-	const char *run_dir;
-	const char *node;
-	bool no_lvm;
 	bool brief;
 	const char *html;		/* FILE, "-" for stdout */
 	const char *prom;		/* FILE, "-" for stdout */
 	const char *mail_to;
 	const char *mail_from;
 	const char *sendmail;		/* hidden: tests point it at a fake */
-	struct classify_opts opts;
 } env;
 
 enum {
-	OPT_STATE = 0x100,
-	OPT_SAVE_STATE,
-	OPT_PVE_DIR,
-	OPT_RUN_DIR,
-	OPT_NODE,
-	OPT_WARN,
-	OPT_CRIT,
-	OPT_NO_LVM,
+	OPT_SAVE_STATE = 0x100,
 	OPT_HTML,
 	OPT_PROM,
 	OPT_MAIL_TO,
@@ -52,14 +40,7 @@ enum {
 
 static const struct argp_option scan_options[] = {
 	{ "json", 'j', NULL, 0, "Print the findings as JSON (schema 1)", 0 },
-	{ "state", OPT_STATE, "FILE", 0, "Analyse a saved state instead of this host (no root needed)", 0 },
 	{ "save-state", OPT_SAVE_STATE, "FILE", 0, "Save the collected state as JSON", 0 },
-	{ "pve-dir", OPT_PVE_DIR, "DIR", 0, "Proxmox config tree (default /etc/pve)", 0 },
-	{ "run-dir", OPT_RUN_DIR, "DIR", 0, "Runtime dir with qemu-server/<vmid>.pid (default /run)", 0 },
-	{ "node", OPT_NODE, "NAME", 0, "This node's Proxmox name (default: hostname)", 0 },
-	{ "warn", OPT_WARN, "PCT", 0, "Warn when a snapshot/pool is this full (default 80)", 0 },
-	{ "crit", OPT_CRIT, "PCT", 0, "Critical when this full (default 95)", 0 },
-	{ "no-lvm", OPT_NO_LVM, NULL, 0, "Do not run lvs (dm data only)", 0 },
 	{ "brief", OPT_BRIEF, NULL, 0, "Print one status line for Nagios/Icinga/cron instead of "
 	  "the table (exit code as always)", 0 },
 	{ "html", OPT_HTML, "FILE", 0, "Also write the report as a self-contained HTML page "
@@ -75,30 +56,15 @@ static const struct argp_option scan_options[] = {
 	{},
 };
 
-static int parse_percent_arg(const char *arg, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || *end || v <= 0 || v > 100)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static error_t scan_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'j': env.json = true; break;
 	case 'v': verbose = 1; break;
-	case OPT_STATE: env.state_in = arg; break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.src;
+		break;
 	case OPT_SAVE_STATE: env.state_out = arg; break;
-	case OPT_PVE_DIR: env.pve_dir = arg; break;
-	case OPT_RUN_DIR: env.run_dir = arg; break;
-	case OPT_NODE: env.node = arg; break;
-	case OPT_NO_LVM: env.no_lvm = true; break;
 	case OPT_BRIEF: env.brief = true; break;
 	case OPT_HTML: env.html = arg; break;
 	case OPT_PROM: env.prom = arg; break;
@@ -110,14 +76,6 @@ static error_t scan_parse(int key, char *arg, struct argp_state *state)
 				   key == OPT_MAIL_TO ? "mail-to" : "mail-from", arg);
 		*(key == OPT_MAIL_TO ? &env.mail_to : &env.mail_from) = arg;
 		break;
-	case OPT_WARN:
-		if (parse_percent_arg(arg, &env.opts.warn_percent))
-			argp_error(state, "--warn takes a percentage in (0, 100], not '%s'", arg);
-		break;
-	case OPT_CRIT:
-		if (parse_percent_arg(arg, &env.opts.crit_percent))
-			argp_error(state, "--crit takes a percentage in (0, 100], not '%s'", arg);
-		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -127,9 +85,15 @@ static error_t scan_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_child scan_children[] = {
+	{ &source_argp, 0, NULL, 0 },
+	{},
+};
+
 static const struct argp scan_argp = {
 	.options = scan_options,
 	.parser = scan_parse,
+	.children = scan_children,
 	.args_doc = "",
 	.doc = "Classify every device-mapper device (valid, internal, tombstone, duplicate, "
 	       "unmanaged), check snapshots and thin pools for space, show a VM dashboard "
@@ -239,16 +203,16 @@ static int side_outputs(const struct report *r, double secs, char **why)
 {
 	struct host_facts hf;
 	struct html_opts ho = {
-		.warn_percent = env.opts.warn_percent,
-		.crit_percent = env.opts.crit_percent,
+		.warn_percent = env.src.thresholds.warn_percent,
+		.crit_percent = env.src.thresholds.crit_percent,
 	};
 	char *text = NULL, *src = NULL;
 	size_t len = 0;
 	FILE *m;
 	int ret = 0;
 
-	if (env.state_in) {
-		src = xasprintf("saved state %s", env.state_in);
+	if (env.src.state_in) {
+		src = xasprintf("saved state %s", env.src.state_in);
 	} else {
 		/* host facts only describe this machine when it is the one scanned */
 		host_facts_collect(&hf);
@@ -296,19 +260,14 @@ int cmd_scan(int argc, char **argv)
 	struct state st = {};
 	struct report rep = {};
 	struct timespec t0, t1;
-	char *err = NULL, *why = NULL;
+	char *why = NULL;
 	int ret = EXIT_UNUSABLE, to_stdout;
 
 	memset(&env, 0, sizeof(env));
-	classify_opts_default(&env.opts);
+	source_opts_init(&env.src);
 	argp_err_exit_status = EXIT_UNUSABLE;
 	if (argp_parse(&scan_argp, argc, argv, 0, NULL, NULL))
 		return EXIT_UNUSABLE;
-	if (env.opts.warn_percent > env.opts.crit_percent) {
-		elog("--warn (%g) must not be above --crit (%g)", env.opts.warn_percent,
-		     env.opts.crit_percent);
-		return EXIT_UNUSABLE;
-	}
 	to_stdout = env.json + env.brief + is_stdout(env.html) + is_stdout(env.prom);
 	if (to_stdout > 1) {
 		elog("--json, --brief, --html - and --prom - all print to stdout: choose one");
@@ -320,29 +279,9 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (env.state_in) {
-		if (state_load_json(&st, env.state_in, &err)) {
-			elog("%s", err);
-			why = xstrdup(err);
-			goto cleanup;
-		}
-		if (env.node) {
-			free(st.node);
-			st.node = xstrdup(env.node);
-		}
-	} else {
-		struct collect_opts co = {
-			.pve_dir = env.pve_dir, .run_dir = env.run_dir, .node = env.node,
-			.no_lvm = env.no_lvm,
-		};
-
-		collect_live(&st, &co);
-		if (!st.have_dm) {
-			why = xasprintf("cannot read device-mapper state: %s",
-					st.n_problems ? st.problems[0].message : "unknown error");
-			elog("%s", why);
-			goto cleanup;
-		}
+	if (source_get(&st, &env.src, &why)) {
+		elog("%s", why);
+		goto cleanup;
 	}
 	if (env.state_out) {
 		int e = state_save_json(&st, env.state_out);
@@ -354,7 +293,7 @@ int cmd_scan(int argc, char **argv)
 		}
 	}
 
-	classify(&st, &env.opts, &rep);
+	classify(&st, &env.src.thresholds, &rep);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ret = rep.exit_code;
 	if (side_outputs(&rep, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, &why)) {
@@ -377,7 +316,6 @@ cleanup:
 	if (why)
 		report_failure(&st, why);
 	free(why);
-	free(err);
 	report_free(&rep);
 	state_free(&st);
 	return ret;

@@ -40,21 +40,12 @@
 static struct serve_env {
 	const char *listen;
 	double min_interval;
-	const char *state_in;
-	struct collect_opts co;
-	struct classify_opts opts;
+	struct source_opts src;		/* --state, --pve-dir ... --warn, --crit */
 } env;
 
 enum {
 	OPT_LISTEN = 0x100,
 	OPT_MIN_INTERVAL,
-	OPT_STATE,
-	OPT_PVE_DIR,
-	OPT_RUN_DIR,
-	OPT_NODE,
-	OPT_WARN,
-	OPT_CRIT,
-	OPT_NO_LVM,
 };
 
 static const struct argp_option serve_options[] = {
@@ -62,30 +53,9 @@ static const struct argp_option serve_options[] = {
 	  "[::1]:PORT for IPv6, :PORT for all addresses, port 0 picks a free one)", 0 },
 	{ "min-interval", OPT_MIN_INTERVAL, "SECONDS", 0, "Reuse a scan at most this old instead "
 	  "of scanning per scrape (default 0: every scrape scans)", 0 },
-	{ "state", OPT_STATE, "FILE", 0, "Serve metrics of a saved state (re-read per scan) "
-	  "instead of this host", 0 },
-	{ "pve-dir", OPT_PVE_DIR, "DIR", 0, "Proxmox config tree (default /etc/pve)", 0 },
-	{ "run-dir", OPT_RUN_DIR, "DIR", 0, "Runtime dir with qemu-server/<vmid>.pid (default /run)", 0 },
-	{ "node", OPT_NODE, "NAME", 0, "This node's Proxmox name (default: hostname)", 0 },
-	{ "warn", OPT_WARN, "PCT", 0, "Warn when a snapshot/pool is this full (default 80)", 0 },
-	{ "crit", OPT_CRIT, "PCT", 0, "Critical when this full (default 95)", 0 },
-	{ "no-lvm", OPT_NO_LVM, NULL, 0, "Do not run lvs (dm data only)", 0 },
 	{ "verbose", 'v', NULL, 0, "Log every request on stderr", 0 },
 	{},
 };
-
-static int parse_percent(const char *arg, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v <= 0 || v > 100)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 static error_t serve_parse(int key, char *arg, struct argp_state *state)
 {
@@ -94,25 +64,15 @@ static error_t serve_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'v': verbose = 1; break;
 	case OPT_LISTEN: env.listen = arg; break;
-	case OPT_STATE: env.state_in = arg; break;
-	case OPT_PVE_DIR: env.co.pve_dir = arg; break;
-	case OPT_RUN_DIR: env.co.run_dir = arg; break;
-	case OPT_NODE: env.co.node = arg; break;
-	case OPT_NO_LVM: env.co.no_lvm = true; break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.src;
+		break;
 	case OPT_MIN_INTERVAL:
 		errno = 0;
 		env.min_interval = strtod(arg, &end);
 		if (errno || end == arg || *end || !(env.min_interval >= 0) ||
 		    env.min_interval > 86400)
 			argp_error(state, "--min-interval takes seconds in [0, 86400], not '%s'", arg);
-		break;
-	case OPT_WARN:
-		if (parse_percent(arg, &env.opts.warn_percent))
-			argp_error(state, "--warn takes a percentage in (0, 100], not '%s'", arg);
-		break;
-	case OPT_CRIT:
-		if (parse_percent(arg, &env.opts.crit_percent))
-			argp_error(state, "--crit takes a percentage in (0, 100], not '%s'", arg);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -123,9 +83,15 @@ static error_t serve_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_child serve_children[] = {
+	{ &source_argp, 0, NULL, 0 },
+	{},
+};
+
 static const struct argp serve_argp = {
 	.options = serve_options,
 	.parser = serve_parse,
+	.children = serve_children,
 	.args_doc = "",
 	.doc = "Serve the scan's Prometheus metrics over HTTP: GET /metrics scans this node "
 	       "(or a saved state) and answers in the text format `scan --prom` writes; "
@@ -207,32 +173,15 @@ static bool render(char **text, size_t *len, char **why)
 	struct timespec t0, t1;
 	struct state st = {};
 	struct report rep = {};
-	char *err = NULL;
 	bool ok = false;
 	FILE *m;
 
 	*text = NULL;
 	*len = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (env.state_in) {
-		if (state_load_json(&st, env.state_in, &err)) {
-			*why = err;
-			err = NULL;
-			goto render;
-		}
-		if (env.co.node) {
-			free(st.node);
-			st.node = xstrdup(env.co.node);
-		}
-	} else {
-		collect_live(&st, &env.co);
-		if (!st.have_dm) {
-			*why = xasprintf("cannot read device-mapper state: %s",
-					 st.n_problems ? st.problems[0].message : "unknown error");
-			goto render;
-		}
-	}
-	classify(&st, &env.opts, &rep);
+	if (source_get(&st, &env.src, why))
+		goto render;
+	classify(&st, &env.src.thresholds, &rep);
 	ok = true;
 render:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -246,7 +195,6 @@ render:
 	else
 		output_prom_failure(m, time(NULL));
 	fclose(m);
-	free(err);
 	if (ok)
 		report_free(&rep);
 	state_free(&st);
@@ -492,15 +440,10 @@ int cmd_serve(int argc, char **argv)
 
 	memset(&env, 0, sizeof(env));
 	env.listen = "127.0.0.1:9877";
-	classify_opts_default(&env.opts);
+	source_opts_init(&env.src);
 	argp_err_exit_status = EXIT_UNUSABLE;
 	if (argp_parse(&serve_argp, argc, argv, 0, NULL, NULL))
 		return EXIT_UNUSABLE;
-	if (env.opts.warn_percent > env.opts.crit_percent) {
-		elog("--warn (%g) must not be above --crit (%g)", env.opts.warn_percent,
-		     env.opts.crit_percent);
-		return EXIT_UNUSABLE;
-	}
 
 	lfd = open_listener(env.listen, shown, sizeof(shown));
 	if (lfd < 0)
