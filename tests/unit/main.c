@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Runs every registered unit test; `unit-tests PATTERN` runs those whose name contains it. */
 #include <stdlib.h>
+#include "state.h"
 #include "test.h"
+#include "util.h"
 
 static struct test_case *tests;
 
@@ -9,6 +11,18 @@ void test_register(struct test_case *tc)
 {
 	tc->next = tests;
 	tests = tc;
+}
+
+int fixture_state(struct state *st, const char *name)
+{
+	char *path = xasprintf("%s/state/%s", FIXTURES, name), *err = NULL;
+	int r = state_load_json(st, path, &err);
+
+	if (r)
+		fprintf(stderr, "  load %s: %s\n", path, err);
+	free(err);
+	free(path);
+	return r;
 }
 
 int main(int argc, char **argv)

@@ -20,6 +20,10 @@ struct test_case {
 
 void test_register(struct test_case *tc);
 
+struct state;
+/* Load tests/fixtures/state/NAME; 0, or non-zero with the reason on stderr */
+int fixture_state(struct state *st, const char *name);
+
 #define TEST(name)							\
 	static void test_##name(int *failed__);				\
 	static struct test_case tc_##name = { #name, __FILE__, test_##name, NULL }; \

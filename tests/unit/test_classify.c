@@ -10,18 +10,6 @@
 #include "test.h"
 #include "util.h"
 
-static int load(struct state *st, const char *name)
-{
-	char *path = xasprintf("%s/state/%s", FIXTURES, name), *err = NULL;
-	int r = state_load_json(st, path, &err);
-
-	if (r)
-		fprintf(stderr, "  load %s: %s\n", path, err);
-	free(err);
-	free(path);
-	return r;
-}
-
 static const struct dev_finding *by_name(const struct report *r, const char *name)
 {
 	for (size_t i = 0; i < r->n_devs; i++)
@@ -57,7 +45,7 @@ TEST(classify_cluster_every_class)
 	struct state st;
 	struct report r;
 
-	if (load(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -125,7 +113,7 @@ TEST(classify_thresholds_configurable)
 	struct state st;
 	struct report r;
 
-	if (load(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -145,7 +133,7 @@ TEST(classify_without_pve_skips_guest_checks)
 	struct state st;
 	struct report r;
 
-	if (load(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -166,7 +154,7 @@ TEST(classify_json_contract)
 	struct state st;
 	struct report r;
 
-	if (load(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}

@@ -21,18 +21,6 @@
 #define HOSTILE_GUEST	"<script>alert(\"g\")</script> & 'q'"
 #define HOSTILE_HOST	"pve1\"><b>&amp;"
 
-static int load_state(struct state *st, const char *name)
-{
-	char *path = xasprintf("%s/state/%s", FIXTURES, name), *err = NULL;
-	int r = state_load_json(st, path, &err);
-
-	if (r)
-		fprintf(stderr, "  load %s: %s\n", path, err);
-	free(err);
-	free(path);
-	return r;
-}
-
 /* noinline: gcc 12 takes the memstream buffer for a dangling local */
 __attribute__((noinline)) static char *render_html(const struct report *r, const struct html_opts *o)
 {
@@ -60,7 +48,7 @@ __attribute__((noinline)) static char *escaped(const char *s)
 /* The cluster fixture with names an attacker (or a very odd admin) could choose. */
 static int load_hostile(struct state *st)
 {
-	if (load_state(st, "cluster.json"))
+	if (fixture_state(st, "cluster.json"))
 		return -1;
 	free(st->host);
 	st->host = xstrdup(HOSTILE_HOST);
@@ -181,7 +169,7 @@ TEST(html_report_content)
 	struct report r;
 	char *html;
 
-	if (load_state(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -460,7 +448,7 @@ TEST(mail_mime_structure)
 	FILE *f;
 	int n;
 
-	if (load_state(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -546,7 +534,7 @@ TEST(mail_headers_resist_injection)
 	struct report r;
 	char *msg, *subject, *end;
 
-	if (load_state(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -756,7 +744,7 @@ TEST(html_renders_in_chromium)
 		return;
 	}
 	dir = tmpdir();
-	if (!dir || load_state(&st, "cluster.json") || load_hostile(&hs)) {
+	if (!dir || fixture_state(&st, "cluster.json") || load_hostile(&hs)) {
 		FAIL_AT("setup");
 		return;
 	}

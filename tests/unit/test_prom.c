@@ -27,18 +27,6 @@
 #include "test.h"
 #include "util.h"
 
-static int load_state(struct state *st, const char *name)
-{
-	char *path = xasprintf("%s/state/%s", FIXTURES, name), *err = NULL;
-	int r = state_load_json(st, path, &err);
-
-	if (r)
-		fprintf(stderr, "  load %s: %s\n", path, err);
-	free(err);
-	free(path);
-	return r;
-}
-
 /* noinline: gcc 12 takes the memstream buffer for a dangling local */
 __attribute__((noinline)) static char *render_prom(const struct report *r)
 {
@@ -404,7 +392,7 @@ TEST(prom_cluster_metrics)
 	struct report r;
 	char *text, *err;
 
-	if (load_state(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -461,7 +449,7 @@ TEST(prom_hostile_label_values)
 	struct report r;
 	char *text, *err;
 
-	if (load_state(&st, "cluster.json")) {
+	if (fixture_state(&st, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
@@ -562,7 +550,7 @@ TEST(brief_line_every_status)
 	CHECK_STR(line, "DMWATCH UNKNOWN - a b c ");
 	free(line);
 
-	if (load_state(&cs, "cluster.json")) {
+	if (fixture_state(&cs, "cluster.json")) {
 		FAIL_AT("fixture");
 		return;
 	}
