@@ -164,6 +164,9 @@ bench_scan() {
 		else
 			echo "Target ($last_n devices <= $target_ms ms): NOT met ($last_ms ms)."
 		fi
+		echo
+		echo "Where the time goes at $last_n devices (tools/bench-scan.c, median of 5):" \
+		     "$("$top/.output/tools/bench-scan" "$work/state-$last_n.json" 5)."
 		[ "$ok" = 1 ] || echo "Class counts differed from what gen-state made: see stderr."
 	} > "$md"
 	cat "$md"

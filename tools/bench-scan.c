@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench-scan STATE [RUNS]: where a scan of a saved state spends its time — loading
+ * the JSON, classifying, rendering the JSON report — median of RUNS (default 5).
+ * tools/bench.sh scan prints these next to the end-to-end figures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "classify.h"
+#include "output.h"
+#include "state.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	int runs = argc > 2 ? atoi(argv[2]) : 5;
+	double load[64], cls[64], out[64], t;
+	struct classify_opts o;
+	FILE *null;
+
+	if (argc < 2 || runs < 1 || runs > 64) {
+		fprintf(stderr, "usage: bench-scan STATE [RUNS]\n");
+		return 3;
+	}
+	null = fopen("/dev/null", "w");
+	classify_opts_default(&o);
+	for (int i = 0; i < runs; i++) {
+		struct state st;
+		struct report r;
+		char *err = NULL;
+
+		t = now_ms();
+		if (state_load_json(&st, argv[1], &err)) {
+			fprintf(stderr, "bench-scan: %s\n", err);
+			return 3;
+		}
+		load[i] = now_ms() - t;
+		t = now_ms();
+		classify(&st, &o, &r);
+		cls[i] = now_ms() - t;
+		t = now_ms();
+		output_json(null, &r);
+		out[i] = now_ms() - t;
+		report_free(&r);
+		state_free(&st);
+	}
+	qsort(load, runs, sizeof(double), cmp_double);
+	qsort(cls, runs, sizeof(double), cmp_double);
+	qsort(out, runs, sizeof(double), cmp_double);
+	printf("load %.1f ms, classify %.1f ms, json output %.1f ms\n", load[runs / 2],
+	       cls[runs / 2], out[runs / 2]);
+	fclose(null);
+	return 0;
+}
