@@ -139,11 +139,6 @@ int dm_collect(struct state *st)
 	int err = 0;
 
 	dm_log_with_errno_init(dm_log_quiet);
-	/*
-	 * Names as the kernel has them: a name made with odd characters (dmsetup
-	 * --manglename none) must be listed and looked up, not make LIST fail.
-	 */
-	dm_set_name_mangling_mode(DM_STRING_MANGLING_NONE);
 	st->dm_major = dm_read_major();
 	if (!st->dm_major) {
 		state_add_problem(st, "/proc/devices", "device-mapper is not loaded in this kernel");
