@@ -455,9 +455,12 @@ struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ct
 		goto fail;
 	}
 	t->boot_to_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	/* names of what exists now; lifecycle events keep them current from here on */
-	t->refresh = true;
-	sample_all(t);
+	/*
+	 * Names of what exists now; lifecycle events keep them current from here on.
+	 * The first samples come with the first poll, after the caller's header.
+	 */
+	refresh_watched(t);
+	t->sample_now = true;
 	t->next_sample_ns = clock_ns(CLOCK_BOOTTIME) + opts->interval * 1e9;
 	return t;
 fail:

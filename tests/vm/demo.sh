@@ -22,7 +22,7 @@ lvcreate -qq -L 32M -n vm-102-disk-0 backup
 dm_create pve-vm--101--disk--0-dup "$(dmsetup table pve-vm--101--disk--0)"
 
 pve_init pve1
-mkdir -p /etc/pve/nodes/pve2/qemu-server
+mkdir -p /etc/pve/nodes/pve2/lxc
 cat > /etc/pve/storage.cfg <<'EOF'
 lvmthin: local-lvm
 	thinpool data
@@ -36,9 +36,9 @@ EOF
 printf 'name: web\nscsi0: local-lvm:vm-100-disk-0,size=32M\n' > /etc/pve/qemu-server/100.conf
 printf 'name: db\nscsi0: local-lvm:vm-101-disk-0,size=32M\n' > /etc/pve/qemu-server/101.conf
 printf 'name: mail\nvirtio0: Backup:vm-102-disk-0,size=32M\n' > /etc/pve/qemu-server/102.conf
-printf 'hostname: far\nrootfs: local-lvm:vm-300-disk-0,size=32M\n' > /etc/pve/nodes/pve2/qemu-server/300.conf
+printf 'hostname: far\nrootfs: local-lvm:vm-300-disk-0,size=32M\n' > /etc/pve/nodes/pve2/lxc/300.conf
 
-say "dmwatch scan   (VM 101 has a leftover disk and a -dup mapping, 105 has no guest, 300 lives on pve2)"
+say "dmwatch scan   (VM 101 has a leftover disk and a -dup mapping, 105 has no guest, CT 300 lives on pve2)"
 "$DMWATCH" scan --node pve1 || true
 
 say "dmwatch trace  (a backup takes a 4 MiB snapshot of VM 102's disk while the VM keeps writing)"
@@ -51,7 +51,7 @@ expect_fail dmsetup create pve-vm--101--disk--0-dup --table "0 8 zero" 2> /dev/n
 lvcreate -qq -s -L 4M -n snap-102-0 backup/vm-102-disk-0
 for i in 1 2 3 4 5 6; do
 	dd if=/dev/urandom of=/dev/backup/vm-102-disk-0 bs=1M count=1 seek=$i oflag=direct status=none
-	wait_until 5 grep -q "snap--102--0.*COW\|SNAP_INVALID" "$out" || true
+	wait_until 5 grep -q "snap--102--0.*COW\|SNAP_INVALID" "$out" 2> /dev/null || true
 done
 dd if=/dev/backup/snap-102-0 of=/dev/null bs=1M count=1 iflag=direct status=none 2> /dev/null || true
 lvremove -qq -y backup/snap-102-0
