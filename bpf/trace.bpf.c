@@ -19,6 +19,7 @@
 #include "dmwatch_event.h"
 
 const volatile __u32 dm_major = 0;		/* from /proc/devices, 0 = unknown */
+const volatile bool trace_lower = true;		/* errors of the disks below dm too */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -46,33 +47,17 @@ struct {
 	__type(value, struct ioctl_call);
 } calls SEC(".maps");
 
-/* Where dm sent a bio: the dm device and sector above, and who submitted it */
-struct remap {
-	__u32 dm_dev;
-	__u32 pid;
-	__u64 dm_sector;
-	char comm[DMW_COMM_LEN];
-};
-
 /*
- * lower bio -> the dm device above, from block_bio_remap; deleted at completion.
- * Keyed by the bio itself: a request-based disk completes a failed bio with its
- * sector advanced, so (dev, sector) would not find it again. LRU so it never fills.
+ * size: sizeof(struct dmw_event), or DMW_IOERR_SIZE for I/O errors, which carry
+ * no names: a quarter of the ring buffer per event, so a storm of errors fits.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct remap);
-} remaps SEC(".maps");
-
-static __always_inline struct dmw_event *event_reserve(__u32 type)
+static __always_inline struct dmw_event *event_reserve(__u32 type, __u32 size)
 {
 	struct dmw_event *e;
 	__u32 zero = 0;
 	__u64 *cnt;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		cnt = bpf_map_lookup_elem(&lost, &zero);
 		if (cnt)
@@ -91,10 +76,19 @@ static __always_inline struct dmw_event *event_reserve(__u32 type)
 	e->op = DMW_OP_OTHER;
 	e->error = 0;
 	e->flags = 0;
-	e->name[0] = 0;
-	e->uuid[0] = 0;
-	e->new_name[0] = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline struct dmw_event *named_event_reserve(__u32 type)
+{
+	struct dmw_event *e = event_reserve(type, sizeof(*e));
+
+	if (e) {
+		e->name[0] = 0;
+		e->uuid[0] = 0;
+		e->new_name[0] = 0;
+	}
 	return e;
 }
 
@@ -135,7 +129,7 @@ static __always_inline int ioctl_exit(long ret, __u32 source)
 	if (call->type == DMW_EV_DM_SUSPEND && !(flags & DMW_DM_SUSPEND_FLAG))
 		call->type = DMW_EV_DM_RESUME;
 
-	e = event_reserve(call->type);
+	e = named_event_reserve(call->type);
 	if (!e)
 		goto cleanup;
 	e->source = source;
@@ -224,7 +218,7 @@ int sys_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
 SEC("kprobe/dm_table_event")
 int BPF_KPROBE(dm_table_event)
 {
-	struct dmw_event *e = event_reserve(DMW_EV_DM_TABLE_EVENT);
+	struct dmw_event *e = named_event_reserve(DMW_EV_DM_TABLE_EVENT);
 
 	if (e)
 		bpf_ringbuf_submit(e, 0);
@@ -252,23 +246,35 @@ static __always_inline bool is_dm(__u32 dev)
 	return dm_major && DMW_MAJOR(dev) == dm_major;
 }
 
-static __always_inline int dm_io_error(__u32 dev, __u64 sector, __u32 nr_sector,
-				       int error, const char *rwbs)
+/*
+ * An I/O error on a dm device, or on any other block device when lower-device
+ * attribution is on: userspace finds the dm device whose table maps that sector
+ * (no per-I/O bookkeeping here, so tracing costs nothing while I/O succeeds).
+ */
+static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
+				    int error, const char *rwbs)
 {
 	struct dmw_event *e;
+	bool dm;
 	char ops[8];
 
 	/*
 	 * -EOPNOTSUPP is a capability answer (WRITE_ZEROES or DISCARD the device
 	 * cannot do; the block layer falls back), not a failed read or write.
 	 */
-	if (!error || error == -95 /* EOPNOTSUPP */ || !is_dm(dev))
+	if (!error || error == -95 /* EOPNOTSUPP */)
 		return 0;
-	e = event_reserve(DMW_EV_IO_ERROR);
+	dm = is_dm(dev);
+	if (!dm && !trace_lower)
+		return 0;
+	e = event_reserve(DMW_EV_IO_ERROR, DMW_IOERR_SIZE);
 	if (!e)
 		return 0;
 	e->source = DMW_SRC_TRACEPOINT;
-	e->dev = dev;
+	if (dm)
+		e->dev = dev;
+	else
+		e->lower_dev = dev;
 	e->sector = sector;
 	e->bytes = nr_sector << 9;
 	e->error = error;
@@ -279,102 +285,24 @@ static __always_inline int dm_io_error(__u32 dev, __u64 sector, __u32 nr_sector,
 	return 0;
 }
 
-/* bio-based dm (linear, striped, snapshot, thin, crypt, flakey, error) */
+/*
+ * bio-based devices: dm's own (linear, striped, snapshot, thin, crypt, flakey,
+ * error) and bio-based disks below dm (md ...)
+ */
 SEC("tracepoint/block/block_bio_complete")
 int block_bio_complete(struct trace_event_raw_block_bio_complete *ctx)
 {
-	return dm_io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
-}
-
-/* request-based dm (multipath) */
-SEC("tracepoint/block/block_rq_complete")
-int block_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
-{
-	return dm_io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
-}
-
-static __always_inline __u32 bio_dev(struct bio *bio)
-{
-	return BPF_CORE_READ(bio, bi_bdev, bd_dev);
-}
-
-/* remember where dm sent a bio, so a lower device's error names the dm device above */
-SEC("tp_btf/block_bio_remap")
-int BPF_PROG(block_bio_remap, struct bio *bio, dev_t dev, sector_t from)
-{
-	struct remap r = {};
-	__u64 key = (__u64)bio;
-
-	if (!is_dm(dev) || is_dm(bio_dev(bio)))
-		return 0;
-	r.dm_dev = dev;
-	r.dm_sector = from;
-	r.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(r.comm, sizeof(r.comm));
-	bpf_map_update_elem(&remaps, &key, &r, BPF_ANY);
-	return 0;
-}
-
-static __always_inline void emit_lower_error(const struct remap *r, struct bio *bio, __u8 status)
-{
-	struct dmw_event *e;
-
-	if (!status || status == DMW_BLK_STS_NOTSUPP)
-		return;
-	e = event_reserve(DMW_EV_IO_ERROR);
-	if (!e)
-		return;
-	e->source = DMW_SRC_TRACEPOINT;
-	e->dev = r->dm_dev;
-	e->lower_dev = bio_dev(bio);
-	e->sector = r->dm_sector;
-	e->bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
-	e->error = -dmw_blk_status_errno(status);
-	e->op = dmw_bio_op(BPF_CORE_READ(bio, bi_opf));
-	/* the submitter, not whoever the completion interrupted */
-	e->pid = r->pid;
-	__builtin_memcpy(e->comm, r->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
-}
-
-/* a bio-based lower device (md, another bio-based driver) ends the bio itself */
-SEC("tp_btf/block_bio_complete")
-int BPF_PROG(lower_bio_complete, struct request_queue *q, struct bio *bio)
-{
-	__u64 key = (__u64)bio;
-	struct remap *r;
-
-	r = bpf_map_lookup_elem(&remaps, &key);
-	if (!r)
-		return 0;
-	emit_lower_error(r, bio, BPF_CORE_READ(bio, bi_status));
-	bpf_map_delete_elem(&remaps, &key);
-	return 0;
+	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
 }
 
 /*
- * A request-based disk (SCSI, NVMe, virtio, loop) completes requests: its bios
- * get no block_bio_complete. The request's bios are still attached here. A
- * partial completion (nr_bytes short of the bio) keeps the entry for the rest.
+ * request-based devices: dm-multipath, and the SCSI, NVMe, virtio disks below dm,
+ * whose bios get no block_bio_complete of their own
  */
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(lower_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+SEC("tracepoint/block/block_rq_complete")
+int block_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
-	struct bio *bio = BPF_CORE_READ(rq, bio);
-	struct remap *r;
-	__u64 key;
-
-	for (int i = 0; i < 4 && bio; i++) {
-		key = (__u64)bio;
-		r = bpf_map_lookup_elem(&remaps, &key);
-		if (r) {
-			emit_lower_error(r, bio, error);
-			if (error || nr_bytes >= BPF_CORE_READ(bio, bi_iter.bi_size))
-				bpf_map_delete_elem(&remaps, &key);
-		}
-		bio = BPF_CORE_READ(bio, bi_next);
-	}
-	return 0;
+	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

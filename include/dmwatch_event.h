@@ -50,7 +50,7 @@ struct dmw_event {
 	__u32 pid;		/* tgid */
 	__s32 ret;		/* ioctl handler return, negative errno */
 	__u32 dev;		/* kernel dev_t (MAJOR << 20 | MINOR) of the dm device */
-	__u32 lower_dev;	/* for io_error: the device the error happened on, if lower */
+	__u32 lower_dev;	/* io_error on a disk below dm: that disk (dev then found by userspace) */
 	__u64 sector;
 	__u32 bytes;
 	__u32 op;		/* enum dmw_op */
@@ -61,6 +61,9 @@ struct dmw_event {
 	char uuid[DMW_UUID_LEN + 7];	/* padded to 8 bytes */
 	char new_name[DMW_NAME_LEN];	/* rename target */
 };
+
+/* I/O error events end before the names (they carry none) */
+#define DMW_IOERR_SIZE	__builtin_offsetof(struct dmw_event, name)
 
 #define DMW_MINORBITS	20
 #define DMW_MAJOR(dev)	((unsigned int)((dev) >> DMW_MINORBITS))

@@ -182,32 +182,70 @@ static void add_dev(json_object *o, const char *k, uint32_t dev, bool dm)
 	add_str(o, k, buf);
 }
 
+/* A JSON string (quoted, escaped as json-c does) or null, into out */
+static const char *json_quote(char *out, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	if (!s)
+		return "null";
+	out[o++] = '"';
+	for (; *s && o + 8 < len; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = c;
+		} else if (c < 0x20) {
+			o += snprintf(out + o, len - o, "\\u%04x", c);
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o++] = '"';
+	out[o] = 0;
+	return out;
+}
+
+/*
+ * io_error is the one event that comes in storms: formatted directly, without a
+ * json-c tree per event. Same bytes as json-c would print.
+ */
+static int io_error_to_json(char *buf, size_t len, const struct dmw_event *e, const char *ts,
+			    const struct name_entry *named, uint32_t lower_dev)
+{
+	char name[DMW_NAME_LEN * 6 + 3], uuid[DMW_UUID_LEN * 6 + 3], comm[DMW_COMM_LEN * 6 + 3];
+	char lower[48] = "";
+	const char *err = errno_name(-e->error);
+
+	if (lower_dev)
+		snprintf(lower, sizeof(lower), ",\"lower_dev\":\"%u:%u\"", DMW_MAJOR(lower_dev),
+			 DMW_MINOR(lower_dev));
+	return snprintf(buf, len, "{\"ts\":\"%s\",\"event\":\"io_error\",\"dev\":\"dm-%u\","
+			"\"name\":%s,\"uuid\":%s,\"major\":%u,\"minor\":%u,\"sector\":%llu,"
+			"\"bytes\":%u,\"op\":\"%s\",\"errno\":\"%s\",\"error\":%d%s,\"pid\":%u,"
+			"\"comm\":%s}", ts, DMW_MINOR(e->dev),
+			json_quote(name, sizeof(name), named ? named->name : NULL),
+			json_quote(uuid, sizeof(uuid), named && named->uuid[0] ? named->uuid : NULL),
+			DMW_MAJOR(e->dev), DMW_MINOR(e->dev), (unsigned long long)e->sector, e->bytes,
+			op_str(e->op), err ? err : "EIO", e->error, lower, e->pid,
+			json_quote(comm, sizeof(comm), e->comm));
+}
+
 int event_to_json(char *buf, size_t len, const struct dmw_event *e, uint64_t unix_ns,
 		  const struct name_entry *named, uint32_t lower_dev)
 {
-	json_object *o = json_object_new_object();
+	json_object *o;
 	char ts[48];
 	int n;
 
 	format_ts(ts, sizeof(ts), unix_ns);
+	if (e->type == DMW_EV_IO_ERROR)
+		return io_error_to_json(buf, len, e, ts, named, lower_dev);
+	o = json_object_new_object();
 	add_str(o, "ts", ts);
 	add_str(o, "event", event_type_str(e->type));
-	if (e->type == DMW_EV_IO_ERROR) {
-		add_dev(o, "dev", e->dev, true);
-		add_str(o, "name", named ? named->name : NULL);
-		add_str(o, "uuid", named && named->uuid[0] ? named->uuid : NULL);
-		json_object_object_add(o, "major", json_object_new_int(DMW_MAJOR(e->dev)));
-		json_object_object_add(o, "minor", json_object_new_int(DMW_MINOR(e->dev)));
-		json_object_object_add(o, "sector", json_object_new_uint64(e->sector));
-		json_object_object_add(o, "bytes", json_object_new_int64(e->bytes));
-		add_str(o, "op", op_str(e->op));
-		add_str(o, "errno", errno_name(-e->error) ? errno_name(-e->error) : "EIO");
-		json_object_object_add(o, "error", json_object_new_int(e->error));
-		if (lower_dev)
-			add_dev(o, "lower_dev", lower_dev, false);
-		json_object_object_add(o, "pid", json_object_new_int(e->pid));
-		add_str(o, "comm", e->comm);
-	} else if (e->type == DMW_EV_DM_TABLE_EVENT) {
+	if (e->type == DMW_EV_DM_TABLE_EVENT) {
 		json_object_object_add(o, "pid", json_object_new_int(e->pid));
 		add_str(o, "comm", e->comm);
 	} else {

@@ -246,7 +246,6 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 			break;
 		}
 		printf("%s\n", line);
-		fflush(stdout);
 		return;
 	}
 	print_time(when, sizeof(when), ev->unix_ns);
@@ -267,7 +266,6 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 		elog("lost %llu events (ring buffer full)", (unsigned long long)ev->lost);
 		break;
 	}
-	fflush(stdout);
 }
 
 static void print_summary(struct tracer *t)
@@ -320,6 +318,8 @@ int cmd_trace(int argc, char **argv)
 			elog("ring buffer poll failed");
 			goto cleanup;
 		}
+		/* once per batch, not per event: a storm of errors must not cost a write each */
+		fflush(stdout);
 		if (env.duration > 0 && monotonic_ns() - start >= env.duration * 1e9)
 			break;
 	}

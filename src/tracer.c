@@ -35,6 +35,14 @@ struct watched {
 	struct fill_rate reader;
 };
 
+/* A piece of a disk below dm that a linear/striped table maps, and where to */
+struct lower_ext {
+	uint32_t lower_dev;		/* kernel dev_t */
+	uint64_t start, end;		/* sectors on the disk, end exclusive */
+	uint32_t dm_dev;
+	uint64_t dm_start;		/* the dm sector `start` maps to */
+};
+
 struct tracer {
 	struct tracer_opts opts;
 	tracer_cb cb;
@@ -44,6 +52,9 @@ struct tracer {
 	struct name_map *names;
 	struct watched *w;
 	size_t n_w;
+	struct lower_ext *lower;	/* sorted by lower_dev, start */
+	size_t n_lower;
+	uint64_t lower_refresh_ns;	/* last re-read for an error no table explained */
 	const char *mode;
 	uint64_t boot_to_unix_ns;
 	uint64_t next_sample_ns;	/* CLOCK_BOOTTIME */
@@ -68,30 +79,82 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+static const struct lower_ext *lower_find(const struct tracer *t, uint32_t dev, uint64_t sector)
+{
+	size_t lo = 0, hi = t->n_lower;
+
+	/* the last extent of dev starting at or before sector */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct lower_ext *x = &t->lower[mid];
+
+		if (x->lower_dev < dev || (x->lower_dev == dev && x->start <= sector))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || t->lower[lo - 1].lower_dev != dev || sector >= t->lower[lo - 1].end)
+		return NULL;
+	return &t->lower[lo - 1];
+}
+
+static void refresh_watched(struct tracer *t);
+
+/*
+ * An error on a disk below dm: name the dm device whose table maps that sector.
+ * A device made a moment ago may not be in the tables yet: re-read them, but at
+ * most once a second, so a storm of errors on an unrelated disk costs nothing.
+ */
+static bool resolve_lower(struct tracer *t, struct dmw_event *e)
+{
+	const struct lower_ext *x = lower_find(t, e->lower_dev, e->sector);
+	uint64_t now;
+
+	if (!x) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now - t->lower_refresh_ns < 1000000000ULL)
+			return false;
+		t->lower_refresh_ns = now;
+		refresh_watched(t);
+		x = lower_find(t, e->lower_dev, e->sector);
+		if (!x)
+			return false;
+	}
+	e->dev = x->dm_dev;
+	e->sector = x->dm_start + (e->sector - x->start);
+	return true;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
-	const struct dmw_event *e = data;
-	struct tracer_event ev = { .kind = TE_KERNEL, .raw = e };
+	struct dmw_event e = {};
+	struct tracer_event ev = { .kind = TE_KERNEL, .raw = &e };
 
-	if (size < sizeof(*e))
+	/* I/O errors come without the name fields: copy into a whole event */
+	if (size < DMW_IOERR_SIZE)
 		return 0;
-	if (e->type == DMW_EV_DM_TABLE_EVENT) {
+	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	if (e.type != DMW_EV_IO_ERROR && size < sizeof(e))
+		return 0;
+	if (e.type == DMW_EV_DM_TABLE_EVENT) {
 		/* snapshot invalidated, pool mode changed ...: re-read status now */
 		t->sample_now = true;
 		return 0;
 	}
-	if (e->type == DMW_EV_IO_ERROR) {
-		ev.named = name_map_get(t->names, e->dev);
+	if (e.type == DMW_EV_IO_ERROR) {
+		if (!e.dev && (!e.lower_dev || !resolve_lower(t, &e)))
+			return 0;	/* a disk no dm device uses */
+		ev.named = name_map_get(t->names, e.dev);
 	} else {
 		/* a remove by name carries no dev: the map knows it */
-		if (!e->dev && e->name[0])
-			ev.named = name_map_by_name(t->names, e->name);
-		name_map_apply(t->names, e);
+		if (!e.dev && e.name[0])
+			ev.named = name_map_by_name(t->names, e.name);
+		name_map_apply(t->names, &e);
 		t->refresh = true;
 		t->sample_now = true;
 	}
-	ev.unix_ns = e->ts_ns + t->boot_to_unix_ns;
+	ev.unix_ns = e.ts_ns + t->boot_to_unix_ns;
 	t->cb(t->ctx, &ev);
 	return 0;
 }
@@ -107,18 +170,59 @@ static struct watched *watched_find(struct tracer *t, uint32_t dev)
 }
 
 /* Re-list dm devices: seeds the name map and finds snapshots and pools to sample. */
+static int cmp_lower_ext(const void *a, const void *b)
+{
+	const struct lower_ext *x = a, *y = b;
+
+	if (x->lower_dev != y->lower_dev)
+		return x->lower_dev < y->lower_dev ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Where each linear/striped table line of d lands on disks that are not dm devices */
+static void add_lower_exts(struct tracer *t, const struct dm_dev *d, uint32_t dm_major)
+{
+	uint32_t dev = (d->major << DMW_MINORBITS) | d->minor;
+
+	for (size_t k = 0; k < d->n_table; k++) {
+		struct dm_extent ext[16];
+		int n = table_lower_extents(d->table[k].type, d->table[k].params,
+					    d->table[k].length, ext, ARRAY_SIZE(ext));
+
+		for (int j = 0; j < n; j++) {
+			struct lower_ext *x;
+
+			if (ext[j].major == dm_major)
+				continue;	/* dm on dm: the upper one is named by its own error */
+			x = array_push(&t->lower, &t->n_lower, sizeof(*x));
+			x->lower_dev = (ext[j].major << DMW_MINORBITS) | ext[j].minor;
+			x->start = ext[j].offset;
+			x->end = ext[j].offset + ext[j].length;
+			x->dm_dev = dev;
+			/* striped: the line's start; a stripe's exact sector is not worth the maths */
+			x->dm_start = d->table[k].start;
+		}
+	}
+}
+
 static void refresh_watched(struct tracer *t)
 {
 	struct state st = {};
 
 	for (size_t i = 0; i < t->n_w; i++)
 		t->w[i].seen = false;
+	free(t->lower);
+	t->lower = NULL;
+	t->n_lower = 0;
 	dm_collect(&st);
 	for (size_t i = 0; i < st.n_devs; i++) {
 		const struct dm_dev *d = &st.devs[i];
 		uint32_t dev = (d->major << DMW_MINORBITS) | d->minor;
 		const struct name_entry *known = name_map_get(t->names, dev);
 		struct watched *w;
+
+		if (!t->opts.no_lower)
+			add_lower_exts(t, d, st.dm_major);
 
 		if (!known || known->removed || strcmp(known->name, d->name))
 			name_map_set(t->names, dev, d->name, d->uuid);
@@ -142,6 +246,7 @@ static void refresh_watched(struct tracer *t)
 		else
 			i++;
 	}
+	sort_items(t->lower, t->n_lower, sizeof(*t->lower), cmp_lower_ext);
 	state_free(&st);
 }
 
@@ -398,10 +503,6 @@ static void choose_programs(struct tracer *t)
 	block = tracepoint_exists("block", "block_bio_complete");
 	bpf_program__set_autoload(skel->progs.block_bio_complete, block);
 	bpf_program__set_autoload(skel->progs.block_rq_complete, block);
-	/* lower-device attribution needs raw (BTF) tracepoints: the bio itself is the key */
-	bpf_program__set_autoload(skel->progs.block_bio_remap, block && !t->opts.no_lower);
-	bpf_program__set_autoload(skel->progs.lower_bio_complete, block && !t->opts.no_lower);
-	bpf_program__set_autoload(skel->progs.lower_rq_complete, block && !t->opts.no_lower);
 	if (!block)
 		elog("warning: block tracepoints missing; I/O errors will not be seen");
 }
@@ -436,6 +537,7 @@ struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ct
 		goto fail;
 	}
 	t->skel->rodata->dm_major = dm_major;
+	t->skel->rodata->trace_lower = !opts->no_lower;
 	choose_programs(t);
 	e = trace_bpf__load(t->skel);
 	if (e) {
@@ -508,5 +610,6 @@ void tracer_free(struct tracer *t)
 	trace_bpf__destroy(t->skel);
 	name_map_free(t->names);
 	free(t->w);
+	free(t->lower);
 	free(t);
 }

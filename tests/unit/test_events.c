@@ -745,3 +745,27 @@ TEST(fill_rate_odd_clocks)
 	CHECK(isfinite(eta) && eta >= -1);
 	CHECK(fr.rate >= 0);
 }
+
+/* io_error is formatted without json-c: hostile names must still give valid JSON */
+TEST(io_error_json_escapes_names)
+{
+	struct dmw_event e = { .type = DMW_EV_IO_ERROR, .dev = (254 << 20) | 7, .error = -5,
+			       .op = DMW_OP_READ, .sector = 8, .bytes = 512, .pid = 1 };
+	struct name_entry n = { .dev = (254 << 20) | 7 };
+	json_object *o, *v;
+	char buf[2048];
+
+	snprintf(n.name, sizeof(n.name), "a\"b\\c\nd\x01/e");
+	snprintf(e.comm, sizeof(e.comm), "dd\"x");
+	CHECK(event_to_json(buf, sizeof(buf), &e, 1000000000ULL, &n, (8 << 20) | 16) > 0);
+	o = json_tokener_parse(buf);
+	CHECK(o != NULL);
+	if (!o)
+		return;
+	CHECK(json_object_object_get_ex(o, "name", &v) && !strcmp(json_object_get_string(v), n.name));
+	CHECK(json_object_object_get_ex(o, "comm", &v) && !strcmp(json_object_get_string(v), "dd\"x"));
+	CHECK(json_object_object_get_ex(o, "uuid", &v) && v == NULL);
+	CHECK(json_object_object_get_ex(o, "lower_dev", &v) && !strcmp(json_object_get_string(v), "8:16"));
+	CHECK(json_object_object_get_ex(o, "errno", &v) && !strcmp(json_object_get_string(v), "EIO"));
+	json_object_put(o);
+}
