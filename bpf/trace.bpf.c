@@ -23,7 +23,7 @@ const volatile bool trace_lower = true;		/* errors of the disks below dm too */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024);
+	__uint(max_entries, 16 * 1024 * 1024);	/* ~190k io_error events of slack */
 } events SEC(".maps");
 
 /* events the ring buffer had no room for; summed over CPUs by userspace */

@@ -55,7 +55,8 @@ off_m=$(echo $off | median)
 on_m=$(echo $on | median)
 
 start_tracer
-storm=$("$STORM" /dev/mapper/bench-err 5 2)
+# one storm thread: the other vCPU is the tracer's
+storm=$("$STORM" /dev/mapper/bench-err 5 1)
 sleep 1
 stop_tracer
 seen=$(grep -c '"event":"io_error"' /tmp/bench-trace.json || true)
