@@ -13,9 +13,12 @@
  * state_load_json() wants a path: the input goes to a memfd, read back through
  * /proc/self/fd/N, so no file is written per input for the load itself.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "classify.h"
 #include "html.h"
@@ -43,10 +46,35 @@ static void cleanup(void)
 		rmdir(tmpdir);
 }
 
+/*
+ * A crash ends the process without atexit(): remove what dead runs left behind
+ * (the directory is named after the pid that made it).
+ */
+static void remove_stale(const char *base)
+{
+	struct dirent *de;
+	DIR *d = opendir(base);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *path;
+		long pid;
+
+		if (sscanf(de->d_name, "dmwatch-fuzz-%ld", &pid) != 1 || pid <= 0 ||
+		    !kill(pid, 0) || errno != ESRCH)
+			continue;
+		path = xasprintf("rm -rf '%s/%s'", base, de->d_name);
+		if (system(path))
+			fprintf(stderr, "fuzz_state: could not clean %s/%s\n", base, de->d_name);
+		free(path);
+	}
+	closedir(d);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char tmpl[] = "/dev/shm/dmwatch-fuzz-XXXXXX", tmpl2[] = "/tmp/dmwatch-fuzz-XXXXXX";
-	char *dir;
+	const char *base = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
 
 	memfd = memfd_create("state.json", MFD_CLOEXEC);
 	if (memfd < 0) {
@@ -55,14 +83,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", memfd);
 	/* tmpfs if we have it: the round trip writes two files per input */
-	dir = mkdtemp(tmpl);
-	if (!dir)
-		dir = mkdtemp(tmpl2);
-	if (!dir) {
-		perror("mkdtemp");
+	remove_stale(base);
+	tmpdir = xasprintf("%s/dmwatch-fuzz-%ld", base, (long)getpid());
+	if (mkdir(tmpdir, 0700) && errno != EEXIST) {
+		perror(tmpdir);
 		exit(1);
 	}
-	tmpdir = strdup(dir);
 	save1 = xasprintf("%s/a.json", tmpdir);
 	save2 = xasprintf("%s/b.json", tmpdir);
 	atexit(cleanup);

@@ -220,15 +220,30 @@ add("fuzz_postmortem", "text-times",
 add("fuzz_recfmt", "empty-segment", b"\x00")
 add("fuzz_recfmt", "garbage-then-magic", b"\x00garbageDMWB" + b"\x00" * 40)
 
+# A segment file carries the time it was written, so rewriting the seg-* seeds would
+# change them on every run: keep the checked-in ones unless they are gone.
+def kept(d, name):
+    prefix = name.rsplit("-", 1)[0] + "-"
+    return [f for f in os.listdir(d) if f.startswith(prefix)] if os.path.isdir(d) else []
+
+
 for target, files in sorted(corpus.items()):
     d = os.path.join(OUT, target)
-    if target == "fuzz_recfmt" and not os.path.exists(lib):
-        # keep the checked-in encoder seeds
-        pass
-    else:
-        shutil.rmtree(d, ignore_errors=True)
+    keep = set()
+    if target in ("fuzz_recfmt", "fuzz_postmortem") and not os.path.exists(lib) and os.path.isdir(d):
+        keep = set(os.listdir(d))  # no encoder to rewrite them with: keep them all
+    if target == "fuzz_recfmt":
+        for name in list(files):
+            old = kept(d, name)
+            if name.startswith("seg-") and old:
+                del files[name]
+                keep.update(old)
+    if os.path.isdir(d):
+        for f in os.listdir(d):
+            if f not in keep:
+                os.unlink(os.path.join(d, f))
     os.makedirs(d, exist_ok=True)
     for name, data in files.items():
         with open(os.path.join(d, name), "wb") as f:
             f.write(data)
-    print(f"{target}: {len(files)} seeds, {sum(map(len, files.values()))} bytes")
+    print(f"{target}: {len(set(files) | keep)} seeds")

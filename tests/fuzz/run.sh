@@ -83,7 +83,7 @@ fuzz_one() {
 		ls "$out/artifacts/$t/" >&2
 		return 1
 	fi
-	echo "fuzz: $t: ok, ${execs:-?} execs in ${secs}s (${rate:-?}/s), corpus $(ls "$out/corpus/$t" | wc -l) new"
+	echo "fuzz: $t: ok, ${execs:-?} execs in ${secs}s (${rate:-?}/s), work corpus $(find "$out/corpus/$t" -type f | wc -l) files"
 }
 
 for t in "$@"; do
