@@ -103,12 +103,15 @@ check-unit: $(UNIT_BIN)
 check-vm: dmwatch tools
 	$(Q)tools/vm/run-tests.sh
 
-# Unit tests (also under ASan/UBSan), the Debian package (its install is a VM
+# Unit tests (also under ASan/UBSan), every fuzz target briefly (after replaying
+# the inputs that once crashed), the Debian package (its install is a VM
 # scenario), then every VM scenario in one boot.
+CHECK_FUZZ_SECONDS ?= 60
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) check-unit
 	$(Q)$(MAKE) check-asan
+	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(Q)$(MAKE) deb
 	$(Q)$(MAKE) check-vm
 

@@ -885,7 +885,8 @@ static void build_guests(const struct cctx *c, struct report *r)
 
 		if (f->vmid < 0 || (f->cls != CLASS_TOMBSTONE && f->cls != CLASS_DUPLICATE))
 			continue;
-		gf = bsearch(&key, r->guests, n_local, sizeof(*r->guests), cmp_guest_finding);
+		gf = n_local ? bsearch(&key, r->guests, n_local, sizeof(*r->guests),
+				       cmp_guest_finding) : NULL;
 		for (size_t k = n_local; !gf && k < r->n_guests; k++)
 			if (r->guests[k].vmid == f->vmid)
 				gf = &r->guests[k];

@@ -395,8 +395,9 @@ int parse_multipath_status(const char *params, struct multipath_status *out)
 		goto invalid;
 	if (cut) {
 		size_t used = strlen(out->failed_paths);
+		const char *mark = used ? " ..." : "...";
 
-		memcpy(out->failed_paths + used, used ? " ..." : "...", sizeof(" ..."));
+		memcpy(out->failed_paths + used, mark, strlen(mark) + 1);
 	}
 	return 0;
 

@@ -132,7 +132,7 @@ const char *op_str(uint32_t op)
 	return op < ARRAY_SIZE(ops) ? ops[op] : "other";
 }
 
-const char *errno_name(int err)
+const char *errno_name(long long err)
 {
 	static const struct { int e; const char *n; } names[] = {
 		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
@@ -216,7 +216,7 @@ static int io_error_to_json(char *buf, size_t len, const struct dmw_event *e, co
 {
 	char name[DMW_NAME_LEN * 6 + 3], uuid[DMW_UUID_LEN * 6 + 3], comm[DMW_COMM_LEN * 6 + 3];
 	char lower[48] = "";
-	const char *err = errno_name(-e->error);
+	const char *err = errno_name(-(long long)e->error);
 
 	if (lower_dev)
 		snprintf(lower, sizeof(lower), ",\"lower_dev\":\"%u:%u\"", DMW_MAJOR(lower_dev),
@@ -257,7 +257,7 @@ int event_to_json(char *buf, size_t len, const struct dmw_event *e, uint64_t uni
 		json_object_object_add(o, "pid", json_object_new_int(e->pid));
 		add_str(o, "comm", e->comm);
 		json_object_object_add(o, "ret", json_object_new_int(e->ret));
-		add_str(o, "errno", e->ret < 0 ? (errno_name(-e->ret) ? errno_name(-e->ret) : "E?") : NULL);
+		add_str(o, "errno", e->ret < 0 ? (errno_name(-(long long)e->ret) ? errno_name(-(long long)e->ret) : "E?") : NULL);
 		add_str(o, "source", e->source == DMW_SRC_SYSCALL ? "syscall" : "kprobe");
 	}
 	n = snprintf(buf, len, "%s", json_object_to_json_string_ext(o,

@@ -31,7 +31,7 @@ void name_map_apply(struct name_map *m, const struct dmw_event *e);
 
 const char *event_type_str(uint32_t type);	/* "dm_create" ... */
 const char *op_str(uint32_t op);		/* "read" "write" ... */
-const char *errno_name(int err);		/* 16 -> "EBUSY"; positive errno */
+const char *errno_name(long long err);	/* 16 -> "EBUSY"; positive errno */
 
 /* Formats a wall-clock timestamp "2026-11-21T10:00:00.123456Z" */
 void format_ts(char *buf, size_t len, uint64_t unix_ns);

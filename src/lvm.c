@@ -136,6 +136,11 @@ static int add_pe_ranges(struct state *st, const char *source, json_object *pv_r
 					  lv->vg_name, lv->lv_name);
 			continue;
 		}
+		/* where the range ends on the disk must be a sector number too */
+		if (pe_start > UINT64_MAX - (last + 1) * extent_size) {
+			err = -EINVAL;
+			continue;
+		}
 		x = array_push(&st->extents, &st->n_extents, sizeof(*x));
 		x->vg_name = xstrdup(lv->vg_name);
 		x->lv_name = xstrdup(lv->lv_name);
@@ -200,7 +205,9 @@ int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
 			lv->size = parse_u64(jget(r, "lv_size"), &v) ? v * 512 : 0;
 			lv->data_percent = parse_percent(jget(r, "data_percent"));
 			lv->metadata_percent = parse_percent(jget(r, "metadata_percent"));
-			lv->thin_id = parse_u64(jget(r, "thin_id"), &v) ? (int64_t)v : -1;
+			/* a thin device id is 24 bits in the kernel; anything else is not one */
+			lv->thin_id = parse_u64(jget(r, "thin_id"), &v) && v <= INT64_MAX / 2 ?
+				      (int64_t)v : -1;
 			known = lv;
 		}
 		if (!str_empty(ranges) && parse_u64(jget(r, "vg_extent_size"), &extent_size) &&

@@ -31,6 +31,19 @@
 /* errors closer than this form one timeline line */
 #define BURST_GAP_NS	(2 * PM_NS_PER_S)
 
+/*
+ * base + secs * 1e9 + frac without overflowing: dates past 2262 or absurd
+ * offsets in a log line are refused, not wrapped into some other time.
+ */
+static bool ns_from(int64_t base, int64_t secs, int64_t frac, int64_t *out)
+{
+	int64_t ns;
+
+	return !__builtin_mul_overflow(secs, PM_NS_PER_S, &ns) &&
+	       !__builtin_add_overflow(ns, frac, &ns) &&
+	       !__builtin_add_overflow(ns, base, out);
+}
+
 /* ---- times ---- */
 
 static const char *const month_names[] = {
@@ -203,7 +216,8 @@ static bool parse_iso(const char **pp, int64_t *t, int64_t *res, bool need_clock
 	}
 	if (zone ? !utc_time(&tm, &secs) : !local_time(&tm, &secs))
 		return false;
-	*t = (secs - off) * PM_NS_PER_S + frac;
+	if (__builtin_sub_overflow(secs, (int64_t)off, &secs) || !ns_from(0, secs, frac, t))
+		return false;
 	*pp = p;
 	return true;
 }
@@ -257,7 +271,8 @@ static bool parse_syslog(const char **pp, int64_t ref_ns, int64_t *t, int64_t *r
 				return false;
 		}
 	}
-	*t = secs * PM_NS_PER_S + frac;
+	if (!ns_from(0, secs, frac, t))
+		return false;
 	*pp = p;
 	return true;
 }
@@ -292,7 +307,8 @@ static int parse_time(const char *s, int64_t now_ns, int64_t ref_ns, int64_t *t_
 		p++;
 		if (!digits(&p, 1, 12, &v))
 			return -EINVAL;
-		t = v * PM_NS_PER_S;
+		if (!ns_from(0, v, 0, &t))
+			return -EINVAL;
 		res = PM_NS_PER_S;
 		if (*p == '.' && isdigit((unsigned char)p[1])) {
 			for (p++; isdigit((unsigned char)*p); p++)
@@ -326,7 +342,12 @@ static int parse_time(const char *s, int64_t now_ns, int64_t ref_ns, int64_t *t_
 		for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 			if ((size_t)(p - u) == strlen(units[i].u) &&
 			    !strncasecmp(u, units[i].u, p - u)) {
-				*t_ns = now_ns - v * units[i].s * PM_NS_PER_S;
+				int64_t ago;
+
+				if (__builtin_mul_overflow(v, (int64_t)units[i].s, &ago) ||
+				    !ns_from(0, ago, 0, &ago) ||
+				    __builtin_sub_overflow(now_ns, ago, t_ns))
+					return -EINVAL;
 				*res_ns = PM_NS_PER_S;
 				return 0;
 			}
@@ -348,7 +369,8 @@ static int parse_time(const char *s, int64_t now_ns, int64_t ref_ns, int64_t *t_
 			localtime_r(&now, &tm);
 		}
 		if (parse_clock(&q, &tm, &frac, &res) && at_end(q) && local_time(&tm, &secs)) {
-			*t_ns = secs * PM_NS_PER_S + frac;
+			if (!ns_from(0, secs, frac, t_ns))
+				return -EINVAL;
 			*res_ns = res;
 			return 0;
 		}
@@ -406,7 +428,8 @@ bool pm_log_time(const char *line, const struct pm_log_ctx *ctx, int64_t *t_ns, 
 			}
 			if (*p != ']')
 				return false;
-			*t_ns = ctx->boot_offset_ns + s * PM_NS_PER_S + frac;
+			if (!ns_from(ctx->boot_offset_ns, s, frac, t_ns))
+				return false;
 			/* the boot offset is only as good as dmesg -T's: give it seconds */
 			*res_ns = PM_NS_PER_S;
 			return true;
@@ -1322,7 +1345,7 @@ static void tl_add(struct report_state *rs, int64_t t, const char *fmt, ...)
 
 static const char *errno_or(int err, const char *dflt)
 {
-	const char *n = errno_name(err < 0 ? -err : err);
+	const char *n = errno_name(err < 0 ? -(long long)err : err);
 
 	return n ? n : dflt;
 }

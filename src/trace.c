@@ -167,13 +167,13 @@ static void print_kernel_event(const struct tracer_event *ev, const char *when)
 				 DMW_MAJOR(e->lower_dev), DMW_MINOR(e->lower_dev));
 		printf("%-8s %-12s %-6s %-30s %7u %-15s %s %s %u B @%llu%s\n", when, "IO_ERROR", dn,
 		       ev->named ? ev->named->name : "?", e->pid, e->comm,
-		       errno_name(-e->error) ? errno_name(-e->error) : "EIO", op_str(e->op),
+		       errno_name(-(long long)e->error) ? errno_name(-(long long)e->error) : "EIO", op_str(e->op),
 		       e->bytes, (unsigned long long)e->sector, lower);
 		return;
 	}
 	printf("%-8s %-12s %-6s %-30s %7u %-15s %s%s%s\n", when, event_type_str(e->type) + 3, dn,
 	       e->name[0] ? e->name : "-", e->pid, e->comm,
-	       e->ret ? (errno_name(-e->ret) ? errno_name(-e->ret) : "failed") : "ok",
+	       e->ret ? (errno_name(-(long long)e->ret) ? errno_name(-(long long)e->ret) : "failed") : "ok",
 	       e->type == DMW_EV_DM_RENAME ? " -> " : "",
 	       e->type == DMW_EV_DM_RENAME ? e->new_name : "");
 }
