@@ -11,6 +11,10 @@
 #
 #   trace  the tracer's cost on I/O and an error storm, inside the test VM
 #          (tests/vm/bench_trace.sh); table to bench/results-trace.md.
+#   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
+#          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
+#   record the recorder's format: events/s, bytes/event, report speed.
+#   Each run also rewrites README.md's figures from bench/*.md.
 #
 # Environment: BENCH_RUNS (default 9), BENCH_SIZES ("devices:guests ...",
 # default "100:50 1000:500 10000:5000"), BENCH_TARGET_MS (default 100).
@@ -188,9 +192,60 @@ bench_trace() {
 		echo
 		echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), guest: QEMU TCG, $(basename /boot/vmlinuz-* | tail -n 1)"
 		echo
-		grep '^|' "$out"
+		grep '^|' "$out" | awk '!seen[$0]++'
 	} > "$md"
 	cat "$md"
+}
+
+# A live scan of real dm devices against a dmsetup shell loop, inside the VM
+# (tests/vm/bench_scan.sh): table to bench/results-vmscan.md.
+bench_vmscan() {
+	md=$top/bench/results-vmscan.md
+	out=$work/vmscan.md
+	mkdir -p "$work"
+	"$top/tools/vm/run.sh" tests/vm/bench_scan.sh > "$out" || die "vmscan bench failed"
+	{
+		echo "# live scan against dmsetup"
+		echo
+		echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), guest: QEMU TCG"
+		echo
+		grep '^|' "$out" | awk '!seen[$0]++'
+	} > "$md"
+	cat "$md"
+}
+
+# The recorder's format: events/s, bytes/event, report speed (tools/bench-record.c)
+bench_record() {
+	md=$top/bench/results-record.md
+	out=$work/record.txt
+	mkdir -p "$work"
+	"$top/.output/tools/bench-record" 2000000 > "$out" 2>&1 || die "record bench failed"
+	{
+		echo "# recorder"
+		echo
+		echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), one core, 2 M events of a bad backup window's mix"
+		echo
+		echo '```'
+		cat "$out"
+		echo '```'
+	} > "$md"
+	cat "$md"
+}
+
+# README.md's figures, between its BENCH markers, from the bench/ results
+update_readme() {
+	readme=$top/README.md
+	grep -q '^<!-- BENCH START -->' "$readme" || return 0
+	{
+		sed '/^<!-- BENCH START -->/q' "$readme"
+		for f in results-scan results-vmscan results-trace results-record; do
+			[ -f "$top/bench/$f.md" ] || continue
+			echo
+			sed 's/^# /#### /' "$top/bench/$f.md"
+		done
+		echo
+		sed -n '/^<!-- BENCH END -->/,$p' "$readme"
+	} > "$readme.tmp" && mv "$readme.tmp" "$readme"
 }
 
 what=${1:-all}
@@ -201,12 +256,23 @@ scan)
 trace)
 	bench_trace
 	;;
+vmscan)
+	bench_vmscan
+	;;
+record)
+	bench_record
+	;;
+readme)
+	;;
 all)
-	bench_scan
+	bench_scan || true
+	bench_record
+	bench_vmscan
 	bench_trace
 	;;
 *)
-	echo "usage: tools/bench.sh [scan|trace|all]" >&2
+	echo "usage: tools/bench.sh [scan|record|vmscan|trace|readme|all]" >&2
 	exit 2
 	;;
 esac
+update_readme

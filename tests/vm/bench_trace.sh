@@ -10,7 +10,7 @@
 STORM=$REPO/.output/tools/ioerr-storm
 [ -x "$STORM" ] || die "build the tools first (make tools)"
 modprobe brd rd_nr=1 rd_size=262144
-on_cleanup "modprobe -r brd"
+on_cleanup "dmsetup remove bench-lin 2>/dev/null; modprobe -r brd 2>/dev/null"
 dm_create bench-lin "0 $(sectors /dev/ram0) linear /dev/ram0 0"
 dm_create bench-err "0 2048 error"
 
@@ -44,7 +44,7 @@ on=""
 start_tracer
 stop_tracer
 # interleave off/on runs so drift in the emulator hits both alike
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6 7 8 9; do
 	off="$off $(read_mibs)"
 	start_tracer
 	on="$on $(read_mibs)"
@@ -68,8 +68,8 @@ rate=${storm##*rate }
 cat <<EOF
 | measure | value |
 |---|---|
-| dm-linear 4 KiB direct reads, tracer off (median of 5) | ${off_m} MiB/s |
-| dm-linear 4 KiB direct reads, tracer on (median of 5) | ${on_m} MiB/s |
+| dm-linear 4 KiB direct reads, tracer off (median of 9) | ${off_m} MiB/s |
+| dm-linear 4 KiB direct reads, tracer on (median of 9) | ${on_m} MiB/s |
 | throughput ratio on/off | $(awk -v a="$on_m" -v b="$off_m" 'BEGIN { printf "%.3f", a / b }') |
 | error storm: errors made | ${made} (${rate}) |
 | error storm: io_error events seen | ${seen} |
