@@ -166,11 +166,10 @@ static json_object *jpct(double v)
 	return json_object_new_double_s(strtod(buf, NULL), buf);
 }
 
-json_object *output_json_object(const struct report *r)
+static json_object *header_json(const struct report *r)
 {
 	const struct state *st = r->st;
-	json_object *root = json_object_new_object(), *sum, *arr, *o, *a2;
-	char dn[32];
+	json_object *root = json_object_new_object(), *sum;
 
 	json_object_object_add(root, "schema", json_object_new_int(1));
 	json_object_object_add(root, "host", jstr(st->host ? st->host : ""));
@@ -188,96 +187,154 @@ json_object *output_json_object(const struct report *r)
 	json_object_object_add(sum, "warnings", json_object_new_int(r->warnings));
 	json_object_object_add(sum, "criticals", json_object_new_int(r->criticals));
 	json_object_object_add(root, "summary", sum);
-
-	arr = json_object_new_array();
-	for (size_t i = 0; i < r->n_devs; i++) {
-		const struct dev_finding *f = &r->devs[i];
-
-		o = json_object_new_object();
-		json_object_object_add(o, "name", jstr(f->dev->name));
-		json_object_object_add(o, "dev", jstr(dev_label(f->dev, dn, sizeof(dn))));
-		json_object_object_add(o, "major", json_object_new_int(f->dev->major));
-		json_object_object_add(o, "minor", json_object_new_int(f->dev->minor));
-		json_object_object_add(o, "uuid", jstr(f->dev->uuid));
-		json_object_object_add(o, "open_count", json_object_new_int(f->dev->open_count));
-		json_object_object_add(o, "vg", jstr(f->vg));
-		json_object_object_add(o, "lv", jstr(f->lv));
-		json_object_object_add(o, "layer", jstr(str_empty(f->layer) ? NULL : f->layer));
-		json_object_object_add(o, "class", jstr(class_str(f->cls)));
-		json_object_object_add(o, "reason", jstr(f->reason));
-		json_object_object_add(o, "severity", jstr(severity_str(f->severity)));
-		json_object_object_add(o, "vmid", f->vmid >= 0 ? json_object_new_int(f->vmid) : NULL);
-		json_object_object_add(o, "guest_type", f->has_guest ?
-			jstr(f->guest_type == GUEST_LXC ? "lxc" : "qemu") : NULL);
-		json_object_object_add(o, "storage", jstr(f->storage));
-		json_object_object_add(o, "volume", jstr(f->volume));
-		a2 = json_object_new_array();
-		for (size_t k = 0; k < f->n_dup_of; k++)
-			json_object_array_add(a2, jstr(st->devs[f->dup_of[k]].name));
-		json_object_object_add(o, "duplicate_of", a2);
-		json_object_object_add(o, "detail", jstr(f->detail));
-		json_object_object_add(o, "remedy", jstr(f->remedy));
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(root, "devices", arr);
-
-	arr = json_object_new_array();
-	for (size_t i = 0; i < r->n_spaces; i++) {
-		const struct space_finding *s = &r->spaces[i];
-
-		o = json_object_new_object();
-		json_object_object_add(o, "name", jstr(s->name));
-		json_object_object_add(o, "lv", jstr(s->lv));
-		json_object_object_add(o, "kind", jstr(s->kind));
-		json_object_object_add(o, "origin", jstr(s->origin));
-		json_object_object_add(o, "used_percent", jpct(s->used_percent));
-		json_object_object_add(o, "metadata_percent", jpct(s->metadata_percent));
-		json_object_object_add(o, "state", jstr(s->state));
-		json_object_object_add(o, "needs_check", json_object_new_boolean(s->needs_check));
-		json_object_object_add(o, "severity", jstr(severity_str(s->severity)));
-		json_object_object_add(o, "detail", jstr(s->detail));
-		json_object_object_add(o, "remedy", jstr(s->remedy));
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(root, "snapshots", arr);
-
-	arr = json_object_new_array();
-	for (size_t i = 0; i < r->n_guests; i++) {
-		const struct guest_finding *g = &r->guests[i];
-
-		o = json_object_new_object();
-		json_object_object_add(o, "vmid", json_object_new_int(g->vmid));
-		json_object_object_add(o, "type", g->node ? jstr(g->type == GUEST_LXC ? "lxc" : "qemu") : NULL);
-		json_object_object_add(o, "name", jstr(g->name));
-		json_object_object_add(o, "node", jstr(g->node));
-		json_object_object_add(o, "running", json_object_new_boolean(g->running));
-		json_object_object_add(o, "exists", json_object_new_boolean(g->node != NULL));
-		json_object_object_add(o, "health", jstr(g->health));
-		a2 = json_object_new_array();
-		for (size_t k = 0; k < g->n_issues; k++)
-			json_object_array_add(a2, jstr(g->issues[k]));
-		json_object_object_add(o, "issues", a2);
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(root, "guests", arr);
-
-	arr = json_object_new_array();
-	for (size_t i = 0; i < st->n_problems; i++) {
-		o = json_object_new_object();
-		json_object_object_add(o, "source", jstr(st->problems[i].source));
-		json_object_object_add(o, "message", jstr(st->problems[i].message));
-		json_object_object_add(o, "severity", jstr("warning"));
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(root, "problems", arr);
 	return root;
 }
 
+static json_object *device_json(const struct report *r, size_t i)
+{
+	const struct state *st = r->st;
+	const struct dev_finding *f = &r->devs[i];
+	json_object *o, *a2;
+	char dn[32];
+
+	o = json_object_new_object();
+	json_object_object_add(o, "name", jstr(f->dev->name));
+	json_object_object_add(o, "dev", jstr(dev_label(f->dev, dn, sizeof(dn))));
+	json_object_object_add(o, "major", json_object_new_int(f->dev->major));
+	json_object_object_add(o, "minor", json_object_new_int(f->dev->minor));
+	json_object_object_add(o, "uuid", jstr(f->dev->uuid));
+	json_object_object_add(o, "open_count", json_object_new_int(f->dev->open_count));
+	json_object_object_add(o, "vg", jstr(f->vg));
+	json_object_object_add(o, "lv", jstr(f->lv));
+	json_object_object_add(o, "layer", jstr(str_empty(f->layer) ? NULL : f->layer));
+	json_object_object_add(o, "class", jstr(class_str(f->cls)));
+	json_object_object_add(o, "reason", jstr(f->reason));
+	json_object_object_add(o, "severity", jstr(severity_str(f->severity)));
+	json_object_object_add(o, "vmid", f->vmid >= 0 ? json_object_new_int(f->vmid) : NULL);
+	json_object_object_add(o, "guest_type", f->has_guest ?
+		jstr(f->guest_type == GUEST_LXC ? "lxc" : "qemu") : NULL);
+	json_object_object_add(o, "storage", jstr(f->storage));
+	json_object_object_add(o, "volume", jstr(f->volume));
+	a2 = json_object_new_array();
+	for (size_t k = 0; k < f->n_dup_of; k++)
+		json_object_array_add(a2, jstr(st->devs[f->dup_of[k]].name));
+	json_object_object_add(o, "duplicate_of", a2);
+	json_object_object_add(o, "detail", jstr(f->detail));
+	json_object_object_add(o, "remedy", jstr(f->remedy));
+	return o;
+}
+
+static json_object *space_json(const struct report *r, size_t i)
+{
+	const struct space_finding *s = &r->spaces[i];
+	json_object *o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "name", jstr(s->name));
+	json_object_object_add(o, "lv", jstr(s->lv));
+	json_object_object_add(o, "kind", jstr(s->kind));
+	json_object_object_add(o, "origin", jstr(s->origin));
+	json_object_object_add(o, "used_percent", jpct(s->used_percent));
+	json_object_object_add(o, "metadata_percent", jpct(s->metadata_percent));
+	json_object_object_add(o, "state", jstr(s->state));
+	json_object_object_add(o, "needs_check", json_object_new_boolean(s->needs_check));
+	json_object_object_add(o, "severity", jstr(severity_str(s->severity)));
+	json_object_object_add(o, "detail", jstr(s->detail));
+	json_object_object_add(o, "remedy", jstr(s->remedy));
+	return o;
+}
+
+static json_object *guest_json(const struct report *r, size_t i)
+{
+	const struct guest_finding *g = &r->guests[i];
+	json_object *o, *a2;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "vmid", json_object_new_int(g->vmid));
+	json_object_object_add(o, "type", g->node ? jstr(g->type == GUEST_LXC ? "lxc" : "qemu") : NULL);
+	json_object_object_add(o, "name", jstr(g->name));
+	json_object_object_add(o, "node", jstr(g->node));
+	json_object_object_add(o, "running", json_object_new_boolean(g->running));
+	json_object_object_add(o, "exists", json_object_new_boolean(g->node != NULL));
+	json_object_object_add(o, "health", jstr(g->health));
+	a2 = json_object_new_array();
+	for (size_t k = 0; k < g->n_issues; k++)
+		json_object_array_add(a2, jstr(g->issues[k]));
+	json_object_object_add(o, "issues", a2);
+	return o;
+}
+
+static json_object *problem_json(const struct report *r, size_t i)
+{
+	const struct state *st = r->st;
+	json_object *o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "source", jstr(st->problems[i].source));
+	json_object_object_add(o, "message", jstr(st->problems[i].message));
+	json_object_object_add(o, "severity", jstr("warning"));
+	return o;
+}
+
+/* The arrays of the scan JSON, in contract order */
+struct json_section {
+	const char *key;
+	json_object *(*one)(const struct report *r, size_t i);
+	size_t (*count)(const struct report *r);
+};
+
+static size_t n_devs(const struct report *r) { return r->n_devs; }
+static size_t n_spaces(const struct report *r) { return r->n_spaces; }
+static size_t n_guests(const struct report *r) { return r->n_guests; }
+static size_t n_problems(const struct report *r) { return r->st->n_problems; }
+
+static const struct json_section sections[] = {
+	{ "devices", device_json, n_devs },
+	{ "snapshots", space_json, n_spaces },
+	{ "guests", guest_json, n_guests },
+	{ "problems", problem_json, n_problems },
+};
+
+json_object *output_json_object(const struct report *r)
+{
+	json_object *root = header_json(r);
+
+	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
+		json_object *arr = json_object_new_array();
+		size_t n = sections[s].count(r);
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, sections[s].one(r, i));
+		json_object_object_add(root, sections[s].key, arr);
+	}
+	return root;
+}
+
+/*
+ * Printed a piece at a time: one element per line, each built, printed and freed
+ * before the next, so 10,000 devices never sit in one json-c tree.
+ */
 void output_json(FILE *f, const struct report *r)
 {
-	json_object *root = output_json_object(r);
+	json_object *head = header_json(r);
+	const char *h = json_object_to_json_string_ext(head, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
 
-	fprintf(f, "%s\n", json_object_to_json_string_ext(root,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
+	/* the header object without its closing brace, then the arrays */
+	fprintf(f, "%.*s", (int)strlen(h) - 1, h);
+	json_object_put(head);
+	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
+		size_t n = sections[s].count(r);
+
+		fprintf(f, ",\n\"%s\":[", sections[s].key);
+		for (size_t i = 0; i < n; i++) {
+			json_object *o = sections[s].one(r, i);
+
+			fprintf(f, "%s\n%s", i ? "," : "", json_object_to_json_string_ext(o,
+				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		}
+		fprintf(f, "%s]", n ? "\n" : "");
+	}
+	fprintf(f, "}\n");
 }
