@@ -81,8 +81,6 @@ enum {
 	OPT_SEG_SIZE,
 	OPT_SYNC,
 	OPT_LEVEL,
-	OPT_SYSCALLS,
-	OPT_NO_LOWER,
 	OPT_ALL_SAMPLES,
 };
 
@@ -91,13 +89,10 @@ static const struct argp_option record_options[] = {
 	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Disk use bound, oldest segments deleted first "
 	  "(default 64M; K, M, G suffixes)", 0 },
 	{ "segment-size", OPT_SEG_SIZE, "SIZE", 0, "Segment size (default max-size / 8)", 0 },
-	{ "interval", 'i', "S", 0, "Seconds between snapshot/pool samples (default 1)", 0 },
 	{ "sync", OPT_SYNC, "S", 0, "Seconds between writes + fdatasync, at most 1 (default 1)", 0 },
 	{ "all-samples", OPT_ALL_SAMPLES, NULL, 0, "Store every snapshot/pool sample, also those "
 	  "that show no change (default: at most one a minute then)", 0 },
 	{ "level", OPT_LEVEL, "N", OPTION_HIDDEN, "zlib level 1..9 (default 6)", 0 },
-	{ "syscalls", OPT_SYSCALLS, NULL, 0, "Use the ioctl syscall tracepoints even where kprobes work", 0 },
-	{ "no-lower", OPT_NO_LOWER, NULL, 0, "Do not attribute lower-device errors to dm devices", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{},
 };
@@ -122,7 +117,9 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'd': env.dir = arg; break;
 	case 'v': verbose = 1; break;
-	case 'i': env.opts.interval = seconds_arg(state, "interval", arg, 3600); break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.opts;
+		break;
 	case OPT_SYNC: env.sync_s = seconds_arg(state, "sync", arg, 1); break;
 	case OPT_MAX_SIZE:
 	case OPT_SEG_SIZE:
@@ -136,9 +133,7 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		if (env.level < 1 || env.level > 9)
 			argp_error(state, "--level takes 1..9, not '%s'", arg);
 		break;
-	case OPT_SYSCALLS: env.opts.force_syscalls = true; break;
 	case OPT_ALL_SAMPLES: env.all_samples = true; break;
-	case OPT_NO_LOWER: env.opts.no_lower = true; break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -148,9 +143,15 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_child record_children[] = {
+	{ &tracer_argp, 0, NULL, 0 },
+	{},
+};
+
 static const struct argp record_argp = {
 	.options = record_options,
 	.parser = record_parse,
+	.children = record_children,
 	.doc = "Record device-mapper events in the background for post-mortems: lifecycle "
 	       "with the process that did it, I/O errors named at the time, snapshot and "
 	       "thin-pool fill, and the name of every dm-N over time. Read it back with "

@@ -50,22 +50,21 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j': env.json = true; break;
 	case 'v': verbose = 1; break;
-	case 'i':
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.opts;
+		break;
 	case 'd':
 		errno = 0;
 		v = strtod(arg, &end);
-		if (errno || *end || !(key == 'i' ? v > 0 : v >= 0))
-			argp_error(state, "--%s takes seconds, not '%s'",
-				   key == 'i' ? "interval" : "duration", arg);
-		*(key == 'i' ? &env.opts.interval : &env.duration) = v;
+		if (errno || end == arg || *end || !(v >= 0))
+			argp_error(state, "--duration takes seconds, not '%s'", arg);
+		env.duration = v;
 		break;
 	case 'D':
 		if (env.n_devs == MAX_DEV_FILTERS)
 			argp_error(state, "at most %d --dev filters", MAX_DEV_FILTERS);
 		env.devs[env.n_devs++] = arg;
 		break;
-	case 0x100: env.opts.force_syscalls = true; break;
-	case 0x101: env.opts.no_lower = true; break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -77,18 +76,21 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_option trace_options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line (DESIGN.md event schema)", 0 },
-	{ "interval", 'i', "S", 0, "Seconds between snapshot/pool samples (default 1)", 0 },
 	{ "duration", 'd', "S", 0, "Stop after S seconds (default: until Ctrl-C)", 0 },
 	{ "dev", 'D', "NAME|dm-N", 0, "Only this device (repeatable)", 0 },
-	{ "syscalls", 0x100, NULL, 0, "Use the ioctl syscall tracepoints even where kprobes work", 0 },
-	{ "no-lower", 0x101, NULL, 0, "Do not attribute lower-device errors to dm devices", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
+	{},
+};
+
+static const struct argp_child trace_children[] = {
+	{ &tracer_argp, 0, NULL, 0 },
 	{},
 };
 
 static const struct argp trace_argp = {
 	.options = trace_options,
 	.parser = trace_parse,
+	.children = trace_children,
 	.doc = "Trace device-mapper live: create/remove/rename/suspend/resume/load with the "
 	       "process that did it and failures such as EBUSY; I/O errors on dm-N named at "
 	       "the moment they happen (also errors on the disks below); snapshot COW and "

@@ -507,6 +507,43 @@ static void choose_programs(struct tracer *t)
 		elog("warning: block tracepoints missing; I/O errors will not be seen");
 }
 
+enum { OPT_SYSCALLS = 0x300, OPT_NO_LOWER };
+
+static const struct argp_option tracer_options[] = {
+	{ NULL, 0, NULL, 0, "Tracing:", 2 },
+	{ "interval", 'i', "S", 0, "Seconds between snapshot/pool samples (default 1)", 2 },
+	{ "syscalls", OPT_SYSCALLS, NULL, 0, "Use the ioctl syscall tracepoints even where kprobes work", 2 },
+	{ "no-lower", OPT_NO_LOWER, NULL, 0, "Do not attribute errors of the disks below to dm devices", 2 },
+	{},
+};
+
+static error_t tracer_parse(int key, char *arg, struct argp_state *state)
+{
+	struct tracer_opts *o = state->input;
+	char *end;
+	double v;
+
+	switch (key) {
+	case 'i':
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || end == arg || *end || !(v > 0) || v > 3600)
+			argp_error(state, "--interval takes seconds in (0, 3600], not '%s'", arg);
+		o->interval = v;
+		break;
+	case OPT_SYSCALLS: o->force_syscalls = true; break;
+	case OPT_NO_LOWER: o->no_lower = true; break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp tracer_argp = {
+	.options = tracer_options,
+	.parser = tracer_parse,
+};
+
 struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ctx, char **err)
 {
 	struct tracer *t = xcalloc(1, sizeof(*t));

@@ -19,6 +19,14 @@ struct tracer_opts {
 	bool no_lower;			/* no lower-device error attribution */
 };
 
+/*
+ * argp child for the options every command that traces shares (--interval,
+ * --syscalls, --no-lower); state->child_inputs[i] = &opts. Set opts->interval
+ * to its default (1 s) before parsing.
+ */
+#include <argp.h>
+extern const struct argp tracer_argp;
+
 enum tracer_event_kind {
 	TE_KERNEL,			/* a BPF event: lifecycle or io_error (raw, named) */
 	TE_COW,				/* periodic snapshot/pool sample (cow) */
