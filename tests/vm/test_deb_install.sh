@@ -20,7 +20,7 @@ if [ -z "$deb" ]; then
 		fi
 	done
 	[ -n "$deb" ] || skip "no .deb: run 'make deb' on the host before the VM tests"
-	[ "$deb" -nt "$DMWATCH" ] ||
+	[ "$deb" -nt "$REPO/dmwatch" ] ||
 		skip "$deb is older than ./dmwatch: run 'make deb' on the host again"
 fi
 [ -f "$deb" ] || die "no such package $deb"
