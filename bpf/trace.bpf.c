@@ -227,20 +227,6 @@ int BPF_KPROBE(dm_table_event)
 
 /* ---- I/O errors ------------------------------------------------------ */
 
-/* rwbs must be a stack copy: the verifier refuses a loop walking the ctx pointer */
-static __always_inline __u32 rwbs_to_op(const char rwbs[8])
-{
-	for (int i = 0; i < 8 && rwbs[i]; i++) {
-		switch (rwbs[i]) {
-		case 'R': return DMW_OP_READ;
-		case 'W': return DMW_OP_WRITE;
-		case 'D': return DMW_OP_DISCARD;
-		case 'F': if (i == 0 && !rwbs[1]) return DMW_OP_FLUSH; break;
-		}
-	}
-	return DMW_OP_OTHER;
-}
-
 static __always_inline bool is_dm(__u32 dev)
 {
 	return dm_major && DMW_MAJOR(dev) == dm_major;
@@ -251,12 +237,10 @@ static __always_inline bool is_dm(__u32 dev)
  * attribution is on: userspace finds the dm device whose table maps that sector
  * (no per-I/O bookkeeping here, so tracing costs nothing while I/O succeeds).
  */
-static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
-				    int error, const char *rwbs)
+static __always_inline int io_error(__u32 dev, __u64 sector, __u32 bytes, int error, __u32 op)
 {
 	struct dmw_event *e;
 	bool dm;
-	char ops[8];
 
 	/*
 	 * -EOPNOTSUPP is a capability answer (WRITE_ZEROES or DISCARD the device
@@ -276,33 +260,52 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 nr_sector,
 	else
 		e->lower_dev = dev;
 	e->sector = sector;
-	e->bytes = nr_sector << 9;
+	e->bytes = bytes;
 	e->error = error;
-	/* a helper read: CO-RE cannot relocate an 8-byte load of a char[8] field */
-	bpf_probe_read_kernel(ops, sizeof(ops), rwbs);
-	e->op = rwbs_to_op(ops);
+	e->op = op;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
 /*
+ * Raw (BTF) tracepoints: the program gets the bio or request itself and leaves at
+ * once when it succeeded, before any trace record is formatted. This runs on every
+ * I/O of the machine, so it must cost next to nothing.
+ *
  * bio-based devices: dm's own (linear, striped, snapshot, thin, crypt, flakey,
  * error) and bio-based disks below dm (md ...)
  */
-SEC("tracepoint/block/block_bio_complete")
-int block_bio_complete(struct trace_event_raw_block_bio_complete *ctx)
+SEC("tp_btf/block_bio_complete")
+int BPF_PROG(block_bio_complete, struct request_queue *q, struct bio *bio)
 {
-	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
+	__u8 status = BPF_CORE_READ(bio, bi_status);
+
+	if (!status)
+		return 0;
+	return io_error(BPF_CORE_READ(bio, bi_bdev, bd_dev), BPF_CORE_READ(bio, bi_iter.bi_sector),
+			BPF_CORE_READ(bio, bi_iter.bi_size), -dmw_blk_status_errno(status),
+			dmw_req_op(BPF_CORE_READ(bio, bi_opf)));
 }
 
 /*
  * request-based devices: dm-multipath, and the SCSI, NVMe, virtio disks below dm,
  * whose bios get no block_bio_complete of their own
  */
-SEC("tracepoint/block/block_rq_complete")
-int block_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(block_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	return io_error(ctx->dev, ctx->sector, ctx->nr_sector, ctx->error, ctx->rwbs);
+	struct gendisk *disk;
+	__u32 dev;
+
+	if (!error)
+		return 0;
+	dev = BPF_CORE_READ(rq, part, bd_dev);
+	if (!dev) {
+		disk = BPF_CORE_READ(rq, q, disk);
+		dev = (BPF_CORE_READ(disk, major) << 20) | BPF_CORE_READ(disk, first_minor);
+	}
+	return io_error(dev, BPF_CORE_READ(rq, __sector), nr_bytes, -dmw_blk_status_errno(error),
+			dmw_req_op(BPF_CORE_READ(rq, cmd_flags)));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

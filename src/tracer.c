@@ -500,7 +500,10 @@ static void choose_programs(struct tracer *t)
 		bpf_program__set_autoload(skel->progs.sys_enter_ioctl, false);
 		bpf_program__set_autoload(skel->progs.sys_exit_ioctl, false);
 	}
-	block = tracepoint_exists("block", "block_bio_complete");
+	/* raw tracepoints need no tracefs: only a tracefs that lacks them says no */
+	block = tracepoint_exists("block", "block_bio_complete") ||
+		(access("/sys/kernel/tracing/events/block", F_OK) &&
+		 access("/sys/kernel/debug/tracing/events/block", F_OK));
 	bpf_program__set_autoload(skel->progs.block_bio_complete, block);
 	bpf_program__set_autoload(skel->progs.block_rq_complete, block);
 	if (!block)
