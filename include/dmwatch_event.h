@@ -32,6 +32,7 @@ enum dmw_event_source {
 	DMW_SRC_KPROBE = 1,
 	DMW_SRC_SYSCALL,
 	DMW_SRC_TRACEPOINT,
+	DMW_SRC_UEVENT,		/* userspace: kernel uevents, the last resort */
 };
 
 /* bio/request operation as decoded from rwbs */

@@ -258,7 +258,8 @@ int event_to_json(char *buf, size_t len, const struct dmw_event *e, uint64_t uni
 		add_str(o, "comm", e->comm);
 		json_object_object_add(o, "ret", json_object_new_int(e->ret));
 		add_str(o, "errno", e->ret < 0 ? (errno_name(-(long long)e->ret) ? errno_name(-(long long)e->ret) : "E?") : NULL);
-		add_str(o, "source", e->source == DMW_SRC_SYSCALL ? "syscall" : "kprobe");
+		add_str(o, "source", e->source == DMW_SRC_SYSCALL ? "syscall" :
+				     e->source == DMW_SRC_UEVENT ? "uevent" : "kprobe");
 	}
 	n = snprintf(buf, len, "%s", json_object_to_json_string_ext(o,
 		     JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libdevmapper.h>
@@ -55,6 +57,7 @@ struct tracer {
 	struct lower_ext *lower;	/* sorted by lower_dev, start */
 	size_t n_lower;
 	uint64_t lower_refresh_ns;	/* last re-read for an error no table explained */
+	int uevent_fd;			/* NETLINK_KOBJECT_UEVENT, -1 unless lifecycle comes from there */
 	const char *mode;
 	uint64_t boot_to_unix_ns;
 	uint64_t next_sample_ns;	/* CLOCK_BOOTTIME */
@@ -463,6 +466,103 @@ static bool tracepoint_exists(const char *cat, const char *name)
 	return !access(path, F_OK);
 }
 
+/* ---- the last resort for lifecycle: kernel uevents ---- */
+
+static int uevent_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 /* kernel */ };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static const char *uevent_get(const char *msg, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < len; i += strlen(msg + i) + 1)
+		if (!strncmp(msg + i, key, kl) && msg[i + kl] == '=')
+			return msg + i + kl + 1;
+	return NULL;
+}
+
+/*
+ * A dm uevent as a lifecycle event: "add" when dm-N appears (its first table
+ * load), "change" on resume and rename (DM_NAME is the name after it), "remove".
+ * No pid, no failed ioctls: that is what the better sources are for.
+ */
+static void uevent_one(struct tracer *t, const char *msg, size_t len)
+{
+	const char *action = uevent_get(msg, len, "ACTION"), *sub = uevent_get(msg, len, "SUBSYSTEM");
+	const char *devname = uevent_get(msg, len, "DEVNAME"), *name = uevent_get(msg, len, "DM_NAME");
+	const char *uuid = uevent_get(msg, len, "DM_UUID"), *maj = uevent_get(msg, len, "MAJOR");
+	const char *min = uevent_get(msg, len, "MINOR");
+	const struct name_entry *known;
+	struct dmw_event e = { .source = DMW_SRC_UEVENT };
+	char path[96], sysname[DMW_NAME_LEN] = "";
+	struct timespec ts;
+	FILE *f;
+
+	if (!action || !sub || strcmp(sub, "block") || !devname || strncmp(devname, "dm-", 3) ||
+	    !maj || !min)
+		return;
+	e.dev = ((uint32_t)atoi(maj) << DMW_MINORBITS) | (uint32_t)atoi(min);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	e.ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (!name) {
+		/* "add" comes from the block layer, without DM_NAME: sysfs has it */
+		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", devname);
+		f = fopen(path, "re");
+		if (f) {
+			if (fgets(sysname, sizeof(sysname), f))
+				sysname[strcspn(sysname, "\n")] = 0;
+			fclose(f);
+		}
+		name = sysname;
+	}
+	known = name_map_get(t->names, e.dev);
+	if (!strcmp(action, "add")) {
+		e.type = DMW_EV_DM_CREATE;
+	} else if (!strcmp(action, "remove")) {
+		/* dm's own and the disk's: one remove, named from the map (sysfs is gone) */
+		if (known && known->removed)
+			return;
+		e.type = DMW_EV_DM_REMOVE;
+		if (!name[0] && known)
+			name = known->name;
+	} else if (!strcmp(action, "change")) {
+		e.type = DMW_EV_DM_RESUME;
+		if (known && !known->removed && name[0] && strcmp(known->name, name)) {
+			e.type = DMW_EV_DM_RENAME;
+			snprintf(e.new_name, sizeof(e.new_name), "%s", name);
+			name = known->name;
+		}
+	} else {
+		return;
+	}
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	snprintf(e.uuid, sizeof(e.uuid), "%s", uuid ? uuid : "");
+	handle_event(t, &e, sizeof(e));
+}
+
+static void uevent_drain(struct tracer *t)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(t->uevent_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = 0;
+		uevent_one(t, buf, n);
+	}
+}
+
 #define KPROBE_PAIRS(X) X(dev_create) X(dev_remove) X(dev_rename) X(dev_suspend) \
 			X(table_load) X(remove_all)
 
@@ -470,7 +570,7 @@ static bool tracepoint_exists(const char *cat, const char *name)
 static void choose_programs(struct tracer *t)
 {
 	struct trace_bpf *skel = t->skel;
-	bool kp = !t->opts.force_syscalls, block;
+	bool kp = !t->opts.force_syscalls && !t->opts.force_uevents, block;
 
 #define CHECK_FN(fn) kp = kp && kprobe_exists(#fn);
 	KPROBE_PAIRS(CHECK_FN)
@@ -482,17 +582,24 @@ static void choose_programs(struct tracer *t)
 	bpf_program__set_autoload(skel->progs.dm_table_event, kprobe_exists("dm_table_event"));
 	if (kp) {
 		t->mode = "kprobes on dm-ioctl";
-	} else if (tracepoint_exists("syscalls", "sys_enter_ioctl")) {
+	} else if (!t->opts.force_uevents && tracepoint_exists("syscalls", "sys_enter_ioctl")) {
 		t->mode = "ioctl syscall tracepoints";
 		elog("warning: no kprobes on dm-ioctl%s; using the ioctl syscall tracepoints",
 		     t->opts.force_syscalls ? " (--syscalls)" : "");
+	} else if ((t->uevent_fd = uevent_open()) >= 0) {
+		t->mode = "kernel uevents";
+		elog("warning: %s; using kernel uevents: no pid, no failed creates (EBUSY)",
+		     t->opts.force_uevents ? "--uevents" :
+		     "neither kprobes on dm-ioctl nor ioctl syscall tracepoints");
 	} else {
 		t->mode = "none";
-		elog("warning: neither kprobes on dm-ioctl nor ioctl syscall tracepoints are "
-		     "available; dm lifecycle events will not be seen");
+		elog("warning: no kprobes, no ioctl syscall tracepoints, no uevents (%s); "
+		     "dm lifecycle events will not be seen", strerror(-t->uevent_fd));
 	}
 	if (!kp) {
 		bool sys = !strcmp(t->mode, "ioctl syscall tracepoints");
+
+		/* uevents do not say "dm table event" either: sample on the interval */
 
 		bpf_program__set_autoload(skel->progs.sys_enter_ioctl, sys);
 		bpf_program__set_autoload(skel->progs.sys_exit_ioctl, sys);
@@ -510,12 +617,14 @@ static void choose_programs(struct tracer *t)
 		elog("warning: block tracepoints missing; I/O errors will not be seen");
 }
 
-enum { OPT_SYSCALLS = 0x300, OPT_NO_LOWER };
+enum { OPT_SYSCALLS = 0x300, OPT_UEVENTS, OPT_NO_LOWER };
 
 static const struct argp_option tracer_options[] = {
 	{ NULL, 0, NULL, 0, "Tracing:", 2 },
 	{ "interval", 'i', "S", 0, "Seconds between snapshot/pool samples (default 1)", 2 },
 	{ "syscalls", OPT_SYSCALLS, NULL, 0, "Use the ioctl syscall tracepoints even where kprobes work", 2 },
+	{ "uevents", OPT_UEVENTS, NULL, 0, "Take dm lifecycle from kernel uevents, the last resort "
+	  "(no pid, no failed creates)", 2 },
 	{ "no-lower", OPT_NO_LOWER, NULL, 0, "Do not attribute errors of the disks below to dm devices", 2 },
 	{},
 };
@@ -535,6 +644,7 @@ static error_t tracer_parse(int key, char *arg, struct argp_state *state)
 		o->interval = v;
 		break;
 	case OPT_SYSCALLS: o->force_syscalls = true; break;
+	case OPT_UEVENTS: o->force_uevents = true; break;
 	case OPT_NO_LOWER: o->no_lower = true; break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -554,6 +664,7 @@ struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ct
 	int e;
 
 	t->opts = *opts;
+	t->uevent_fd = -1;
 	t->cb = cb;
 	t->ctx = ctx;
 	if (geteuid() != 0) {
@@ -621,6 +732,8 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	err = ring_buffer__poll(t->rb, wait_ms);
 	if (err < 0 && err != -EINTR)
 		return err;
+	if (t->uevent_fd >= 0)
+		uevent_drain(t);
 	now = clock_ns(CLOCK_BOOTTIME);
 	if (t->sample_now || now >= t->next_sample_ns) {
 		sample_all(t);
@@ -646,6 +759,8 @@ void tracer_free(struct tracer *t)
 {
 	if (!t)
 		return;
+	if (t->uevent_fd >= 0)
+		close(t->uevent_fd);
 	ring_buffer__free(t->rb);
 	trace_bpf__destroy(t->skel);
 	name_map_free(t->names);

@@ -16,6 +16,7 @@ struct tracer;
 struct tracer_opts {
 	double interval;		/* seconds between status samples */
 	bool force_syscalls;		/* ioctl syscall tracepoints even where kprobes work */
+	bool force_uevents;		/* kernel uevents even where better sources work */
 	bool no_lower;			/* no lower-device error attribution */
 };
 
