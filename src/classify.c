@@ -102,8 +102,7 @@ bool parse_lvm_uuid(const char *uuid, char *vg_uuid, char *lv_uuid, char *layer)
 	return true;
 }
 
-/* lvs prints uuids as 6-4-4-4-4-4-6 with dashes; dm uuids have none */
-static bool uuid_eq_nodash(const char *lvs_uuid, const char *plain)
+bool lvm_uuid_eq(const char *lvs_uuid, const char *plain)
 {
 	size_t j = 0;
 
@@ -423,7 +422,7 @@ static const struct lvm_extent *extent_owner(const struct state *st, const struc
 				if (x->start >= lower[k].offset + lower[k].length ||
 				    lower[k].offset >= x->start + x->length)
 					continue;
-				if (not_uuid && uuid_eq_nodash(x->lv_uuid, not_uuid))
+				if (not_uuid && lvm_uuid_eq(x->lv_uuid, not_uuid))
 					continue;
 				return x;
 			}

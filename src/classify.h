@@ -105,6 +105,9 @@ bool split_lvm_name(const char *dmname, char **vg, char **lv, char **layer);
  */
 bool parse_lvm_uuid(const char *uuid, char *vg_uuid, char *lv_uuid, char *layer);
 
+/* lvs prints uuids as 6-4-4-4-4-4-6 with dashes, dm uuids have none: equal but for those? */
+bool lvm_uuid_eq(const char *lvs_uuid, const char *plain);
+
 /* Grade from counts, seed 000's scale. */
 const char *grade_for(size_t warnings, size_t criticals);
 

@@ -325,16 +325,9 @@ static bool lv_in_metadata(const struct state *st, const struct dev_finding *f)
 
 	if (!f->vg || !parse_lvm_uuid(f->dev->uuid, vgu, lvu, layer) || layer[0])
 		return false;
-	for (size_t i = 0; i < st->n_lvs; i++) {
-		const char *u = st->lvs[i].lv_uuid;
-		size_t k = 0;
-
-		for (; *u; u++)
-			if (*u != '-' && *u != lvu[k++])
-				break;
-		if (!*u && k == 32)
+	for (size_t i = 0; i < st->n_lvs; i++)
+		if (lvm_uuid_eq(st->lvs[i].lv_uuid, lvu))
 			return true;
-	}
 	return false;
 }
 

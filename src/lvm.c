@@ -68,6 +68,9 @@ static json_object *report_rows(json_object *root, const char *key)
 
 static const struct lvm_lv *find_lv_uuid(const struct state *st, const char *uuid)
 {
+	/* --segments lists an LV's segments one after another: the last LV first */
+	if (st->n_lvs && !strcmp(st->lvs[st->n_lvs - 1].lv_uuid, uuid))
+		return &st->lvs[st->n_lvs - 1];
 	for (size_t i = 0; i < st->n_lvs; i++)
 		if (!strcmp(st->lvs[i].lv_uuid, uuid))
 			return &st->lvs[i];
