@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <yajl/yajl_gen.h>
 #include "output.h"
 #include "util.h"
 
@@ -150,136 +151,169 @@ void output_table(FILE *f, const struct report *r)
 
 /* ---- JSON ---- */
 
-static json_object *jstr(const char *s)
+/*
+ * Written with yajl's generator, one element at a time, straight from the
+ * findings: a 10,000-device report never becomes a document tree. Every value
+ * goes through these few helpers, so the escaping is yajl's, in one place.
+ */
+
+static void gkey(yajl_gen g, const char *key)
 {
-	return s ? json_object_new_string(s) : NULL;
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
 }
 
-static json_object *jpct(double v)
+static void gstr(yajl_gen g, const char *key, const char *s)
+{
+	gkey(g, key);
+	if (s)
+		yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+	else
+		yajl_gen_null(g);
+}
+
+static void gint(yajl_gen g, const char *key, long long v)
+{
+	gkey(g, key);
+	yajl_gen_integer(g, v);
+}
+
+static void gbool(yajl_gen g, const char *key, bool v)
+{
+	gkey(g, key);
+	yajl_gen_bool(g, v);
+}
+
+/* a percentage with two decimals, like lvs prints it; null when not known */
+static void gpct(yajl_gen g, const char *key, double v)
 {
 	char buf[32];
+	int n;
 
-	/* two decimals, like lvs prints */
-	if (isnan(v))
-		return NULL;
-	snprintf(buf, sizeof(buf), "%.2f", v);
-	return json_object_new_double_s(strtod(buf, NULL), buf);
+	gkey(g, key);
+	if (isnan(v)) {
+		yajl_gen_null(g);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%.2f", v);
+	yajl_gen_number(g, buf, n);
 }
 
-static json_object *header_json(const struct report *r)
+/* the top-level fields before the arrays */
+static void header_json(yajl_gen g, const struct report *r)
 {
 	const struct state *st = r->st;
-	json_object *root = json_object_new_object(), *sum;
 
-	json_object_object_add(root, "schema", json_object_new_int(1));
-	json_object_object_add(root, "host", jstr(st->host ? st->host : ""));
-	json_object_object_add(root, "node", jstr(st->node));
-	json_object_object_add(root, "grade", jstr(r->grade));
-	json_object_object_add(root, "exit", json_object_new_int(r->exit_code));
-
-	sum = json_object_new_object();
-	json_object_object_add(sum, "devices", json_object_new_int(r->n_devs));
-	json_object_object_add(sum, "valid", json_object_new_int(r->n_class[CLASS_VALID]));
-	json_object_object_add(sum, "internal", json_object_new_int(r->n_class[CLASS_INTERNAL]));
-	json_object_object_add(sum, "tombstones", json_object_new_int(r->n_class[CLASS_TOMBSTONE]));
-	json_object_object_add(sum, "duplicates", json_object_new_int(r->n_class[CLASS_DUPLICATE]));
-	json_object_object_add(sum, "unmanaged", json_object_new_int(r->n_class[CLASS_UNMANAGED]));
-	json_object_object_add(sum, "warnings", json_object_new_int(r->warnings));
-	json_object_object_add(sum, "criticals", json_object_new_int(r->criticals));
-	json_object_object_add(root, "summary", sum);
-	return root;
+	gint(g, "schema", 1);
+	gstr(g, "host", st->host ? st->host : "");
+	gstr(g, "node", st->node);
+	gstr(g, "grade", r->grade);
+	gint(g, "exit", r->exit_code);
+	gkey(g, "summary");
+	yajl_gen_map_open(g);
+	gint(g, "devices", r->n_devs);
+	gint(g, "valid", r->n_class[CLASS_VALID]);
+	gint(g, "internal", r->n_class[CLASS_INTERNAL]);
+	gint(g, "tombstones", r->n_class[CLASS_TOMBSTONE]);
+	gint(g, "duplicates", r->n_class[CLASS_DUPLICATE]);
+	gint(g, "unmanaged", r->n_class[CLASS_UNMANAGED]);
+	gint(g, "warnings", r->warnings);
+	gint(g, "criticals", r->criticals);
+	yajl_gen_map_close(g);
 }
 
-static json_object *device_json(const struct report *r, size_t i)
+static void device_json(yajl_gen g, const struct report *r, size_t i)
 {
 	const struct state *st = r->st;
 	const struct dev_finding *f = &r->devs[i];
-	json_object *o, *a2;
 	char dn[32];
 
-	o = json_object_new_object();
-	json_object_object_add(o, "name", jstr(f->dev->name));
-	json_object_object_add(o, "dev", jstr(dev_label(f->dev, dn, sizeof(dn))));
-	json_object_object_add(o, "major", json_object_new_int(f->dev->major));
-	json_object_object_add(o, "minor", json_object_new_int(f->dev->minor));
-	json_object_object_add(o, "uuid", jstr(f->dev->uuid));
-	json_object_object_add(o, "open_count", json_object_new_int(f->dev->open_count));
-	json_object_object_add(o, "vg", jstr(f->vg));
-	json_object_object_add(o, "lv", jstr(f->lv));
-	json_object_object_add(o, "layer", jstr(str_empty(f->layer) ? NULL : f->layer));
-	json_object_object_add(o, "class", jstr(class_str(f->cls)));
-	json_object_object_add(o, "reason", jstr(f->reason));
-	json_object_object_add(o, "severity", jstr(severity_str(f->severity)));
-	json_object_object_add(o, "vmid", f->vmid >= 0 ? json_object_new_int(f->vmid) : NULL);
-	json_object_object_add(o, "guest_type", f->has_guest ?
-		jstr(f->guest_type == GUEST_LXC ? "lxc" : "qemu") : NULL);
-	json_object_object_add(o, "storage", jstr(f->storage));
-	json_object_object_add(o, "volume", jstr(f->volume));
-	a2 = json_object_new_array();
-	for (size_t k = 0; k < f->n_dup_of; k++)
-		json_object_array_add(a2, jstr(st->devs[f->dup_of[k]].name));
-	json_object_object_add(o, "duplicate_of", a2);
-	json_object_object_add(o, "detail", jstr(f->detail));
-	json_object_object_add(o, "remedy", jstr(f->remedy));
-	return o;
+	yajl_gen_map_open(g);
+	gstr(g, "name", f->dev->name);
+	gstr(g, "dev", dev_label(f->dev, dn, sizeof(dn)));
+	gint(g, "major", f->dev->major);
+	gint(g, "minor", f->dev->minor);
+	gstr(g, "uuid", f->dev->uuid);
+	gint(g, "open_count", f->dev->open_count);
+	gstr(g, "vg", f->vg);
+	gstr(g, "lv", f->lv);
+	gstr(g, "layer", str_empty(f->layer) ? NULL : f->layer);
+	gstr(g, "class", class_str(f->cls));
+	gstr(g, "reason", f->reason);
+	gstr(g, "severity", severity_str(f->severity));
+	if (f->vmid >= 0)
+		gint(g, "vmid", f->vmid);
+	else
+		gstr(g, "vmid", NULL);
+	gstr(g, "guest_type", !f->has_guest ? NULL : f->guest_type == GUEST_LXC ? "lxc" : "qemu");
+	gstr(g, "storage", f->storage);
+	gstr(g, "volume", f->volume);
+	gkey(g, "duplicate_of");
+	yajl_gen_array_open(g);
+	for (size_t k = 0; k < f->n_dup_of; k++) {
+		const char *n = st->devs[f->dup_of[k]].name;
+
+		yajl_gen_string(g, (const unsigned char *)n, strlen(n));
+	}
+	yajl_gen_array_close(g);
+	gstr(g, "detail", f->detail);
+	gstr(g, "remedy", f->remedy);
+	yajl_gen_map_close(g);
 }
 
-static json_object *space_json(const struct report *r, size_t i)
+static void space_json(yajl_gen g, const struct report *r, size_t i)
 {
 	const struct space_finding *s = &r->spaces[i];
-	json_object *o;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "name", jstr(s->name));
-	json_object_object_add(o, "lv", jstr(s->lv));
-	json_object_object_add(o, "kind", jstr(s->kind));
-	json_object_object_add(o, "origin", jstr(s->origin));
-	json_object_object_add(o, "used_percent", jpct(s->used_percent));
-	json_object_object_add(o, "metadata_percent", jpct(s->metadata_percent));
-	json_object_object_add(o, "state", jstr(s->state));
-	json_object_object_add(o, "needs_check", json_object_new_boolean(s->needs_check));
-	json_object_object_add(o, "severity", jstr(severity_str(s->severity)));
-	json_object_object_add(o, "detail", jstr(s->detail));
-	json_object_object_add(o, "remedy", jstr(s->remedy));
-	return o;
+	yajl_gen_map_open(g);
+	gstr(g, "name", s->name);
+	gstr(g, "lv", s->lv);
+	gstr(g, "kind", s->kind);
+	gstr(g, "origin", s->origin);
+	gpct(g, "used_percent", s->used_percent);
+	gpct(g, "metadata_percent", s->metadata_percent);
+	gstr(g, "state", s->state);
+	gbool(g, "needs_check", s->needs_check);
+	gstr(g, "severity", severity_str(s->severity));
+	gstr(g, "detail", s->detail);
+	gstr(g, "remedy", s->remedy);
+	yajl_gen_map_close(g);
 }
 
-static json_object *guest_json(const struct report *r, size_t i)
+static void guest_json(yajl_gen g, const struct report *r, size_t i)
 {
-	const struct guest_finding *g = &r->guests[i];
-	json_object *o, *a2;
+	const struct guest_finding *gf = &r->guests[i];
 
-	o = json_object_new_object();
-	json_object_object_add(o, "vmid", json_object_new_int(g->vmid));
-	json_object_object_add(o, "type", g->node ? jstr(g->type == GUEST_LXC ? "lxc" : "qemu") : NULL);
-	json_object_object_add(o, "name", jstr(g->name));
-	json_object_object_add(o, "node", jstr(g->node));
-	json_object_object_add(o, "running", json_object_new_boolean(g->running));
-	json_object_object_add(o, "exists", json_object_new_boolean(g->node != NULL));
-	json_object_object_add(o, "health", jstr(g->health));
-	a2 = json_object_new_array();
-	for (size_t k = 0; k < g->n_issues; k++)
-		json_object_array_add(a2, jstr(g->issues[k]));
-	json_object_object_add(o, "issues", a2);
-	return o;
+	yajl_gen_map_open(g);
+	gint(g, "vmid", gf->vmid);
+	gstr(g, "type", !gf->node ? NULL : gf->type == GUEST_LXC ? "lxc" : "qemu");
+	gstr(g, "name", gf->name);
+	gstr(g, "node", gf->node);
+	gbool(g, "running", gf->running);
+	gbool(g, "exists", gf->node != NULL);
+	gstr(g, "health", gf->health);
+	gkey(g, "issues");
+	yajl_gen_array_open(g);
+	for (size_t k = 0; k < gf->n_issues; k++)
+		yajl_gen_string(g, (const unsigned char *)gf->issues[k], strlen(gf->issues[k]));
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
 }
 
-static json_object *problem_json(const struct report *r, size_t i)
+static void problem_json(yajl_gen g, const struct report *r, size_t i)
 {
 	const struct state *st = r->st;
-	json_object *o;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "source", jstr(st->problems[i].source));
-	json_object_object_add(o, "message", jstr(st->problems[i].message));
-	json_object_object_add(o, "severity", jstr("warning"));
-	return o;
+	yajl_gen_map_open(g);
+	gstr(g, "source", st->problems[i].source);
+	gstr(g, "message", st->problems[i].message);
+	gstr(g, "severity", "warning");
+	yajl_gen_map_close(g);
 }
 
 /* The arrays of the scan JSON, in contract order */
 struct json_section {
 	const char *key;
-	json_object *(*one)(const struct report *r, size_t i);
+	void (*one)(yajl_gen g, const struct report *r, size_t i);
 	size_t (*count)(const struct report *r);
 };
 
@@ -295,46 +329,59 @@ static const struct json_section sections[] = {
 	{ "problems", problem_json, n_problems },
 };
 
-json_object *output_json_object(const struct report *r)
+/* what the generator has made so far goes out, and its buffer is reused */
+static void gen_flush(yajl_gen g, FILE *f)
 {
-	json_object *root = header_json(r);
+	const unsigned char *buf;
+	size_t len;
 
-	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
-		json_object *arr = json_object_new_array();
-		size_t n = sections[s].count(r);
-
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, sections[s].one(r, i));
-		json_object_object_add(root, sections[s].key, arr);
-	}
-	return root;
+	yajl_gen_get_buf(g, &buf, &len);
+	fwrite(buf, 1, len, f);
+	yajl_gen_clear(g);
 }
 
 /*
- * Printed a piece at a time: one element per line, each built, printed and freed
- * before the next, so 10,000 devices never sit in one json-c tree.
+ * The document has one array element per line (greppable, and a reader can
+ * stream it); yajl_gen has no such layout, so each element is generated as a
+ * value of its own and the separators are written here.
  */
 void output_json(FILE *f, const struct report *r)
 {
-	json_object *head = header_json(r);
-	const char *h = json_object_to_json_string_ext(head, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	yajl_gen g = yajl_gen_alloc(NULL);
 
-	/* the header object without its closing brace, then the arrays */
-	fprintf(f, "%.*s", (int)strlen(h) - 1, h);
-	json_object_put(head);
+	if (!g)
+		oom();
+	yajl_gen_map_open(g);
+	header_json(g, r);
+	gen_flush(g, f);
 	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
 		size_t n = sections[s].count(r);
 
 		fprintf(f, ",\n\"%s\":[", sections[s].key);
 		for (size_t i = 0; i < n; i++) {
-			json_object *o = sections[s].one(r, i);
-
-			fprintf(f, "%s\n%s", i ? "," : "", json_object_to_json_string_ext(o,
-				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
+			yajl_gen_reset(g, NULL);
+			fputs(i ? ",\n" : "\n", f);
+			sections[s].one(g, r, i);
+			gen_flush(g, f);
 		}
 		fprintf(f, "%s]", n ? "\n" : "");
 	}
-	fprintf(f, "}\n");
+	fputs("}\n", f);
+	yajl_gen_free(g);
+}
+
+json_object *output_json_object(const struct report *r)
+{
+	json_object *root;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		oom();
+	output_json(f, r);
+	fclose(f);
+	root = json_tokener_parse(text);
+	free(text);
+	return root;
 }

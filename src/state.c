@@ -5,12 +5,14 @@
  * so a hand-edited or truncated file gives a one-line reason, not a crash.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <yajl/yajl_parse.h>
 #include "state.h"
 #include "util.h"
 
@@ -337,369 +339,659 @@ cleanup:
 
 /* ---- load ---- */
 
-struct loader {
-	char *err;		/* first error, "field: reason" */
+/*
+ * The loader is event driven (yajl): values go straight into the model as the
+ * parser meets them, with no document tree in between. A 10,000-device state is
+ * ~15 MB; building and freeing a json-c tree for it took longer than the whole
+ * scan is allowed to. Each record type is described once, by a table of fields;
+ * one set of callbacks validates and stores every field of every record.
+ */
+
+enum field_kind {
+	FK_STR,			/* string; null counts as missing */
+	FK_STR_NULL,		/* string or null (stored as NULL) */
+	FK_INT,			/* integer within [min, max], stored in `size` bytes */
+	FK_U64,			/* integer >= 0 */
+	FK_BOOL,
+	FK_PERCENT,		/* number or null (NaN) */
+	FK_ENUM,		/* one of names[], stored as its index (an int) */
+	FK_RECORDS,		/* array of objects described by `sub` */
+	FK_U64S,		/* array of integers >= 0 */
 };
 
-static void load_fail(struct loader *ld, const char *what, const char *why)
+struct record_desc;
+
+struct field {
+	const char *key;
+	enum field_kind kind;
+	bool optional;		/* may be missing (and null) */
+	bool version;		/* FK_INT: must be STATE_SCHEMA */
+	size_t off;		/* offset of the value in the record */
+	size_t count_off;	/* FK_RECORDS, FK_U64S: offset of the element count */
+	int size;		/* FK_INT: 4 or 8 */
+	int64_t min, max;	/* FK_INT */
+	const struct record_desc *sub;		/* FK_RECORDS */
+	const char *const *names;		/* FK_ENUM */
+	size_t n_names;
+};
+
+struct record_desc {
+	size_t size;
+	const struct field *fields;
+	size_t n_fields;
+	/* whole-record checks once every field is in; returns a reason or NULL */
+	const char *(*check)(const void *item, const char **key);
+};
+
+#define FSTR(T, m, k)		{ .key = k, .kind = FK_STR, .off = offsetof(T, m) }
+#define FSTR_NULL(T, m, k)	{ .key = k, .kind = FK_STR_NULL, .optional = true, .off = offsetof(T, m) }
+#define FINT(T, m, k, lo, hi)	{ .key = k, .kind = FK_INT, .off = offsetof(T, m), \
+				  .size = sizeof(((T *)0)->m), .min = lo, .max = hi }
+#define FU64(T, m, k)		{ .key = k, .kind = FK_U64, .off = offsetof(T, m) }
+#define FBOOL(T, m, k)		{ .key = k, .kind = FK_BOOL, .off = offsetof(T, m) }
+#define FPERCENT(T, m, k)	{ .key = k, .kind = FK_PERCENT, .optional = true, .off = offsetof(T, m) }
+#define FENUM(T, m, k, tab)	{ .key = k, .kind = FK_ENUM, .off = offsetof(T, m), \
+				  .names = tab, .n_names = ARRAY_SIZE(tab) }
+#define FRECS(T, m, n, k, d)	{ .key = k, .kind = FK_RECORDS, .off = offsetof(T, m), \
+				  .count_off = offsetof(T, n), .sub = &d }
+#define FU64S(T, m, n, k)	{ .key = k, .kind = FK_U64S, .off = offsetof(T, m), \
+				  .count_off = offsetof(T, n) }
+#define RECORD(T, tab, chk)	{ .size = sizeof(T), .fields = tab, .n_fields = ARRAY_SIZE(tab), \
+				  .check = chk }
+
+static const struct field line_fields[] = {
+	FU64(struct dm_line, start, "start"),
+	FU64(struct dm_line, length, "length"),
+	FSTR(struct dm_line, type, "type"),
+	FSTR(struct dm_line, params, "params"),
+};
+static const struct record_desc line_desc = RECORD(struct dm_line, line_fields, NULL);
+
+static const char *check_dev(const void *item, const char **key)
 {
-	if (!ld->err)
-		ld->err = xasprintf("%s: %s", what, why);
+	const struct dm_dev *d = item;
+
+	if (str_empty(d->name) || strlen(d->name) > 127) {
+		*key = "name";
+		return "empty or longer than 127 bytes";
+	}
+	if (strlen(d->uuid) > 128) {
+		*key = "uuid";
+		return "longer than 128 bytes";
+	}
+	return NULL;
 }
 
-static json_object *get(struct loader *ld, json_object *o, const char *key, json_type type,
-			bool optional)
-{
-	json_object *v = NULL;
+static const struct field dev_fields[] = {
+	FSTR(struct dm_dev, name, "name"),
+	FSTR(struct dm_dev, uuid, "uuid"),
+	FINT(struct dm_dev, major, "major", 0, 4095),
+	FINT(struct dm_dev, minor, "minor", 0, (1 << 20) - 1),
+	FINT(struct dm_dev, open_count, "open_count", -1, INT32_MAX),
+	FINT(struct dm_dev, event_nr, "event_nr", 0, UINT32_MAX),
+	FBOOL(struct dm_dev, suspended, "suspended"),
+	FBOOL(struct dm_dev, read_only, "read_only"),
+	FBOOL(struct dm_dev, live_table, "live_table"),
+	FRECS(struct dm_dev, table, n_table, "table", line_desc),
+	FRECS(struct dm_dev, status, n_status, "status", line_desc),
+	FU64S(struct dm_dev, deps, n_deps, "deps"),
+};
+static const struct record_desc dev_desc = RECORD(struct dm_dev, dev_fields, check_dev);
 
-	if (!json_object_object_get_ex(o, key, &v) || !v) {
-		if (!optional)
-			load_fail(ld, key, "missing");
-		return NULL;
-	}
-	if (json_object_get_type(v) != type &&
-	    !(type == json_type_double && json_object_get_type(v) == json_type_int)) {
-		load_fail(ld, key, "wrong type");
-		return NULL;
-	}
-	return v;
+static const struct field lv_fields[] = {
+	FSTR(struct lvm_lv, vg_name, "vg_name"),
+	FSTR(struct lvm_lv, lv_name, "lv_name"),
+	FSTR(struct lvm_lv, vg_uuid, "vg_uuid"),
+	FSTR(struct lvm_lv, lv_uuid, "lv_uuid"),
+	FSTR(struct lvm_lv, attr, "attr"),
+	FSTR(struct lvm_lv, pool, "pool"),
+	FSTR(struct lvm_lv, origin, "origin"),
+	FU64(struct lvm_lv, size, "size"),
+	FPERCENT(struct lvm_lv, data_percent, "data_percent"),
+	FPERCENT(struct lvm_lv, metadata_percent, "metadata_percent"),
+	FINT(struct lvm_lv, thin_id, "thin_id", -1, INT64_MAX),
+};
+static const struct record_desc lv_desc = RECORD(struct lvm_lv, lv_fields, NULL);
+
+static const struct field extent_fields[] = {
+	FSTR(struct lvm_extent, vg_name, "vg_name"),
+	FSTR(struct lvm_extent, lv_name, "lv_name"),
+	FSTR(struct lvm_extent, lv_uuid, "lv_uuid"),
+	FINT(struct lvm_extent, pv_major, "pv_major", 0, 4095),
+	FINT(struct lvm_extent, pv_minor, "pv_minor", 0, (1 << 20) - 1),
+	FU64(struct lvm_extent, start, "start"),
+	FU64(struct lvm_extent, length, "length"),
+};
+static const struct record_desc extent_desc = RECORD(struct lvm_extent, extent_fields, NULL);
+
+static const struct field storage_fields[] = {
+	FSTR(struct pve_storage, id, "id"),
+	FENUM(struct pve_storage, type, "type", storage_type_names),
+	FSTR_NULL(struct pve_storage, vgname, "vgname"),
+	FSTR_NULL(struct pve_storage, thinpool, "thinpool"),
+	FBOOL(struct pve_storage, shared, "shared"),
+};
+static const struct record_desc storage_desc = RECORD(struct pve_storage, storage_fields, NULL);
+
+static const struct field ref_fields[] = {
+	FSTR(struct pve_volref, key, "key"),
+	FSTR(struct pve_volref, storage, "storage"),
+	FSTR(struct pve_volref, volume, "volume"),
+	FSTR_NULL(struct pve_volref, snapshot, "snapshot"),
+};
+static const struct record_desc ref_desc = RECORD(struct pve_volref, ref_fields, NULL);
+
+static const struct field guest_fields[] = {
+	FINT(struct pve_guest, vmid, "vmid", 0, 999999999),
+	FENUM(struct pve_guest, type, "type", guest_type_names),
+	FSTR_NULL(struct pve_guest, name, "name"),
+	FSTR(struct pve_guest, node, "node"),
+	FBOOL(struct pve_guest, running, "running"),
+	FBOOL(struct pve_guest, template, "template"),
+	{ .key = "config_error", .kind = FK_BOOL, .optional = true,	/* added after schema 1 shipped */
+	  .off = offsetof(struct pve_guest, config_error) },
+	FRECS(struct pve_guest, refs, n_refs, "refs", ref_desc),
+};
+static const struct record_desc guest_desc = RECORD(struct pve_guest, guest_fields, NULL);
+
+static const struct field problem_fields[] = {
+	FSTR(struct source_problem, source, "source"),
+	FSTR(struct source_problem, message, "message"),
+};
+static const struct record_desc problem_desc = RECORD(struct source_problem, problem_fields, NULL);
+
+static const struct field state_fields[] = {
+	{ .key = "schema", .kind = FK_INT, .version = true, .off = offsetof(struct state, schema),
+	  .size = sizeof(int), .min = INT32_MIN, .max = INT32_MAX },
+	FSTR_NULL(struct state, host, "host"),
+	FSTR_NULL(struct state, node, "node"),
+	{ .key = "collected_at", .kind = FK_INT, .optional = true,
+	  .off = offsetof(struct state, collected_at), .size = 8, .min = 0, .max = INT64_MAX },
+	FINT(struct state, dm_major, "dm_major", 0, 4095),
+	FBOOL(struct state, have_dm, "have_dm"),
+	FBOOL(struct state, have_lvm, "have_lvm"),
+	FBOOL(struct state, have_pve, "have_pve"),
+	FRECS(struct state, devs, n_devs, "devices", dev_desc),
+	FRECS(struct state, lvs, n_lvs, "lvs", lv_desc),
+	FRECS(struct state, extents, n_extents, "extents", extent_desc),
+	FRECS(struct state, storages, n_storages, "storages", storage_desc),
+	FRECS(struct state, guests, n_guests, "guests", guest_desc),
+	FRECS(struct state, problems, n_problems, "problems", problem_desc),
+};
+static const struct record_desc state_desc = RECORD(struct state, state_fields, NULL);
+
+#define STRINGIFY_(x)	#x
+#define SCHEMA_TEXT	STRINGIFY_(STATE_SCHEMA)	/* "1" */
+
+/* the model is at most state -> devices -> device -> table -> line deep */
+#define LOAD_MAX_DEPTH 8
+#define FIELD_NONE	-1	/* between key and value: no key read yet */
+#define FIELD_UNKNOWN	-2	/* a key no record has: its value is skipped */
+
+struct load_frame {
+	const struct record_desc *rec;	/* object frame: what is being filled */
+	void *item;
+	uint32_t seen;			/* bit per field of rec */
+	int field;			/* index into rec->fields, or FIELD_* */
+	size_t next;			/* where cb_key starts looking */
+	const struct field *array;	/* array frame: the field it belongs to */
+	void *owner;			/* array frame: the record holding the array */
+};
+
+struct loader {
+	struct state *st;
+	struct load_frame frames[LOAD_MAX_DEPTH];
+	int depth;			/* frames in use */
+	int skip;			/* nesting depth inside a skipped value */
+	bool started;
+	bool not_object;		/* the document is JSON, but not an object */
+	char *err;			/* first error, "path: reason" */
+};
+
+static size_t *array_count(const struct load_frame *f)
+{
+	return (size_t *)((char *)f->owner + f->array->count_off);
 }
 
-static char *get_str(struct loader *ld, json_object *o, const char *key, bool optional)
+/* "devices[3].table[0].start" for the value being read */
+static char *load_path(const struct loader *ld, const char *key)
 {
-	json_object *v = get(ld, o, key, json_type_string, optional);
+	char *path = xstrdup(""), *p;
 
-	return v ? xstrdup(json_object_get_string(v)) : NULL;
+	for (int i = 0; i < ld->depth; i++) {
+		const struct load_frame *f = &ld->frames[i];
+
+		size_t n;
+
+		if (!f->array)
+			continue;
+		/* the frame above an array is its last element; at the top, the next one */
+		n = *array_count(f);
+		p = xasprintf("%s%s%s[%zu]", path, *path ? "." : "", f->array->key,
+			      i == ld->depth - 1 || !n ? n : n - 1);
+		free(path);
+		path = p;
+	}
+	if (key) {
+		p = xasprintf("%s%s%s", path, *path ? "." : "", key);
+		free(path);
+		path = p;
+	}
+	return path;
+}
+
+/* Records the first error and stops the parser (callbacks return 0). */
+static int load_fail(struct loader *ld, const char *key, const char *why)
+{
+	if (!ld->err) {
+		char *path = load_path(ld, key);
+
+		ld->err = xasprintf("%s: %s", *path ? path : "state", why);
+		free(path);
+	}
+	return 0;
+}
+
+static struct load_frame *top(struct loader *ld)
+{
+	return &ld->frames[ld->depth - 1];
+}
+
+/* The field a value in an object frame goes to; NULL if the value is skipped. */
+static const struct field *cur_field(struct loader *ld)
+{
+	struct load_frame *f = top(ld);
+
+	return f->field >= 0 ? &f->rec->fields[f->field] : NULL;
+}
+
+static int push_frame(struct loader *ld, const struct load_frame *f)
+{
+	if (ld->depth == LOAD_MAX_DEPTH)
+		return load_fail(ld, NULL, "nested too deep");
+	ld->frames[ld->depth++] = *f;
+	return 1;
+}
+
+static void *record_new(void *owner, const struct field *fl)
+{
+	void *slot = array_push((char *)owner + fl->off, (size_t *)((char *)owner + fl->count_off),
+				fl->sub->size);
+
+	for (size_t i = 0; i < fl->sub->n_fields; i++)
+		if (fl->sub->fields[i].kind == FK_PERCENT)
+			*(double *)((char *)slot + fl->sub->fields[i].off) = NAN;
+	return slot;
 }
 
 /*
- * json-c clamps integers beyond 64 bits to INT64_MIN / INT64_MAX / UINT64_MAX
- * without an error; no field of a state legitimately holds those, so they are
- * taken as "out of range".
+ * A scalar arrived. `kind` is what the JSON holds: FK_STR, FK_BOOL, FK_INT (a
+ * number, text in s/len) or -1 for null. Returns 1 to go on, 0 on error.
  */
-static int64_t get_int(struct loader *ld, json_object *o, const char *key, int64_t min, int64_t max)
+static int load_scalar(struct loader *ld, int kind, const char *s, size_t len, bool b)
 {
-	json_object *v = get(ld, o, key, json_type_int, false);
-	int64_t x;
+	struct load_frame *f;
+	const struct field *fl;
+	char *dst, num[64], *end;
+	bool isint;
 
-	if (!v)
+	if (!ld->depth) {
+		ld->not_object = true;
 		return 0;
-	x = json_object_get_int64(v);
-	if (x < min || x > max || x == INT64_MAX || x == INT64_MIN) {
-		load_fail(ld, key, "out of range");
-		return 0;
 	}
-	return x;
-}
+	if (ld->skip)
+		return 1;
+	f = top(ld);
+	if (f->array) {
+		uint64_t *dep, v;
 
-static bool u64_value(json_object *v, uint64_t *out)
-{
-	if (json_object_get_int64(v) < 0 || json_object_get_uint64(v) == UINT64_MAX)
-		return false;
-	*out = json_object_get_uint64(v);
-	return true;
-}
-
-static uint64_t get_u64(struct loader *ld, json_object *o, const char *key)
-{
-	json_object *v = get(ld, o, key, json_type_int, false);
-	uint64_t x = 0;
-
-	if (v && !u64_value(v, &x))
-		load_fail(ld, key, "negative or out of range");
-	return x;
-}
-
-static bool get_bool(struct loader *ld, json_object *o, const char *key)
-{
-	json_object *v = get(ld, o, key, json_type_boolean, false);
-
-	return v ? json_object_get_boolean(v) : false;
-}
-
-static double get_dbl(struct loader *ld, json_object *o, const char *key)
-{
-	json_object *v = get(ld, o, key, json_type_double, true);
-
-	return v ? json_object_get_double(v) : NAN;
-}
-
-static size_t get_array(struct loader *ld, json_object *o, const char *key, json_object **arr)
-{
-	*arr = get(ld, o, key, json_type_array, false);
-	return *arr ? json_object_array_length(*arr) : 0;
-}
-
-static json_object *array_obj(struct loader *ld, json_object *arr, size_t i, const char *what)
-{
-	json_object *o = json_object_array_get_idx(arr, i);
-
-	if (!o || json_object_get_type(o) != json_type_object) {
-		load_fail(ld, what, "element is not an object");
-		return NULL;
+		if (f->array->kind != FK_U64S)
+			return load_fail(ld, NULL, "element is not an object");
+		if (kind != FK_INT || len >= sizeof(num) || memchr(s, '-', len) ||
+		    memchr(s, '.', len) || memchr(s, 'e', len) || memchr(s, 'E', len))
+			return load_fail(ld, NULL, "not a number >= 0");
+		memcpy(num, s, len);
+		num[len] = 0;
+		errno = 0;
+		v = strtoull(num, NULL, 10);
+		if (errno)
+			return load_fail(ld, NULL, "out of range");
+		dep = array_push((char *)f->owner + f->array->off, array_count(f), sizeof(*dep));
+		*dep = v;
+		return 1;
 	}
-	return o;
-}
-
-static void load_lines(struct loader *ld, json_object *o, const char *key,
-		       struct dm_line **lines, size_t *n)
-{
-	json_object *arr, *e;
-	size_t len = get_array(ld, o, key, &arr);
-
-	for (size_t i = 0; i < len && !ld->err; i++) {
-		struct dm_line *l;
-
-		e = array_obj(ld, arr, i, key);
-		if (!e)
+	fl = cur_field(ld);
+	if (f->field == FIELD_UNKNOWN || !fl) {
+		f->field = FIELD_NONE;
+		return 1;
+	}
+	f->field = FIELD_NONE;
+	dst = (char *)f->item + fl->off;
+	if (kind == -1) {
+		if (!fl->optional)
+			return load_fail(ld, fl->key, "missing");
+		if (fl->kind == FK_PERCENT)
+			*(double *)dst = NAN;
+		return 1;	/* strings stay NULL, numbers and bools 0 */
+	}
+	switch (fl->kind) {
+	case FK_STR:
+	case FK_STR_NULL:
+		if (kind != FK_STR)
 			break;
-		l = array_push(lines, n, sizeof(*l));
-		l->start = get_u64(ld, e, "start");
-		l->length = get_u64(ld, e, "length");
-		l->type = get_str(ld, e, "type", false);
-		l->params = get_str(ld, e, "params", false);
-	}
-}
-
-static int enum_index(const char **names, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && s && !strcmp(names[i], s))
-			return i;
-	return -1;
-}
-
-static void load_devices(struct loader *ld, json_object *root, struct state *st)
-{
-	json_object *arr, *o, *deps;
-	size_t n = get_array(ld, root, "devices", &arr);
-
-	for (size_t i = 0; i < n && !ld->err; i++) {
-		struct dm_dev *d;
-		size_t nd;
-
-		o = array_obj(ld, arr, i, "devices");
-		if (!o)
+		*(char **)dst = xstrndup(s, len);
+		return 1;
+	case FK_ENUM:
+		if (kind != FK_STR)
 			break;
-		d = array_push(&st->devs, &st->n_devs, sizeof(*d));
-		d->name = get_str(ld, o, "name", false);
-		d->uuid = get_str(ld, o, "uuid", false);
-		d->major = get_int(ld, o, "major", 0, 4095);
-		d->minor = get_int(ld, o, "minor", 0, (1 << 20) - 1);
-		d->open_count = get_int(ld, o, "open_count", -1, INT32_MAX);
-		d->event_nr = get_int(ld, o, "event_nr", 0, UINT32_MAX);
-		d->suspended = get_bool(ld, o, "suspended");
-		d->read_only = get_bool(ld, o, "read_only");
-		d->live_table = get_bool(ld, o, "live_table");
-		load_lines(ld, o, "table", &d->table, &d->n_table);
-		load_lines(ld, o, "status", &d->status, &d->n_status);
-		nd = get_array(ld, o, "deps", &deps);
-		for (size_t j = 0; j < nd && !ld->err; j++) {
-			json_object *v = json_object_array_get_idx(deps, j);
-			uint64_t *dep;
-
-			if (!v || json_object_get_type(v) != json_type_int) {
-				load_fail(ld, "deps", "not a number");
-				break;
+		for (size_t i = 0; i < fl->n_names; i++) {
+			if (fl->names[i] && strlen(fl->names[i]) == len && !memcmp(fl->names[i], s, len)) {
+				*(int *)dst = i;
+				return 1;
 			}
-			dep = array_push(&d->deps, &d->n_deps, sizeof(*dep));
-			if (!u64_value(v, dep))
-				load_fail(ld, "deps", "negative or out of range");
 		}
-		if (!ld->err && (str_empty(d->name) || strlen(d->name) > 127))
-			load_fail(ld, "devices.name", "empty or longer than 127 bytes");
-		if (!ld->err && strlen(d->uuid) > 128)
-			load_fail(ld, "devices.uuid", "longer than 128 bytes");
+		return load_fail(ld, fl->key, "unknown");
+	case FK_BOOL:
+		if (kind != FK_BOOL)
+			break;
+		*(bool *)dst = b;
+		return 1;
+	case FK_INT:
+	case FK_U64:
+	case FK_PERCENT:
+		if (kind != FK_INT)
+			break;
+		if (len >= sizeof(num))
+			return load_fail(ld, fl->key, "out of range");
+		memcpy(num, s, len);
+		num[len] = 0;
+		isint = !strpbrk(num, ".eE");
+		errno = 0;
+		if (fl->kind == FK_PERCENT) {
+			double v = strtod(num, &end);
+
+			/* an infinity would save as a word JSON does not have */
+			if (isinf(v))
+				return load_fail(ld, fl->key, "out of range");
+			*(double *)dst = v;
+			return 1;
+		}
+		if (!isint)
+			break;
+		if (fl->kind == FK_U64) {
+			if (num[0] == '-' && strtoll(num, NULL, 10) != 0)
+				return load_fail(ld, fl->key, "negative or out of range");
+			*(uint64_t *)dst = num[0] == '-' ? 0 : strtoull(num, NULL, 10);
+			if (errno)
+				return load_fail(ld, fl->key, "negative or out of range");
+			return 1;
+		} else {
+			long long v = strtoll(num, NULL, 10);
+
+			if (fl->version && v != STATE_SCHEMA)
+				return load_fail(ld, fl->key, "unsupported version (this dmwatch reads "
+						 SCHEMA_TEXT ")");
+			if (errno || v < fl->min || v > fl->max)
+				return load_fail(ld, fl->key, "out of range");
+			if (fl->size == 8) {
+				int64_t v64 = v;
+
+				memcpy(dst, &v64, 8);
+			} else {
+				uint32_t v32 = (uint32_t)v;	/* int32 and uint32 alike */
+
+				memcpy(dst, &v32, 4);
+			}
+			return 1;
+		}
+	default:
+		break;
 	}
+	return load_fail(ld, fl->key, "wrong type");
 }
 
-static void load_lvm(struct loader *ld, json_object *root, struct state *st)
+static int cb_null(void *ctx)
 {
-	json_object *arr, *o;
-	size_t n = get_array(ld, root, "lvs", &arr);
-
-	for (size_t i = 0; i < n && !ld->err; i++) {
-		struct lvm_lv *lv;
-
-		o = array_obj(ld, arr, i, "lvs");
-		if (!o)
-			break;
-		lv = array_push(&st->lvs, &st->n_lvs, sizeof(*lv));
-		lv->vg_name = get_str(ld, o, "vg_name", false);
-		lv->lv_name = get_str(ld, o, "lv_name", false);
-		lv->vg_uuid = get_str(ld, o, "vg_uuid", false);
-		lv->lv_uuid = get_str(ld, o, "lv_uuid", false);
-		lv->attr = get_str(ld, o, "attr", false);
-		lv->pool = get_str(ld, o, "pool", false);
-		lv->origin = get_str(ld, o, "origin", false);
-		lv->size = get_u64(ld, o, "size");
-		lv->data_percent = get_dbl(ld, o, "data_percent");
-		lv->metadata_percent = get_dbl(ld, o, "metadata_percent");
-		lv->thin_id = get_int(ld, o, "thin_id", -1, INT64_MAX);
-	}
-
-	n = get_array(ld, root, "extents", &arr);
-	for (size_t i = 0; i < n && !ld->err; i++) {
-		struct lvm_extent *x;
-
-		o = array_obj(ld, arr, i, "extents");
-		if (!o)
-			break;
-		x = array_push(&st->extents, &st->n_extents, sizeof(*x));
-		x->vg_name = get_str(ld, o, "vg_name", false);
-		x->lv_name = get_str(ld, o, "lv_name", false);
-		x->lv_uuid = get_str(ld, o, "lv_uuid", false);
-		x->pv_major = get_int(ld, o, "pv_major", 0, 4095);
-		x->pv_minor = get_int(ld, o, "pv_minor", 0, (1 << 20) - 1);
-		x->start = get_u64(ld, o, "start");
-		x->length = get_u64(ld, o, "length");
-	}
+	return load_scalar(ctx, -1, NULL, 0, false);
 }
 
-static void load_pve(struct loader *ld, json_object *root, struct state *st)
+static int cb_bool(void *ctx, int b)
 {
-	json_object *arr, *o, *refs, *r;
-	size_t n = get_array(ld, root, "storages", &arr);
-	char *type;
+	return load_scalar(ctx, FK_BOOL, NULL, 0, b);
+}
 
-	for (size_t i = 0; i < n && !ld->err; i++) {
-		struct pve_storage *s;
-		int t;
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	return load_scalar(ctx, FK_INT, s, len, false);
+}
 
-		o = array_obj(ld, arr, i, "storages");
-		if (!o)
-			break;
-		s = array_push(&st->storages, &st->n_storages, sizeof(*s));
-		s->id = get_str(ld, o, "id", false);
-		type = get_str(ld, o, "type", false);
-		t = enum_index(storage_type_names, ARRAY_SIZE(storage_type_names), type);
-		free(type);
-		if (t < 0)
-			load_fail(ld, "storages.type", "unknown");
-		s->type = t < 0 ? PVE_STORAGE_OTHER : t;
-		s->vgname = get_str(ld, o, "vgname", true);
-		s->thinpool = get_str(ld, o, "thinpool", true);
-		s->shared = get_bool(ld, o, "shared");
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	return load_scalar(ctx, FK_STR, (const char *)s, len, false);
+}
+
+static int cb_start_map(void *ctx)
+{
+	struct loader *ld = ctx;
+	struct load_frame *f, next = { .field = FIELD_NONE };
+
+	if (!ld->started) {
+		ld->started = true;
+		next.rec = &state_desc;
+		next.item = ld->st;
+		return push_frame(ld, &next);
 	}
-
-	n = get_array(ld, root, "guests", &arr);
-	for (size_t i = 0; i < n && !ld->err; i++) {
-		struct pve_guest *g;
-		size_t nr;
-		int t;
-
-		o = array_obj(ld, arr, i, "guests");
-		if (!o)
-			break;
-		g = array_push(&st->guests, &st->n_guests, sizeof(*g));
-		g->vmid = get_int(ld, o, "vmid", 0, 999999999);
-		type = get_str(ld, o, "type", false);
-		t = enum_index(guest_type_names, ARRAY_SIZE(guest_type_names), type);
-		free(type);
-		if (t < 0)
-			load_fail(ld, "guests.type", "unknown");
-		g->type = t < 0 ? GUEST_QEMU : t;
-		g->name = get_str(ld, o, "name", true);
-		g->node = get_str(ld, o, "node", false);
-		g->running = get_bool(ld, o, "running");
-		g->template = get_bool(ld, o, "template");
-		g->config_error = get(ld, o, "config_error", json_type_boolean, true) ?
-			get_bool(ld, o, "config_error") : false;
-		nr = get_array(ld, o, "refs", &refs);
-		for (size_t j = 0; j < nr && !ld->err; j++) {
-			struct pve_volref *ref;
-
-			r = array_obj(ld, refs, j, "refs");
-			if (!r)
-				break;
-			ref = array_push(&g->refs, &g->n_refs, sizeof(*ref));
-			ref->key = get_str(ld, r, "key", false);
-			ref->storage = get_str(ld, r, "storage", false);
-			ref->volume = get_str(ld, r, "volume", false);
-			ref->snapshot = get_str(ld, r, "snapshot", true);
-		}
+	if (!ld->depth) {
+		ld->not_object = true;
+		return 0;
 	}
-
-	n = get_array(ld, root, "problems", &arr);
-	for (size_t i = 0; i < n && !ld->err; i++) {
-		struct source_problem *p;
-
-		o = array_obj(ld, arr, i, "problems");
-		if (!o)
-			break;
-		p = array_push(&st->problems, &st->n_problems, sizeof(*p));
-		p->source = get_str(ld, o, "source", false);
-		p->message = get_str(ld, o, "message", false);
+	if (ld->skip) {
+		ld->skip++;
+		return 1;
 	}
+	f = top(ld);
+	if (f->array) {
+		if (f->array->kind != FK_RECORDS)
+			return load_fail(ld, NULL, "not a number >= 0");
+		next.rec = f->array->sub;
+		next.item = record_new(f->owner, f->array);
+		return push_frame(ld, &next);
+	}
+	if (f->field == FIELD_UNKNOWN) {
+		ld->skip = 1;
+		return 1;
+	}
+	return load_fail(ld, cur_field(ld)->key, "wrong type");
+}
+
+static int cb_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct loader *ld = ctx;
+	struct load_frame *f;
+
+	if (ld->skip)
+		return 1;
+	f = top(ld);
+	f->field = FIELD_UNKNOWN;
+	/* keys come in table order in a saved state: start looking after the last one */
+	for (size_t n = 0, i = f->next; n < f->rec->n_fields; n++, i++) {
+		const char *k;
+
+		if (i == f->rec->n_fields)
+			i = 0;
+		k = f->rec->fields[i].key;
+		if (strncmp(k, (const char *)key, len) || k[len])
+			continue;
+		/* json-c let the last of two equal keys win silently; refuse the ambiguity */
+		if (f->seen & (1u << i))
+			return load_fail(ld, k, "given twice");
+		f->seen |= 1u << i;
+		f->field = i;
+		f->next = i + 1;
+		break;
+	}
+	return 1;
+}
+
+static int cb_end_map(void *ctx)
+{
+	struct loader *ld = ctx;
+	struct load_frame *f;
+	const char *why, *key = NULL;
+
+	if (ld->skip) {
+		ld->skip--;
+		return 1;
+	}
+	f = top(ld);
+	for (size_t i = 0; i < f->rec->n_fields; i++)
+		if (!(f->seen & (1u << i)) && !f->rec->fields[i].optional)
+			return load_fail(ld, f->rec->fields[i].key, "missing");
+	if (f->rec->check && (why = f->rec->check(f->item, &key)))
+		return load_fail(ld, key, why);
+	ld->depth--;
+	if (ld->depth)
+		top(ld)->field = FIELD_NONE;
+	return 1;
+}
+
+static int cb_start_array(void *ctx)
+{
+	struct loader *ld = ctx;
+	struct load_frame *f, next = { .field = FIELD_NONE };
+	const struct field *fl;
+
+	if (!ld->depth) {
+		ld->not_object = true;
+		return 0;
+	}
+	if (ld->skip) {
+		ld->skip++;
+		return 1;
+	}
+	f = top(ld);
+	if (f->array)
+		return load_fail(ld, NULL, f->array->kind == FK_RECORDS ?
+				 "element is not an object" : "not a number >= 0");
+	if (f->field == FIELD_UNKNOWN) {
+		ld->skip = 1;
+		return 1;
+	}
+	fl = cur_field(ld);
+	if (fl->kind != FK_RECORDS && fl->kind != FK_U64S)
+		return load_fail(ld, fl->key, "wrong type");
+	next.array = fl;
+	next.owner = f->item;
+	return push_frame(ld, &next);
+}
+
+static int cb_end_array(void *ctx)
+{
+	struct loader *ld = ctx;
+
+	if (ld->skip) {
+		ld->skip--;
+		return 1;
+	}
+	ld->depth--;
+	top(ld)->field = FIELD_NONE;
+	return 1;
+}
+
+static const yajl_callbacks load_callbacks = {
+	.yajl_null = cb_null,
+	.yajl_boolean = cb_bool,
+	.yajl_number = cb_number,
+	.yajl_string = cb_string,
+	.yajl_start_map = cb_start_map,
+	.yajl_map_key = cb_key,
+	.yajl_end_map = cb_end_map,
+	.yajl_start_array = cb_start_array,
+	.yajl_end_array = cb_end_array,
+};
+
+/* yajl's own message, on one line, without its "parse error: " prefix */
+static char *syntax_error(yajl_handle h)
+{
+	unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
+	char *s = xstrdup((char *)msg), *p = s;
+
+	yajl_free_error(h, msg);
+	if (!strncmp(p, "parse error: ", 13))
+		p += 13;
+	else if (!strncmp(p, "lexical error: ", 15))
+		p += 15;
+	memmove(s, p, strlen(p) + 1);
+	for (p = s; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	p = xstrdup(strtrim(s));
+	free(s);
+	return p;
 }
 
 int state_load_json(struct state *st, const char *path, char **err)
 {
-	struct loader ld = {};
-	json_object *root = NULL;
-	json_tokener *tok = NULL;
-	size_t len;
-	char *buf = NULL;
-	int ret;
+	struct loader ld = { .st = st };
+	yajl_handle h = NULL;
+	yajl_status ys = yajl_status_ok;
+	char buf[64 * 1024], *why = NULL;
+	size_t offset = 0;
+	ssize_t r;
+	int fd, ret;
 
 	memset(st, 0, sizeof(*st));
-	ret = read_file(path, &buf, &len, 1UL << 31);
-	if (ret) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
 		*err = xasprintf("%s: %s", path, strerror(-ret));
 		return ret;
 	}
-	tok = json_tokener_new_ex(64);
-	root = json_tokener_parse_ex(tok, buf, len);
-	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-		if (json_tokener_get_error(tok) == json_tokener_continue)
-			*err = xasprintf("%s: not valid JSON (truncated or empty)", path);
-		else
-			*err = xasprintf("%s: not valid JSON (%s)", path,
-					 json_tokener_error_desc(json_tokener_get_error(tok)));
-		ret = -EINVAL;
+	h = yajl_alloc(&load_callbacks, NULL, &ld);
+	if (!h) {
+		ret = -ENOMEM;
+		*err = xasprintf("%s: %s", path, strerror(ENOMEM));
 		goto cleanup;
 	}
-	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
-		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\t' && buf[i] != '\r') {
-			*err = xasprintf("%s: not valid JSON (data after the state at byte %zu)",
-					 path, i);
-			ret = -EINVAL;
+	/* names are bytes to the kernel: a state must load whatever json-c saved */
+	yajl_config(h, yajl_dont_validate_strings, 1);
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			*err = xasprintf("%s: %s", path, strerror(-ret));
 			goto cleanup;
 		}
+		ys = r ? yajl_parse(h, (unsigned char *)buf, r) : yajl_complete_parse(h);
+		if (ys != yajl_status_ok || !r)
+			break;
+		offset += r;
 	}
-	if (json_object_get_type(root) != json_type_object) {
+	ret = -EINVAL;
+	if (ld.not_object) {
 		*err = xasprintf("%s: not a dmwatch state (top level is not an object)", path);
-		ret = -EINVAL;
-		goto cleanup;
-	}
-	if (get_int(&ld, root, "schema", 0, INT32_MAX) != STATE_SCHEMA && !ld.err)
-		load_fail(&ld, "schema", "unsupported version");
-	st->schema = STATE_SCHEMA;
-	st->host = get_str(&ld, root, "host", true);
-	st->node = get_str(&ld, root, "node", true);
-	st->collected_at = get(&ld, root, "collected_at", json_type_int, true) ?
-		get_int(&ld, root, "collected_at", 0, INT64_MAX) : 0;
-	st->dm_major = get_int(&ld, root, "dm_major", 0, 4095);
-	st->have_dm = get_bool(&ld, root, "have_dm");
-	st->have_lvm = get_bool(&ld, root, "have_lvm");
-	st->have_pve = get_bool(&ld, root, "have_pve");
-	load_devices(&ld, root, st);
-	load_lvm(&ld, root, st);
-	load_pve(&ld, root, st);
-	if (ld.err) {
+	} else if (ld.err) {
 		*err = xasprintf("%s: not a valid dmwatch state: %s", path, ld.err);
-		ret = -EINVAL;
-		goto cleanup;
+	} else if (ys != yajl_status_ok) {
+		why = syntax_error(h);
+		if (!strcmp(why, "premature EOF"))
+			*err = xasprintf("%s: not valid JSON (truncated or empty)", path);
+		else
+			*err = xasprintf("%s: not valid JSON (%s at byte %zu)", path, why,
+					 offset + yajl_get_bytes_consumed(h));
+	} else {
+		state_normalize(st);
+		ret = 0;
 	}
-	state_normalize(st);
-	ret = 0;
 cleanup:
 	if (ret)
 		state_free(st);
 	free(ld.err);
-	free(buf);
-	if (tok)
-		json_tokener_free(tok);
-	json_object_put(root);
+	free(why);
+	if (h)
+		yajl_free(h);
+	close(fd);
 	return ret;
 }

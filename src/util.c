@@ -11,7 +11,7 @@
 
 int verbose;
 
-static void oom(void)
+void oom(void)
 {
 	elog("out of memory");
 	exit(EXIT_UNUSABLE);

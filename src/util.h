@@ -23,6 +23,8 @@ enum {
 	EXIT_UNUSABLE = 3,	/* could not run: bad input, no permission, missing kernel support */
 };
 
+/* "out of memory" and exit 3: what the x* allocators do when malloc fails */
+void oom(void) __attribute__((noreturn));
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);

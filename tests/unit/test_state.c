@@ -853,8 +853,8 @@ TEST(state_load_numbers_out_of_range)
 }
 
 /*
- * Numbers beyond 64 bits are clamped by json-c's parser to INT64_MIN / UINT64_MAX
- * without an error; a loader that takes them gets a value the file never held.
+ * Numbers beyond 64 bits must be errors, not clamped to INT64_MIN / UINT64_MAX
+ * (json-c's parser did that silently): the model would hold a value the file never had.
  */
 TEST(state_load_numbers_beyond_64_bits)
 {
@@ -866,6 +866,96 @@ TEST(state_load_numbers_beyond_64_bits)
 	bad_edit(failed__, "\"deps\":[2051]", "\"deps\":[99999999999999999999999999]", "deps");
 	/* a dev_t cannot be negative either */
 	bad_edit(failed__, "\"deps\":[2051]", "\"deps\":[-1]", "deps");
+}
+
+/* Load an edit of base_state that must be accepted; returns 0 and fills *st */
+static int load_edit(int *failed__, const char *from, const char *to, struct state *st)
+{
+	char *text = edit(from, to), *dir = tmp_dir(), *path = NULL, *err = NULL;
+	int ret = -1;
+
+	if (!text || !dir) {
+		FAIL_AT("edit \"%s\": not in base_state, or no temporary directory", from);
+		goto out;
+	}
+	path = xasprintf("%s/ok.json", dir);
+	CHECK_INT(write_text(path, text, strlen(text)), 0);
+	ret = state_load_json(st, path, &err);
+	if (ret)
+		FAIL_AT("edit \"%s\" -> \"%s\": refused: %s", from, to, err);
+out:
+	free(err);
+	free(text);
+	free(path);
+	tmp_dir_remove(dir, "ok.json");
+	return ret;
+}
+
+/*
+ * What dmwatch saves is strict JSON (RFC 8259), and only that loads: json-c's
+ * leniencies that a hand edit or a broken copy can produce are refused.
+ */
+TEST(state_load_strict_json)
+{
+	bad_edit(failed__, "\"major\":253,", "\"major\":0253,", NULL);	/* leading zero */
+	bad_edit(failed__, "\"deps\":[2051]", "\"deps\":[2051,]", NULL);	/* trailing comma */
+	bad_edit(failed__, "\"schema\":1,", "\"schema\":1,/* c */", NULL);	/* comment */
+	bad_edit(failed__, "\"params\":\"8:3 2048\"", "\"params\":\"8:3\n2048\"", NULL);
+	bad_edit(failed__, "\"host\":\"pve1\"", "\"host\":'pve1'", NULL);
+	bad_edit(failed__, "\"metadata_percent\":12.5", "\"metadata_percent\":NaN", NULL);
+}
+
+/* json-c let the last of two equal keys win: which one did the author mean? */
+TEST(state_load_duplicate_keys)
+{
+	bad_edit(failed__, "\"name\":\"pve-root\"", "\"name\":\"x\",\"name\":\"pve-root\"",
+		 "devices[0].name: given twice");
+	bad_edit(failed__, "\"problems\":[", "\"problems\":[],\"problems\":[", "problems");
+}
+
+/* A newer dmwatch may add fields: this one skips what it does not know, however nested. */
+TEST(state_load_skips_unknown_keys)
+{
+	struct state st;
+
+	if (load_edit(failed__, "\"uuid\":\"LVM-x\",",
+		      "\"future\":{\"a\":[1,{\"b\":[[],{}]}],\"c\":null},\"uuid\":\"LVM-x\","
+		      "\"also\":[{\"name\":5}],", &st) == 0) {
+		CHECK_STR(st.devs[0].name, "pve-root");
+		CHECK_STR(st.devs[0].uuid, "LVM-x");
+		CHECK_INT(st.devs[0].n_table, 1);
+		state_free(&st);
+	}
+	if (load_edit(failed__, "\"schema\":1,", "\"schema\":1,\"x\":[[[[\"deep\"]]]],", &st) == 0)
+		state_free(&st);
+}
+
+/* Keys in any order, numbers beyond 2^63 where the field is unsigned */
+TEST(state_load_any_key_order)
+{
+	struct state st;
+
+	if (load_edit(failed__, "{\"start\":0,\"length\":8,\"type\":\"linear\",\"params\":\"8:3 2048\"}",
+		      "{\"params\":\"8:3 2048\",\"type\":\"linear\",\"length\":8,\"start\":0}", &st) == 0) {
+		CHECK_STR(st.devs[0].table[0].params, "8:3 2048");
+		CHECK_INT(st.devs[0].table[0].length, 8);
+		state_free(&st);
+	}
+	if (load_edit(failed__, "\"size\":4096", "\"size\":18446744073709551000", &st) == 0) {
+		CHECK(st.lvs[0].size == 18446744073709551000ULL);
+		state_free(&st);
+	}
+}
+
+/* the error names the element: in 10,000 devices "name: missing" does not help */
+TEST(state_load_error_path)
+{
+	bad_edit(failed__, "\"volume\":\"vm-100-disk-0\"", "\"volume\":1",
+		 "guests[0].refs[0].volume: wrong type");
+	bad_edit(failed__, "\"start\":0,\"length\":8,\"type\":\"linear\",\"params\":\"\"",
+		 "\"start\":0,\"type\":\"linear\",\"params\":\"\"", "devices[0].status[0].length: missing");
+	bad_edit(failed__, "\"deps\":[2051]", "\"deps\":[2051,{}]", "devices[0].deps[1]");
+	bad_edit(failed__, "\"schema\":1,", "\"schema\":2,", "schema: unsupported version");
 }
 
 TEST(state_load_deep_nesting)
