@@ -933,6 +933,18 @@ void history_add(struct history *h, const struct rec *r)
 	}
 }
 
+void history_io_group(struct history *h, const struct rec_io_group *g)
+{
+	if (g->first_ns < h->first_ns)
+		h->first_ns = g->first_ns;
+	if (g->last_ns > h->last_ns)
+		h->last_ns = g->last_ns;
+	if (g->named.removed)
+		return;
+	observe(h, g->dev, g->named.name, g->named.uuid, NULL, NULL, g->first_ns, false);
+	observe(h, g->dev, g->named.name, g->named.uuid, NULL, NULL, g->last_ns, false);
+}
+
 const struct dev_span *history_current(const struct history *h, uint32_t dev)
 {
 	long i = open_by_dev(h, dev);
@@ -1195,6 +1207,9 @@ struct pm_read {
 	struct history *h;
 	uint64_t warnings;
 	int (*fn)(struct pm_read *pr, const struct rec *r);
+	/* fn's way with a block's I/O error summary; without it, fn sees every event */
+	int (*summary)(struct pm_read *pr, const struct rec_block_summary *s,
+		       const struct rec_io_group *const *by_first, size_t n);
 	void *ctx;
 };
 
@@ -1214,6 +1229,36 @@ static int pm_rec(void *ctx, const struct rec *r)
 	return pr->fn ? pr->fn(pr, r) : 0;
 }
 
+static int cmp_first_idx(const void *a, const void *b)
+{
+	const struct rec_io_group *x = *(const struct rec_io_group *const *)a;
+	const struct rec_io_group *y = *(const struct rec_io_group *const *)b;
+
+	return x->first_idx < y->first_idx ? -1 : x->first_idx > y->first_idx;
+}
+
+/*
+ * A block of nothing but named I/O errors, offered as its summary: the history
+ * learns from each group what it would from the group's events (a device seen
+ * under a name from the first to the last one); fn counts them, if it can.
+ */
+static int pm_summary(void *ctx, const struct rec_block_summary *s)
+{
+	struct pm_read *pr = ctx;
+	const struct rec_io_group *by_first[REC_SUMMARY_GROUPS_MAX];
+
+	if (pr->fn && (!pr->summary || !pr->summary(pr, s, NULL, 0)))
+		return 0;
+	for (size_t i = 0; i < s->n_groups; i++)
+		by_first[i] = &s->groups[i];
+	sort_items(by_first, s->n_groups, sizeof(*by_first), cmp_first_idx);
+	for (size_t i = 0; i < s->n_groups; i++)
+		history_io_group(pr->h, by_first[i]);
+	if (pr->fn)
+		pr->summary(pr, s, by_first, s->n_groups);
+	return 1;
+}
+
 /* read the whole log into pr->h (and pr->fn); exit code or -1 when all is well */
 static int pm_load(struct pm_read *pr, struct rec_reader *rd)
 {
@@ -1222,6 +1267,8 @@ static int pm_load(struct pm_read *pr, struct rec_reader *rd)
 
 	memset(rd, 0, sizeof(*rd));
 	rd->cb = pm_rec;
+	/* DMWATCH_NO_SUMMARIES: every block inflated (tests compare the two ways) */
+	rd->summary = getenv("DMWATCH_NO_SUMMARIES") ? NULL : pm_summary;
 	rd->warn = pm_warn;
 	rd->ctx = pr;
 	pr->h = history_new();
@@ -1385,42 +1432,47 @@ static void burst_flush(struct report_state *rs, size_t i)
 	rs->bursts[i] = rs->bursts[--rs->n_bursts];
 }
 
-static void count_error(struct report_state *rs, const struct dmw_event *e, const char *name,
-			int64_t t)
+/*
+ * Errors of one kind (device, process, op, error, lower device) between g's first
+ * and last time: one event, or a group from a block's summary. Groups are fed in
+ * the order of their first event and then settle() in the order of their last,
+ * which leaves the same counts, pids and bursts as the events one by one would.
+ */
+static void count_errors(struct report_state *rs, const struct rec_io_group *g, const char *name)
 {
 	struct err_dev *d = NULL;
 	struct burst *b = NULL;
 
 	for (size_t i = 0; i < rs->n_errs; i++)
-		if (rs->errs[i].dev == e->dev && !strcmp(rs->errs[i].name, name)) {
+		if (rs->errs[i].dev == g->dev && !strcmp(rs->errs[i].name, name)) {
 			d = &rs->errs[i];
 			break;
 		}
 	if (!d) {
 		d = array_push(&rs->errs, &rs->n_errs, sizeof(*d));
-		d->dev = e->dev;
+		d->dev = g->dev;
 		d->name = xstrdup(name);
-		d->first = t;
-		d->error = e->error;
+		d->first = g->first_ns;
+		d->error = g->error;
 	}
-	d->n++;
-	d->by_op[e->op <= DMW_OP_FLUSH ? e->op : DMW_OP_OTHER]++;
-	d->last = t;
-	if (e->lower_dev)
-		d->lower = e->lower_dev;
+	d->n += g->n;
+	d->by_op[g->op <= DMW_OP_FLUSH ? g->op : DMW_OP_OTHER] += g->n;
+	d->last = g->last_ns;
+	if (g->lower)
+		d->lower = g->lower;
 	for (size_t i = 0; i <= d->n_pids; i++) {
 		if (i == d->n_pids) {
 			if (d->n_pids < ARRAY_SIZE(d->pids)) {
-				d->pids[d->n_pids].pid = e->pid;
-				set_comm(d->pids[d->n_pids].comm, e->comm);
-				d->pids[d->n_pids++].n = 1;
+				d->pids[d->n_pids].pid = g->pid;
+				set_comm(d->pids[d->n_pids].comm, g->comm);
+				d->pids[d->n_pids++].n = g->n;
 			} else {
-				d->other_pids++;
+				d->other_pids += g->n;
 			}
 			break;
 		}
-		if (d->pids[i].pid == e->pid) {
-			d->pids[i].n++;
+		if (d->pids[i].pid == g->pid) {
+			d->pids[i].n += g->n;
 			break;
 		}
 	}
@@ -1429,33 +1481,69 @@ static void count_error(struct report_state *rs, const struct dmw_event *e, cons
 	for (size_t i = 0; i < rs->n_bursts;) {
 		struct burst *x = &rs->bursts[i];
 
-		if (t - x->last > BURST_GAP_NS) {
+		if (g->first_ns - x->last > BURST_GAP_NS) {
 			burst_flush(rs, i);
 			continue;
 		}
-		if (x->dev == e->dev && x->pid == e->pid && x->op == e->op &&
-		    x->error == e->error && !strcmp(x->name, name))
+		if (x->dev == g->dev && x->pid == g->pid && x->op == g->op &&
+		    x->error == g->error && !strcmp(x->name, name))
 			b = x;
 		i++;
 	}
 	if (!b) {
 		b = array_push(&rs->bursts, &rs->n_bursts, sizeof(*b));
-		b->dev = e->dev;
-		b->pid = e->pid;
-		b->op = e->op;
-		b->error = e->error;
+		b->dev = g->dev;
+		b->pid = g->pid;
+		b->op = g->op;
+		b->error = g->error;
 		b->name = xstrdup(name);
-		set_comm(b->comm, e->comm);
-		b->first = t;
-		b->smin = b->smax = e->sector;
+		set_comm(b->comm, g->comm);
+		b->first = g->first_ns;
+		b->smin = g->smin;
+		b->smax = g->smax;
 	}
-	b->n++;
-	b->last = t;
-	b->lower = e->lower_dev ? e->lower_dev : b->lower;
-	if (e->sector < b->smin)
-		b->smin = e->sector;
-	if (e->sector > b->smax)
-		b->smax = e->sector;
+	b->n += g->n;
+	b->last = g->last_ns;
+	b->lower = g->lower ? g->lower : b->lower;
+	if (g->smin < b->smin)
+		b->smin = g->smin;
+	if (g->smax > b->smax)
+		b->smax = g->smax;
+}
+
+/* what the last event of g leaves behind: the latest time, the latest lower device */
+static void settle(struct report_state *rs, const struct rec_io_group *g, const char *name)
+{
+	for (size_t i = 0; i < rs->n_errs; i++) {
+		struct err_dev *d = &rs->errs[i];
+
+		if (d->dev == g->dev && !strcmp(d->name, name)) {
+			d->last = g->last_ns;
+			d->lower = g->lower ? g->lower : d->lower;
+		}
+	}
+	for (size_t i = 0; i < rs->n_bursts; i++) {
+		struct burst *b = &rs->bursts[i];
+
+		if (b->dev == g->dev && b->pid == g->pid && b->op == g->op &&
+		    b->error == g->error && !strcmp(b->name, name)) {
+			b->last = g->last_ns;
+			b->lower = g->lower ? g->lower : b->lower;
+		}
+	}
+}
+
+static void count_error(struct report_state *rs, const struct dmw_event *e, const char *name,
+			int64_t t)
+{
+	struct rec_io_group g = {
+		.dev = e->dev, .pid = e->pid, .lower = e->lower_dev, .op = e->op,
+		.error = e->error, .n = 1, .smin = e->sector, .smax = e->sector,
+		.first_ns = t, .last_ns = t,
+	};
+
+	memcpy(g.comm, e->comm, sizeof(g.comm));
+	count_errors(rs, &g, name);
 }
 
 static void count_failure(struct report_state *rs, const struct dmw_event *e, const char *name,
@@ -1670,6 +1758,44 @@ static int report_rec(struct pm_read *pr, const struct rec *r)
 		break;
 	}
 	return 0;
+}
+
+static int cmp_last_idx(const void *a, const void *b)
+{
+	const struct rec_io_group *x = *(const struct rec_io_group *const *)a;
+	const struct rec_io_group *y = *(const struct rec_io_group *const *)b;
+
+	return x->last_idx < y->last_idx ? -1 : x->last_idx > y->last_idx;
+}
+
+/*
+ * The report from a block's summary (by_first NULL: may it?). Only for a block
+ * wholly inside --since/--until and shorter than the burst gap, so that no burst
+ * can end or start inside it.
+ */
+static int report_summary(struct pm_read *pr, const struct rec_block_summary *s,
+			  const struct rec_io_group *const *by_first, size_t n)
+{
+	struct report_state *rs = pr->ctx;
+	const struct rec_io_group *by_last[REC_SUMMARY_GROUPS_MAX];
+
+	if (!by_first)
+		return s->first_ns >= pr->o->since_ns && s->last_ns <= pr->o->until_ns &&
+		       s->last_ns - s->first_ns <= BURST_GAP_NS;
+	if (s->last_ns > rs->last_any)
+		rs->last_any = s->last_ns;
+	rs->records += s->n_records;
+	if (!rs->first || s->first_ns < rs->first)
+		rs->first = s->first_ns;
+	if (s->last_ns > rs->last)
+		rs->last = s->last_ns;
+	for (size_t i = 0; i < n; i++)
+		count_errors(rs, by_first[i], by_first[i]->named.name);
+	memcpy(by_last, by_first, n * sizeof(*by_last));
+	sort_items(by_last, n, sizeof(*by_last), cmp_last_idx);
+	for (size_t i = 0; i < n; i++)
+		settle(rs, by_last[i], by_last[i]->named.name);
+	return 1;
 }
 
 static int json_rec(struct pm_read *pr, const struct rec *r)
@@ -2012,6 +2138,7 @@ int pm_report(FILE *out, const struct pm_opts *o)
 		pr.ctx = out;
 	} else {
 		pr.fn = report_rec;
+		pr.summary = report_summary;
 		pr.ctx = &rs;
 	}
 	ret = pm_load(&pr, &rd);

@@ -68,6 +68,8 @@ struct history *history_new(void);
 void history_free(struct history *h);
 /* Feed every record in log order. */
 void history_add(struct history *h, const struct rec *r);
+/* The same for a group of I/O errors from a block's summary, groups in event order. */
+void history_io_group(struct history *h, const struct rec_io_group *g);
 /* Index the spans; call once after the last history_add, before lookups. */
 void history_finish(struct history *h);
 size_t history_count(const struct history *h);

@@ -88,6 +88,11 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static uint64_t get_le64(const uint8_t *p)
+{
+	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
 static uint64_t zigzag(int64_t v)
 {
 	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
@@ -101,6 +106,15 @@ static int64_t unzigzag(uint64_t v)
 static uint32_t crc(const void *p, size_t n)
 {
 	return crc32(0, p, n);
+}
+
+/* a string from a fixed-size field, as the decoder gives it back */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
 }
 
 /* ---- encoder ---- */
@@ -125,6 +139,10 @@ struct rec_enc {
 	size_t out_cap;
 	z_stream zs;
 	int zlevel;			/* level zs was set up with, 0 = none yet */
+	/* the I/O error summary of the open block (recfmt.h) */
+	struct rec_io_group groups[REC_SUMMARY_GROUPS_MAX];
+	size_t n_groups, last_group;
+	bool no_summary;		/* a record it cannot describe */
 };
 
 struct rec_enc *rec_enc_new(void)
@@ -157,6 +175,8 @@ static void enc_reset(struct rec_enc *e)
 	e->prev_sector = 0;
 	e->n_str = 0;
 	memset(e->slots, 0, sizeof(e->slots));
+	e->n_groups = e->last_group = 0;
+	e->no_summary = false;
 }
 
 size_t rec_enc_records(const struct rec_enc *e)
@@ -374,6 +394,74 @@ static size_t var_len(uint64_t v)
 	return n;
 }
 
+static bool group_is(const struct rec_io_group *g, const struct dmw_event *ev,
+		     const struct name_entry *nm)
+{
+	return g->dev == ev->dev && g->pid == ev->pid && g->op == (ev->op & 7u) &&
+	       g->error == ev->error && g->lower == ev->lower_dev &&
+	       g->named.dev == nm->dev && g->named.removed == nm->removed &&
+	       !strncmp(g->comm, ev->comm, sizeof(g->comm) - 1) &&
+	       !strncmp(g->named.name, nm->name, sizeof(g->named.name) - 1) &&
+	       !strncmp(g->named.uuid, nm->uuid, sizeof(g->named.uuid) - 1);
+}
+
+/*
+ * Keep the open block's summary up to date with record r (number idx, time us).
+ * Only named I/O errors can be summarized, and only a few groups of them; any
+ * other record, or too many groups, and the block goes without.
+ */
+static void summarize(struct rec_enc *e, const struct rec *r, uint32_t idx, uint64_t us)
+{
+	const struct dmw_event *ev = r->k.ev;
+	const struct name_entry *nm = r->k.named;
+	struct rec_io_group *g = NULL;
+	int64_t t = us * 1000;
+
+	if (e->no_summary)
+		return;
+	if (r->kind != REC_KERNEL || ev->type != DMW_EV_IO_ERROR || !nm || !nm->name[0]) {
+		e->no_summary = true;
+		return;
+	}
+	if (e->last_group < e->n_groups && group_is(&e->groups[e->last_group], ev, nm))
+		g = &e->groups[e->last_group];
+	for (size_t i = 0; !g && i < e->n_groups; i++) {
+		if (group_is(&e->groups[i], ev, nm)) {
+			g = &e->groups[i];
+			e->last_group = i;
+		}
+	}
+	if (!g) {
+		if (e->n_groups == REC_SUMMARY_GROUPS_MAX) {
+			e->no_summary = true;
+			return;
+		}
+		e->last_group = e->n_groups;
+		g = &e->groups[e->n_groups++];
+		memset(g, 0, sizeof(*g));
+		g->dev = ev->dev;
+		g->pid = ev->pid;
+		g->op = ev->op & 7;
+		g->error = ev->error;
+		g->lower = ev->lower_dev;
+		copy_field(g->comm, sizeof(g->comm), ev->comm);
+		g->named.dev = nm->dev;
+		g->named.removed = nm->removed;
+		copy_field(g->named.name, sizeof(g->named.name), nm->name);
+		copy_field(g->named.uuid, sizeof(g->named.uuid), nm->uuid);
+		g->first_ns = g->last_ns = t;
+		g->first_idx = idx;
+		g->smin = g->smax = ev->sector;
+	}
+	g->n++;
+	g->last_ns = t;
+	g->last_idx = idx;
+	if (ev->sector < g->smin)
+		g->smin = ev->sector;
+	if (ev->sector > g->smax)
+		g->smax = ev->sector;
+}
+
 int rec_enc_add(struct rec_enc *e, const struct rec *r)
 {
 	uint64_t us = r->unix_ns / 1000;
@@ -428,6 +516,7 @@ int rec_enc_add(struct rec_enc *e, const struct rec *r)
 	for (size_t i = 0; i < lenlen; i++, blen >>= 7)
 		e->raw[start + 1 + i] = (uint8_t)(blen & 0x7f) | (i + 1 < lenlen ? 0x80 : 0);
 
+	summarize(e, r, e->n_records, us);
 	if (!e->have_ts || us < e->min_us)
 		e->min_us = us;
 	if (!e->have_ts || us > e->max_us)
@@ -464,27 +553,112 @@ static int deflate_block(struct rec_enc *e, int level, uint8_t *dst, size_t *dle
 	return 0;
 }
 
+/* a small buffer the summary is written into; too long and it is dropped */
+struct sum_buf {
+	uint8_t b[HEADER_MAX - REC_BLOCK_HEADER_LEN];
+	size_t len;
+	bool full;
+};
+
+static void sum_var(struct sum_buf *sb, uint64_t v)
+{
+	do {
+		if (sb->len == sizeof(sb->b)) {
+			sb->full = true;
+			return;
+		}
+		sb->b[sb->len++] = (uint8_t)(v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
+		v >>= 7;
+	} while (v);
+}
+
+static void sum_str(struct sum_buf *sb, const char *s)
+{
+	size_t n = strlen(s);
+
+	sum_var(sb, n);
+	if (sb->full || n > sizeof(sb->b) - sb->len) {
+		sb->full = true;
+		return;
+	}
+	memcpy(sb->b + sb->len, s, n);
+	sb->len += n;
+}
+
+/*
+ * The summary of the open block, or 0 bytes when it has none. A device named two
+ * ways within one block (a rename racing the errors) gets none either: the
+ * reader replays a summary's groups one after the other, which is only the same
+ * as replaying the events when each device has one name in the block.
+ */
+static size_t encode_summary(const struct rec_enc *e, struct sum_buf *sb)
+{
+	sb->len = 0;
+	sb->full = false;
+	if (e->no_summary || !e->n_groups)
+		return 0;
+	for (size_t i = 0; i < e->n_groups; i++) {
+		for (size_t j = i + 1; j < e->n_groups; j++) {
+			const struct rec_io_group *a = &e->groups[i], *b = &e->groups[j];
+
+			if (a->dev == b->dev && (a->named.dev != b->named.dev ||
+			    a->named.removed != b->named.removed || strcmp(a->named.name, b->named.name) ||
+			    strcmp(a->named.uuid, b->named.uuid)))
+				return 0;
+		}
+	}
+	sum_var(sb, 1);
+	sum_var(sb, e->n_groups);
+	for (size_t i = 0; i < e->n_groups; i++) {
+		const struct rec_io_group *g = &e->groups[i];
+
+		sum_var(sb, g->dev);
+		sum_var(sb, zigzag((int64_t)g->named.dev - g->dev));
+		sum_var(sb, g->pid);
+		sum_var(sb, zigzag(g->error) << 3 | g->op);
+		sum_var(sb, g->lower);
+		sum_var(sb, g->named.removed);
+		sum_var(sb, g->n);
+		sum_var(sb, g->first_idx);
+		sum_var(sb, g->last_idx);
+		sum_var(sb, g->first_ns / 1000 - e->min_us);
+		sum_var(sb, g->last_ns / 1000 - e->min_us);
+		sum_var(sb, g->smin);
+		sum_var(sb, g->smax - g->smin);
+		sum_str(sb, g->comm);
+		sum_str(sb, g->named.name);
+		sum_str(sb, g->named.uuid);
+	}
+	if (sb->full || sb->len + 4 > sizeof(sb->b))
+		return 0;
+	put_le32(sb->b + sb->len, crc(sb->b, sb->len));
+	sb->len += 4;
+	return sb->len;
+}
+
 int rec_enc_finish(struct rec_enc *e, int level, const uint8_t **out, size_t *out_len)
 {
-	size_t bound = compressBound(e->len), clen = bound;
+	size_t bound = compressBound(e->len), clen = bound, hlen;
 	uint64_t span_ms;
 	uint8_t *h, codec = CODEC_ZLIB;
+	struct sum_buf sb;
 	int err;
 
 	if (e->len > BLOCK_MAX)
 		return -E2BIG;
 	if (level < 1 || level > 9)
 		level = 6;
-	if (e->out_cap < REC_BLOCK_HEADER_LEN + bound) {
-		e->out_cap = REC_BLOCK_HEADER_LEN + bound;
+	hlen = REC_BLOCK_HEADER_LEN + encode_summary(e, &sb);
+	if (e->out_cap < hlen + bound) {
+		e->out_cap = hlen + bound;
 		e->out = xrealloc(e->out, e->out_cap);
 	}
-	err = deflate_block(e, level, e->out + REC_BLOCK_HEADER_LEN, &clen);
+	err = deflate_block(e, level, e->out + hlen, &clen);
 	if (err)
 		return err;
 	/* incompressible (tiny) blocks are kept as they are */
 	if (clen >= e->len) {
-		memcpy(e->out + REC_BLOCK_HEADER_LEN, e->raw, e->len);
+		memcpy(e->out + hlen, e->raw, e->len);
 		clen = e->len;
 		codec = CODEC_STORED;
 	}
@@ -492,17 +666,18 @@ int rec_enc_finish(struct rec_enc *e, int level, const uint8_t **out, size_t *ou
 	memcpy(h, blk_magic, 4);
 	h[4] = RECFMT_VERSION;
 	h[5] = codec;
-	put_le16(h + 6, REC_BLOCK_HEADER_LEN);
+	put_le16(h + 6, hlen);
+	memcpy(h + REC_BLOCK_HEADER_LEN, sb.b, hlen - REC_BLOCK_HEADER_LEN);
 	put_le32(h + 8, clen);
 	put_le32(h + 12, e->len);
 	put_le32(h + 16, e->n_records);
-	put_le32(h + 20, crc(h + REC_BLOCK_HEADER_LEN, clen));
+	put_le32(h + 20, crc(h + hlen, clen));
 	put_le64(h + 24, e->min_us * 1000);
 	span_ms = (e->max_us - e->min_us + 999) / 1000;
 	put_le32(h + 32, span_ms > UINT32_MAX ? UINT32_MAX : span_ms);
 	put_le32(h + 36, crc(h, 36));
 	*out = e->out;
-	*out_len = REC_BLOCK_HEADER_LEN + clen;
+	*out_len = hlen + clen;
 	enc_reset(e);
 	return 0;
 }
@@ -578,14 +753,6 @@ static const char *get_str(struct dec *d)
 	if (d->n_str < STR_MAX)
 		d->str[d->n_str++] = s;
 	return s;
-}
-
-static void copy_field(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = 0;
 }
 
 static uint32_t get_dev(struct dec *d)
@@ -864,6 +1031,79 @@ static size_t resync(const uint8_t *buf, size_t len, size_t from)
 	return m ? (size_t)(m - buf) : len;
 }
 
+static bool sum_get_str(struct dec *d, char *dst, size_t size)
+{
+	uint64_t n = get_var(d);
+
+	if (d->bad || n >= size || n > (uint64_t)(d->end - d->p))
+		return false;
+	memcpy(dst, d->p, n);
+	dst[n] = 0;
+	d->p += n;
+	return true;
+}
+
+/*
+ * The I/O error summary in the header of the block at blk, if it has a sound
+ * one: its own CRC, every record of the block in exactly one group.
+ */
+static bool read_summary(const uint8_t *blk, const struct blk_hdr *h,
+			 struct rec_io_group *groups, struct rec_block_summary *s)
+{
+	const uint8_t *ext = blk + REC_BLOCK_HEADER_LEN;
+	size_t len = h->header_len - REC_BLOCK_HEADER_LEN;
+	int64_t base = get_le64(blk + 24);
+	struct dec d = { .p = ext, .end = ext + len - 4 };
+	uint64_t n_groups, total = 0, v;
+
+	if (len < 6 || get_le32(ext + len - 4) != crc(ext, len - 4) || get_var(&d) != 1)
+		return false;
+	n_groups = get_var(&d);
+	if (d.bad || !n_groups || n_groups > REC_SUMMARY_GROUPS_MAX)
+		return false;
+	memset(s, 0, sizeof(*s));
+	s->first_ns = INT64_MAX;
+	s->last_ns = INT64_MIN;
+	for (size_t i = 0; i < n_groups; i++) {
+		struct rec_io_group *g = &groups[i];
+
+		memset(g, 0, sizeof(*g));
+		g->dev = get_var(&d);
+		g->named.dev = g->dev + (uint32_t)get_svar(&d);
+		g->pid = get_var(&d);
+		v = get_var(&d);
+		g->op = v & 7;
+		g->error = (int32_t)unzigzag(v >> 3);
+		g->lower = get_var(&d);
+		g->named.removed = get_var(&d);
+		g->n = get_var(&d);
+		g->first_idx = get_var(&d);
+		g->last_idx = get_var(&d);
+		g->first_ns = base + (int64_t)get_var(&d) * 1000;
+		g->last_ns = base + (int64_t)get_var(&d) * 1000;
+		g->smin = get_var(&d);
+		g->smax = g->smin + get_var(&d);
+		if (!sum_get_str(&d, g->comm, sizeof(g->comm)) ||
+		    !sum_get_str(&d, g->named.name, sizeof(g->named.name)) ||
+		    !sum_get_str(&d, g->named.uuid, sizeof(g->named.uuid)) || d.bad)
+			return false;
+		if (!g->n || g->first_idx > g->last_idx || g->last_idx >= h->n_records ||
+		    g->first_ns > g->last_ns || !g->named.name[0])
+			return false;
+		total += g->n;
+		if (g->first_ns < s->first_ns)
+			s->first_ns = g->first_ns;
+		if (g->last_ns > s->last_ns)
+			s->last_ns = g->last_ns;
+	}
+	if (total != h->n_records || d.p != d.end)
+		return false;
+	s->n_records = h->n_records;
+	s->groups = groups;
+	s->n_groups = n_groups;
+	return true;
+}
+
 /* inflate and deliver one block's records; false (with a warning) when damaged */
 static bool read_block(struct rec_reader *rd, struct dec *d, const uint8_t *payload,
 		       const struct blk_hdr *h, const char *label, size_t off)
@@ -906,6 +1146,8 @@ size_t rec_read_buf(struct rec_reader *rd, const uint8_t *buf, size_t len, const
 {
 	struct dec d = {};
 	size_t pos = 0, good_end = 0, bad_from = SIZE_MAX;
+	struct rec_io_group groups[REC_SUMMARY_GROUPS_MAX];
+	struct rec_block_summary sum;
 	struct blk_hdr h;
 
 	rd->stats.segments++;
@@ -966,6 +1208,16 @@ size_t rec_read_buf(struct rec_reader *rd, const uint8_t *buf, size_t len, const
 			warnf(rd, "%s: block at offset %zu has format version %u (newer than %u); "
 			      "skipped", label, pos, h.version, RECFMT_VERSION);
 			rd->stats.bad_blocks++;
+		} else if (rd->summary && h.header_len > REC_BLOCK_HEADER_LEN &&
+			   read_summary(buf + pos, &h, groups, &sum) && rd->summary(rd->ctx, &sum)) {
+			/* taken from the summary: neither inflated nor decoded */
+			rd->stats.blocks++;
+			rd->stats.summarized_blocks++;
+			rd->stats.records += sum.n_records;
+			if (!rd->stats.first_ns || (uint64_t)sum.first_ns < rd->stats.first_ns)
+				rd->stats.first_ns = sum.first_ns;
+			if ((uint64_t)sum.last_ns > rd->stats.last_ns)
+				rd->stats.last_ns = sum.last_ns;
 		} else if (crc(buf + pos + h.header_len, h.comp_len) != h.payload_crc) {
 			warnf(rd, "%s: corrupt block at offset %zu (CRC mismatch, %u records lost); "
 			      "skipped", label, pos, h.n_records);

@@ -18,9 +18,21 @@
  *	  8 u32 payload length  12 u32 raw length  16 u32 records  20 u32 crc32(payload)
  *	 24 u64 first timestamp (unix ns)  32 u32 span (ms, last - first, rounded up)
  *	 36 u32 crc32(0..35)
+ *	 40 optional I/O error summary, up to header_len (see below)
  *	record (inside the inflated payload)
  *	  u8 kind, varint body length, body: zigzag varint time delta in microseconds
  *	  from the previous record of the block, then the kind's fields (recfmt.c).
+ *
+ * A block whose records are all named I/O errors carries a summary in its header:
+ * the errors grouped by device, process, op, error, lower device and name, with
+ * counts, sector range, first and last time. `report`, `whois` and `explain`
+ * take it instead of inflating the block, so an error storm costs them a few
+ * bytes per 64 KiB block. It is `u8 1, varint groups`, per group varints (dev,
+ * zigzag named dev - dev, pid, zigzag error << 3 | op, lower, removed, count,
+ * first and last record number, first and last time in us after the block's
+ * first timestamp, sector min, max - min) and strings (varint length, bytes:
+ * comm, name, uuid), then u32 crc32 of the summary. Older readers skip it
+ * (they start the payload at header_len).
  *
  * Timestamps are kept to the microsecond (what the JSON shows); COW percentages,
  * rates and ETAs to 1/100 (what the JSON prints).
@@ -102,6 +114,27 @@ struct rec {
 	};
 };
 
+/* The I/O errors of one block that share everything but sector and time */
+struct rec_io_group {
+	uint32_t dev, pid, lower;
+	uint32_t op;			/* enum dmw_op */
+	int32_t error;
+	char comm[DMW_COMM_LEN];
+	struct name_entry named;	/* how the tracer named dev at the time */
+	uint64_t n, smin, smax;
+	int64_t first_ns, last_ns;	/* unix ns, to the microsecond */
+	uint32_t first_idx, last_idx;	/* record numbers in the block: the event order */
+};
+
+#define REC_SUMMARY_GROUPS_MAX	16
+
+struct rec_block_summary {
+	int64_t first_ns, last_ns;	/* of all its records */
+	uint32_t n_records;
+	const struct rec_io_group *groups;
+	size_t n_groups;
+};
+
 /* ---- one block: encoder and decoder (pure, in memory) ---- */
 
 struct rec_enc;
@@ -125,12 +158,21 @@ typedef void (*rec_warn_cb)(void *ctx, const char *msg);
 
 struct rec_read_stats {
 	uint64_t blocks, records, bad_blocks, skipped_bytes, segments, bad_segments;
+	uint64_t summarized_blocks;	/* taken from their summary, not inflated */
 	bool torn_tail;		/* the last segment read ended in an incomplete block */
 	uint64_t first_ns, last_ns;
 };
 
+/*
+ * Offered a block's I/O error summary before the block is inflated; returns
+ * non-zero when it has taken the block's records from it (they are then not
+ * decoded and cb does not see them).
+ */
+typedef int (*rec_summary_cb)(void *ctx, const struct rec_block_summary *s);
+
 struct rec_reader {
 	rec_cb cb;
+	rec_summary_cb summary;		/* optional */
 	rec_warn_cb warn;
 	void *ctx;
 	struct rec_read_stats stats;

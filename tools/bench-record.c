@@ -5,6 +5,12 @@
  *
  *   bench-record [N]            encode / compress / read / report N events (default 2M)
  *   bench-record --fixture DIR  write the seed 002 incident recording into DIR
+ *   bench-record --write DIR N  write N events of the bench mix into the recorder
+ *                               directory DIR (64 KiB blocks, no size limit): a big
+ *                               log for timing `dmwatch report` on
+ *   bench-record --write-storm DIR SIZE RATE
+ *                               an error storm of RATE errors/s until the log in
+ *                               DIR holds SIZE ("1G") bytes: what makes logs big
  *
  * The event mix is what a Proxmox node records in a bad backup window: snapshot
  * and pool samples every second, LVM's lifecycle bursts (lvcreate -s / lvremove:
@@ -46,6 +52,7 @@ static uint64_t xrand(void)
 
 struct gen {
 	struct rec_log *log;		/* write here, or ... */
+	bool block_per_second;		/* log: close a block every second, like the recorder */
 	struct rec *recs;		/* ... collect here (bench) */
 	struct dmw_event *evs;
 	struct name_entry *nms;
@@ -60,7 +67,8 @@ static void emit(struct gen *g, struct rec *r)
 {
 	if (g->log) {
 		/* like the recorder: a block per second */
-		if (g->n && (int64_t)(r->unix_ns / PM_NS_PER_S) != g->last_s)
+		if (g->block_per_second && g->n &&
+		    (int64_t)(r->unix_ns / PM_NS_PER_S) != g->last_s)
 			rec_log_flush(g->log, false);
 		g->last_s = r->unix_ns / PM_NS_PER_S;
 		g->n++;
@@ -376,6 +384,7 @@ static int write_fixture(const char *dir)
 
 	rng = 42;
 	make_uuids();
+	g.block_per_second = true;
 	if (rec_log_open(&g.log, &o, &err)) {
 		elog("%s", err);
 		free(err);
@@ -438,7 +447,7 @@ static void bench_mix(struct gen *g, size_t n)
 	}
 	g->n = n;
 	/* the arrays moved while growing: point the records at their final copies */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && g->recs; i++) {
 		if (g->recs[i].kind != REC_KERNEL)
 			continue;
 		g->recs[i].k.ev = &g->evs[i];
@@ -599,12 +608,98 @@ static void bench(size_t n)
 	free(g.nms);
 }
 
+/*
+ * What fills a big log in practice: an error storm. Readers hammer a few broken
+ * devices at `rate` errors/s for as long as it takes to write `bytes` of log, on
+ * a node that samples three snapshots / pools every second and runs a backup
+ * snapshot cycle every ten minutes; a block is closed every second, as the
+ * recorder syncs.
+ */
+static int write_storm(const char *dir, uint64_t bytes, uint64_t rate)
+{
+	struct rec_log_opts o = { .dir = dir, .max_size = UINT64_MAX / 2, .seg_size = 256 << 20 };
+	struct gen g = { .block_per_second = true };
+	uint64_t sector[4] = { 0 };
+	uint32_t pid = 4000;
+	size_t events = 0;
+	char *err = NULL;
+	int64_t t0 = S(0);
+
+	rng = 11;
+	make_uuids();
+	for (int i = 0; i < 64; i++)
+		snprintf(names[i], sizeof(names[i]), "pve-vm--%d--disk--%d", 100 + i / 2, i % 2);
+	if (rec_log_open(&g.log, &o, &err)) {
+		elog("%s", err);
+		free(err);
+		return 1;
+	}
+	session(&g, t0, REC_SESSION_START, 900, t0 - 3600 * PM_NS_PER_S);
+	for (int64_t sec = 0; rec_log_disk_usage(g.log) < bytes; sec++) {
+		int64_t t = t0 + sec * PM_NS_PER_S;
+
+		for (int k = 0; k < 3; k++)
+			cow(&g, t + k * 1000, 5 + k, k < 2 ? names[60 + k] : "backup-snap--102--0",
+			    k < 2 ? "thin-pool" : "lvm-snapshot", 10 + (sec % 8000) / 100.0,
+			    1e6 + xrand() % 1000000, 300 + xrand() % 100);
+		if (sec % 600 == 1) {
+			int k = xrand() % 30;
+
+			lvcreate_snap(&g, t + 2000000, ++pid, 10 + k, 100 + k, 101 + k, 102 + k,
+				      names[k], names[30 + k], k, 30 + k);
+			lvremove_snap(&g, t + 500000000, ++pid, 10 + k, 100 + k, 101 + k, 102 + k,
+				      names[k], names[30 + k]);
+			events += 18;
+		}
+		for (uint64_t j = 0; j < rate; j++) {
+			int k = j % 4;
+
+			sector[k] += 8 + (xrand() % 64 ? 0 : xrand() % 100000);
+			ioerr(&g, t + 10000000 + (int64_t)(j * (980000000 / rate)), 20 + k,
+			      names[40 + k], uuids[40 + k], 4711 + k, k ? "kworker/u8:2" : "dd",
+			      sector[k], DMW_OP_READ);
+		}
+		events += 3 + rate;
+	}
+	rec_log_close(g.log);
+	printf("wrote %zu events (an error storm at %llu/s) to %s\n", events,
+	       (unsigned long long)rate, dir);
+	return 0;
+}
+
+static int write_mix(const char *dir, size_t n)
+{
+	struct rec_log_opts o = { .dir = dir, .max_size = UINT64_MAX / 2, .seg_size = 256 << 20 };
+	struct gen g = {};
+	char *err = NULL;
+
+	if (rec_log_open(&g.log, &o, &err)) {
+		elog("%s", err);
+		free(err);
+		return 1;
+	}
+	bench_mix(&g, n);
+	rec_log_close(g.log);
+	printf("wrote %zu events of the bench mix to %s\n", n, dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--fixture"))
 		return write_fixture(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "--write"))
+		return write_mix(argv[2], strtoull(argv[3], NULL, 10));
+	if (argc == 5 && !strcmp(argv[1], "--write-storm")) {
+		uint64_t bytes;
+
+		if (parse_size(argv[3], &bytes))
+			return 2;
+		return write_storm(argv[2], bytes, strtoull(argv[4], NULL, 10));
+	}
 	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
-		fprintf(stderr, "usage: bench-record [EVENTS] | bench-record --fixture DIR\n");
+		fprintf(stderr, "usage: bench-record [EVENTS] | --fixture DIR | --write DIR EVENTS | "
+			"--write-storm DIR SIZE RATE\n");
 		return argc == 2 ? 0 : 2;
 	}
 	bench(argc == 2 ? strtoull(argv[1], NULL, 10) : 2000000);
