@@ -1052,11 +1052,14 @@ static bool read_summary(const uint8_t *blk, const struct blk_hdr *h,
 {
 	const uint8_t *ext = blk + REC_BLOCK_HEADER_LEN;
 	size_t len = h->header_len - REC_BLOCK_HEADER_LEN;
-	int64_t base = get_le64(blk + 24);
+	uint64_t base = get_le64(blk + 24), span_us = (uint64_t)get_le32(blk + 32) * 1000;
 	struct dec d = { .p = ext, .end = ext + len - 4 };
-	uint64_t n_groups, total = 0, v;
+	uint64_t n_groups, total = 0, v, t1, t2;
 
 	if (len < 6 || get_le32(ext + len - 4) != crc(ext, len - 4) || get_var(&d) != 1)
+		return false;
+	/* every time is in [base, base + span]: keep that inside int64 ns */
+	if (base > (uint64_t)INT64_MAX - span_us * 1000)
 		return false;
 	n_groups = get_var(&d);
 	if (d.bad || !n_groups || n_groups > REC_SUMMARY_GROUPS_MAX)
@@ -1079,8 +1082,12 @@ static bool read_summary(const uint8_t *blk, const struct blk_hdr *h,
 		g->n = get_var(&d);
 		g->first_idx = get_var(&d);
 		g->last_idx = get_var(&d);
-		g->first_ns = base + (int64_t)get_var(&d) * 1000;
-		g->last_ns = base + (int64_t)get_var(&d) * 1000;
+		t1 = get_var(&d);
+		t2 = get_var(&d);
+		if (t1 > span_us || t2 > span_us)
+			return false;
+		g->first_ns = base + t1 * 1000;
+		g->last_ns = base + t2 * 1000;
 		g->smin = get_var(&d);
 		g->smax = g->smin + get_var(&d);
 		if (!sum_get_str(&d, g->comm, sizeof(g->comm)) ||

@@ -28,12 +28,16 @@ static inline void fuzz_put64(uint8_t *p, uint64_t v)
 
 /*
  * A segment header followed by one block whose payload is `payload` (codec 0:
- * stored, raw_len == plen; codec 1: zlib, raw_len the inflated size). Caller frees.
+ * stored, raw_len == plen; codec 1: zlib, raw_len the inflated size) and whose
+ * header carries `sum` (slen bytes, 0: none) as its I/O error summary, with the
+ * summary's CRC appended. Caller frees.
  */
-static inline uint8_t *fuzz_wrap_block(const uint8_t *payload, size_t plen, size_t raw_len,
-				       uint8_t codec, uint32_t n_records, size_t *out_len)
+static inline uint8_t *fuzz_wrap_block_sum(const uint8_t *payload, size_t plen, size_t raw_len,
+					   uint8_t codec, uint32_t n_records, const uint8_t *sum,
+					   size_t slen, size_t *out_len)
 {
-	size_t len = REC_SEG_HEADER_LEN + REC_BLOCK_HEADER_LEN + plen;
+	size_t hlen = REC_BLOCK_HEADER_LEN + (slen ? slen + 4 : 0);
+	size_t len = REC_SEG_HEADER_LEN + hlen + plen;
 	uint8_t *buf = xcalloc(1, len), *h = buf + REC_SEG_HEADER_LEN;
 
 	memcpy(buf, "DMWSEGMT", 8);
@@ -47,8 +51,8 @@ static inline uint8_t *fuzz_wrap_block(const uint8_t *payload, size_t plen, size
 	memcpy(h, "DMWB", 4);
 	h[4] = RECFMT_VERSION;
 	h[5] = codec;
-	h[6] = REC_BLOCK_HEADER_LEN;
-	h[7] = 0;
+	h[6] = hlen & 0xff;
+	h[7] = hlen >> 8;
 	fuzz_put32(h + 8, plen);
 	fuzz_put32(h + 12, raw_len);
 	fuzz_put32(h + 16, n_records);
@@ -56,9 +60,19 @@ static inline uint8_t *fuzz_wrap_block(const uint8_t *payload, size_t plen, size
 	fuzz_put64(h + 24, FUZZ_REC_T0);
 	fuzz_put32(h + 32, 1000);
 	fuzz_put32(h + 36, crc32(0, h, 36));
-	memcpy(h + REC_BLOCK_HEADER_LEN, payload, plen);
+	if (slen) {
+		memcpy(h + REC_BLOCK_HEADER_LEN, sum, slen);
+		fuzz_put32(h + REC_BLOCK_HEADER_LEN + slen, crc32(0, sum, slen));
+	}
+	memcpy(h + hlen, payload, plen);
 	*out_len = len;
 	return buf;
+}
+
+static inline uint8_t *fuzz_wrap_block(const uint8_t *payload, size_t plen, size_t raw_len,
+				       uint8_t codec, uint32_t n_records, size_t *out_len)
+{
+	return fuzz_wrap_block_sum(payload, plen, raw_len, codec, n_records, NULL, 0, out_len);
 }
 
 #endif /* DMWATCH_FUZZ_REC_H */

@@ -8,6 +8,7 @@
  *
  * OUTDIR/raw-*: mode byte 1 + the inflated payload of one block (every record kind)
  * OUTDIR/seg-*: mode byte 0 + a whole segment file written by rec_log
+ * OUTDIR/summary-block: a block of I/O errors with its header summary (mode 0x62)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -134,7 +135,7 @@ static void raw_seed(const char *dir, int variant)
 {
 	struct rec_enc *e = rec_enc_new();
 	const uint8_t *blk;
-	size_t blen;
+	size_t blen, hlen;
 	uLongf rlen;
 	uint8_t *raw;
 	char name[32];
@@ -144,10 +145,11 @@ static void raw_seed(const char *dir, int variant)
 	if (rec_enc_finish(e, 6, &blk, &blen))
 		exit(1);
 	raw = xmalloc(rlen);
-	/* header byte 5 is the codec: 0 stored, 1 zlib */
+	/* header byte 5 is the codec: 0 stored, 1 zlib; bytes 6-7 the header length */
+	hlen = blk[6] | blk[7] << 8;
 	if (blk[5] == 0)
-		memcpy(raw, blk + REC_BLOCK_HEADER_LEN, rlen);
-	else if (uncompress(raw, &rlen, blk + REC_BLOCK_HEADER_LEN, blen - REC_BLOCK_HEADER_LEN))
+		memcpy(raw, blk + hlen, rlen);
+	else if (uncompress(raw, &rlen, blk + hlen, blen - hlen))
 		exit(1);
 	snprintf(name, sizeof(name), "raw-block-%d", variant);
 	write_seed(dir, name, 1, raw, rlen);
@@ -187,6 +189,52 @@ static void seg_seed(const char *dir)
 	rmdir(o.dir);
 }
 
+/*
+ * A block of I/O errors only (two devices, two readers): its header carries a
+ * summary. Mode 2|32|64: summary length, summary without its CRC, raw payload.
+ */
+static void summary_seed(const char *dir)
+{
+	struct rec_enc *e = rec_enc_new();
+	struct dmw_event ev = { .type = DMW_EV_IO_ERROR, .op = DMW_OP_READ, .error = -5,
+				.bytes = 4096 };
+	struct name_entry ne = { 0 };
+	struct rec r = { .kind = REC_KERNEL, .k.ev = &ev, .k.named = &ne };
+	const uint8_t *blk;
+	uint8_t *seed;
+	size_t blen, hlen, slen;
+	uLongf rlen;
+
+	for (int i = 0; i < 3; i++) {
+		ev.dev = ne.dev = 253 << 20 | (54 + i % 2);
+		ev.pid = 4711 + i % 2;
+		ev.sector = 1000 + 8 * i;
+		ev.lower_dev = i == 2 ? 8 << 20 | 16 : 0;
+		strcpy(ev.comm, i % 2 ? "kworker/3:1" : "dd");
+		snprintf(ne.name, sizeof(ne.name), "pve-snap--101--%d", i % 2);
+		r.unix_ns = 1795255200123456000ull + i * 1000000;
+		rec_enc_add(e, &r);
+	}
+	rlen = rec_enc_raw_len(e);
+	if (rec_enc_finish(e, 6, &blk, &blen))
+		exit(1);
+	hlen = blk[6] | blk[7] << 8;
+	slen = hlen - REC_BLOCK_HEADER_LEN - 4;
+	if (hlen <= REC_BLOCK_HEADER_LEN || slen > 255)
+		exit(1);
+	seed = xmalloc(1 + slen + rlen);
+	seed[0] = slen;
+	memcpy(seed + 1, blk + REC_BLOCK_HEADER_LEN, slen);
+	if (blk[5] == 0)
+		memcpy(seed + 1 + slen, blk + hlen, rlen);
+	else if (uncompress(seed + 1 + slen, &rlen, blk + hlen, blen - hlen))
+		exit(1);
+	/* bit 2: the header says 1 record; this block has 3, so not that */
+	write_seed(dir, "summary-block", 2 | 32 | 64, seed, 1 + slen + rlen);
+	free(seed);
+	rec_enc_free(e);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -196,5 +244,6 @@ int main(int argc, char **argv)
 	raw_seed(argv[1], 0);
 	raw_seed(argv[1], 1);
 	seg_seed(argv[1]);
+	summary_seed(argv[1]);
 	return 0;
 }

@@ -912,3 +912,164 @@ TEST(history_keeps_every_table)
 	CHECK_STR(s->target, "linear");
 	history_free(h);
 }
+
+/* ---- summaries: the same answers as the events one by one ---- */
+
+static void storm_err(struct rec_log *log, int64_t t, uint32_t minor, uint32_t pid, const char *comm,
+		      uint64_t sector, uint32_t lower, const char *name, bool removed)
+{
+	struct dmw_event e = { .type = DMW_EV_IO_ERROR, .source = DMW_SRC_TRACEPOINT, .pid = pid,
+			       .dev = DEV(minor), .sector = sector, .bytes = 4096,
+			       .op = pid % 5 ? DMW_OP_READ : DMW_OP_WRITE, .error = -EIO,
+			       .lower_dev = lower };
+	struct name_entry nm = { .dev = DEV(minor), .removed = removed };
+	struct rec r = { .kind = REC_KERNEL, .unix_ns = t };
+
+	snprintf(e.comm, sizeof(e.comm), "%s", comm);
+	snprintf(nm.name, sizeof(nm.name), "%s", name ? name : "");
+	snprintf(nm.uuid, sizeof(nm.uuid), "LVM-uuid-%u", minor);
+	r.k.ev = &e;
+	r.k.named = name ? &nm : NULL;
+	rec_log_add(log, &r);
+}
+
+/*
+ * Error storms with everything that makes counting subtle: six readers on one
+ * device (pids beyond the three shown), a striped device failing on two disks
+ * in turn, pauses longer than the burst gap, a slow trickle in one long block,
+ * an unnamed error and a sample in some blocks (those have no summary), a
+ * device removed and its errors named "removed".
+ */
+static char *write_storms(void)
+{
+	struct rec_log_opts lo = { .max_size = 64 << 20 };
+	struct rec_log *log;
+	char *dir = tmpdir(), *err = NULL;
+	struct rec r = { .kind = REC_SESSION, .unix_ns = T0 * S };
+	uint64_t sec = 1000;
+
+	lo.dir = dir;
+	if (!dir || rec_log_open(&log, &lo, &err)) {
+		free(err);
+		return dir;
+	}
+	r.ses.what = REC_SESSION_START;
+	r.ses.host = r.ses.version = r.ses.mode = r.ses.boot_id = "";
+	rec_log_add(log, &r);
+	for (int s = 0; s < 40; s++) {
+		int64_t t = (T0 + s + (s >= 20 ? 5 : 0)) * S;	/* a 5 s pause after 20 s */
+
+		if (s == 12 || s == 13 || s == 14)
+			continue;				/* a 3 s pause */
+		for (int j = 0; j < 300; j++) {
+			int64_t tj = t + j * 3 * S / 1000;
+
+			storm_err(log, tj, 54, 4700 + j % 6, j % 6 ? "kworker/u8:2" : "dd",
+				  sec += 8, 0, "vg-snap--473--1", s >= 30);
+			if (j % 4 == 0)
+				storm_err(log, tj + 1000, 60, 5000, "qemu-kvm", 777 + j,
+					  DEV(j % 8 ? 16 : 32), "vg-striped", false);
+		}
+		if (s % 7 == 3)
+			storm_err(log, t + S / 2, 61, 1, "swapper/0", 5, 0, NULL, false);
+		if (s % 9 == 4) {
+			struct rec c = { .kind = REC_COW, .unix_ns = t + S / 3 };
+
+			c.cow.name = "vg-snap--473--1";
+			c.cow.dev = DEV(54);
+			c.cow.kind = "lvm-snapshot";
+			c.cow.used_percent = 40 + s;
+			c.cow.rate = 1e6;
+			c.cow.eta_s = 60;
+			c.cow.reader_eta_s = -1;
+			rec_log_add(log, &c);
+		}
+		rec_log_flush(log, false);	/* the recorder closes a block every second */
+	}
+	/* a trickle: an error every 0.8 s for 4 s in one block */
+	for (int j = 0; j < 6; j++)
+		storm_err(log, (T0 + 60) * S + j * 800 * (S / 1000), 62, 9, "dd", j, 0, "vg-slow",
+			  false);
+	rec_log_close(log);
+	return dir;
+}
+
+static char *run_twice(const struct pm_opts *o, const char *whois_what, char **other)
+{
+	char *a, *b;
+	int ret;
+
+	for (int k = 0; k < 2; k++) {
+		char *out;
+
+		if (k)
+			setenv("DMWATCH_NO_SUMMARIES", "1", 1);
+		if (whois_what)
+			ret = whois(o->dir, whois_what, "2025-10-27 05:30:10", &out);
+		else
+			out = report(o, &ret);
+		unsetenv("DMWATCH_NO_SUMMARIES");
+		if (k)
+			b = out;
+		else
+			a = out;
+	}
+	*other = b;
+	return a;
+}
+
+static int take_all(void *ctx, const struct rec_block_summary *s)
+{
+	(void)ctx;
+	(void)s;
+	return 1;
+}
+
+TEST(report_from_summaries_is_the_same)
+{
+	char *dir = write_storms(), *a, *b;
+	struct pm_opts o = opts(dir);
+	int64_t windows[][2] = {
+		{ INT64_MIN, INT64_MAX },
+		{ (T0 + 5) * S + S / 2, (T0 + 33) * S + S / 4 },	/* cuts blocks */
+		{ (T0 + 10) * S, (T0 + 26) * S },			/* block edges */
+		{ (T0 + 61) * S, INT64_MAX },				/* inside the trickle */
+	};
+
+	/* most blocks have a summary, some (a sample, an unnamed error in them) none */
+	{
+		struct rec_reader rd = { .summary = take_all };
+		char *err = NULL;
+
+		CHECK_INT(rec_read_dir(&rd, dir, &err), 0);
+		CHECK(rd.stats.summarized_blocks >= 25 && rd.stats.summarized_blocks < rd.stats.blocks);
+		free(err);
+	}
+	tz_set("UTC");
+	for (size_t w = 0; w < ARRAY_SIZE(windows); w++) {
+		o.since_ns = windows[w][0];
+		o.until_ns = windows[w][1];
+		a = run_twice(&o, NULL, &b);
+		CHECK(a && b);
+		if (a && b && strcmp(a, b))
+			FAIL_AT("window %zu: report from summaries differs:\n%s\n--- events one by one:\n%s",
+				w, a, b);
+		if (w == 0) {
+			HAS(a, "11100 I/O errors (EIO) by pid 4700 dd, pid 4701 kworker/u8:2, pid 4702");
+			HAS(a, "on 253:32 below");
+		}
+		free(a);
+		free(b);
+	}
+	o.since_ns = INT64_MIN;
+	o.until_ns = INT64_MAX;
+	for (size_t k = 0; k < 2; k++) {
+		a = run_twice(&o, k ? "dm-60" : "dm-54", &b);
+		CHECK(a && b && !strcmp(a, b));
+		HAS(a, k ? "vg-striped" : "vg-snap--473--1");
+		free(a);
+		free(b);
+	}
+	tz_restore();
+	rmdir_all(dir);
+}

@@ -886,3 +886,195 @@ TEST(recfmt_random_damage_never_crashes)
 	free(c);
 	free(seg);
 }
+
+/* ---- I/O error summaries ---- */
+
+struct sums {
+	struct rec_io_group g[REC_SUMMARY_GROUPS_MAX * 4];
+	size_t n, blocks;
+	uint32_t records;
+	int take;		/* what the callback answers */
+};
+
+static struct sums *summaries;
+
+static int on_summary(void *ctx, const struct rec_block_summary *s)
+{
+	(void)ctx;
+	summaries->blocks++;
+	summaries->records += s->n_records;
+	for (size_t i = 0; i < s->n_groups && summaries->n < ARRAY_SIZE(summaries->g); i++)
+		summaries->g[summaries->n++] = s->groups[i];
+	return summaries->take;
+}
+
+static void ioerr_rec(struct rec *r, struct dmw_event *ev, struct name_entry *nm, int64_t t,
+		      uint32_t minor, uint32_t pid, const char *comm, uint64_t sector, uint32_t lower,
+		      const char *name)
+{
+	*ev = (struct dmw_event){ .type = DMW_EV_IO_ERROR, .source = DMW_SRC_TRACEPOINT,
+				  .pid = pid, .dev = DEV(253, minor), .sector = sector,
+				  .bytes = 4096, .op = DMW_OP_READ, .error = -EIO, .lower_dev = lower };
+	snprintf(ev->comm, sizeof(ev->comm), "%s", comm);
+	*nm = (struct name_entry){ .dev = ev->dev };
+	snprintf(nm->name, sizeof(nm->name), "%s", name ? name : "");
+	snprintf(nm->uuid, sizeof(nm->uuid), "LVM-%u", minor);
+	*r = (struct rec){ .kind = REC_KERNEL, .unix_ns = t };
+	r->k.ev = ev;
+	r->k.named = name ? nm : NULL;
+}
+
+/* encode n records as one block and read it back with a summary callback */
+static void one_block(const struct rec *recs, size_t n, struct sums *sm, struct got *g)
+{
+	struct rec_enc *e = rec_enc_new();
+	struct rec_reader rd;
+	const uint8_t *out;
+	size_t len;
+	uint8_t *seg;
+
+	for (size_t i = 0; i < n; i++)
+		rec_enc_add(e, &recs[i]);
+	rec_enc_finish(e, 6, &out, &len);
+	seg = xmalloc(len);
+	memcpy(seg, out, len);
+	reader_init(&rd, g);
+	rd.summary = on_summary;
+	summaries = sm;
+	rec_read_buf(&rd, seg, len, "block");
+	free(seg);
+	rec_enc_free(e);
+}
+
+TEST(recfmt_io_summary)
+{
+	struct rec r[64];
+	struct dmw_event ev[64];
+	struct name_entry nm[64];
+	struct sums sm;
+	struct got g;
+	size_t n = 0;
+
+	/* two readers on dm-54, one of them through two lower disks, and dm-55 */
+	for (int i = 0; i < 30; i++, n++)
+		ioerr_rec(&r[n], &ev[n], &nm[n], T0 + i * 1000000, i % 3 ? 54 : 55, 4711 + i % 2,
+			  i % 2 ? "kworker/u8:2" : "dd", 1000 + 8 * i, i % 3 == 1 ? DEV(8, 16 * (i % 4)) : 0,
+			  i % 3 ? "vg-snap--1" : "vg-disk");
+	memset(&sm, 0, sizeof(sm));
+	sm.take = 1;
+	one_block(r, n, &sm, &g);
+	CHECK_INT(sm.blocks, 1);
+	CHECK_INT(sm.records, 30);
+	CHECK_INT(g.n, 0);			/* taken: nothing decoded */
+	{
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < sm.n; i++) {
+			total += sm.g[i].n;
+			CHECK(sm.g[i].first_idx <= sm.g[i].last_idx);
+			CHECK(sm.g[i].smin <= sm.g[i].smax);
+			CHECK(sm.g[i].first_ns >= (int64_t)T0 &&
+			      sm.g[i].last_ns <= (int64_t)(T0 + 29 * 1000000));
+		}
+		CHECK_INT(total, 30);
+		/* the first group is the first event's: dm-55, pid 4711, dd, no lower disk */
+		CHECK_INT(sm.g[0].dev, DEV(253, 55));
+		CHECK_INT(sm.g[0].pid, 4711);
+		CHECK_STR(sm.g[0].comm, "dd");
+		CHECK_STR(sm.g[0].named.name, "vg-disk");
+		CHECK_STR(sm.g[0].named.uuid, "LVM-55");
+		CHECK_INT(sm.g[0].first_idx, 0);
+		CHECK_INT(sm.g[0].smin, 1000);
+		CHECK_INT(sm.g[0].op, DMW_OP_READ);
+		CHECK_INT(sm.g[0].error, -EIO);
+	}
+
+	/* declined: the block is decoded as usual */
+	memset(&sm, 0, sizeof(sm));
+	one_block(r, n, &sm, &g);
+	CHECK_INT(sm.blocks, 1);
+	CHECK_INT(g.n, 30);
+	got_free(&g);
+
+	/* an unnamed error, another kind of record, a device under two names: no summary */
+	{
+		struct rec keep = r[7];
+
+		r[7].k.named = NULL;
+		memset(&sm, 0, sizeof(sm));
+		sm.take = 1;
+		one_block(r, n, &sm, &g);
+		CHECK_INT(sm.blocks, 0);
+		CHECK_INT(g.n, 30);
+		got_free(&g);
+		r[7] = keep;
+
+		r[n] = (struct rec){ .kind = REC_LOST, .unix_ns = T0 + 40 * 1000000, .lost = 3 };
+		memset(&sm, 0, sizeof(sm));
+		sm.take = 1;
+		one_block(r, n + 1, &sm, &g);
+		CHECK_INT(sm.blocks, 0);
+		CHECK_INT(g.n, 31);
+		got_free(&g);
+
+		snprintf(nm[4].name, sizeof(nm[4].name), "vg-snap--1-renamed");
+		memset(&sm, 0, sizeof(sm));
+		sm.take = 1;
+		one_block(r, n, &sm, &g);
+		CHECK_INT(sm.blocks, 0);
+		got_free(&g);
+		snprintf(nm[4].name, sizeof(nm[4].name), "vg-snap--1");
+	}
+
+	/* more groups than a summary holds */
+	n = 0;
+	for (int i = 0; i < REC_SUMMARY_GROUPS_MAX + 1; i++, n++)
+		ioerr_rec(&r[n], &ev[n], &nm[n], T0 + i, 60 + i, 100, "dd", 8, 0, "x");
+	memset(&sm, 0, sizeof(sm));
+	sm.take = 1;
+	one_block(r, n, &sm, &g);
+	CHECK_INT(sm.blocks, 0);
+	CHECK_INT(g.n, REC_SUMMARY_GROUPS_MAX + 1);
+	got_free(&g);
+}
+
+/* a damaged summary is not offered; the block itself still reads */
+TEST(recfmt_io_summary_damaged)
+{
+	struct rec r[8];
+	struct dmw_event ev[8];
+	struct name_entry nm[8];
+	struct rec_enc *e = rec_enc_new();
+	struct rec_reader rd;
+	struct sums sm;
+	struct got g;
+	const uint8_t *out;
+	size_t len, hlen;
+	uint8_t *blk;
+
+	for (int i = 0; i < 8; i++) {
+		ioerr_rec(&r[i], &ev[i], &nm[i], T0 + i, 54, 4711, "dd", 8 * i, 0, "vg-snap--1");
+		rec_enc_add(e, &r[i]);
+	}
+	rec_enc_finish(e, 6, &out, &len);
+	blk = xmalloc(len);
+	memcpy(blk, out, len);
+	hlen = blk[6] | blk[7] << 8;
+	CHECK(hlen > REC_BLOCK_HEADER_LEN);
+	for (size_t off = REC_BLOCK_HEADER_LEN; off < hlen; off++) {
+		blk[off] ^= 0x41;
+		memset(&sm, 0, sizeof(sm));
+		sm.take = 1;
+		reader_init(&rd, &g);
+		rd.summary = on_summary;
+		summaries = &sm;
+		rec_read_buf(&rd, blk, len, "block");
+		if (sm.blocks || g.n != 8)
+			FAIL_AT("summary byte %zu flipped: offered %zu, decoded %zu records", off,
+				sm.blocks, g.n);
+		got_free(&g);
+		blk[off] ^= 0x41;
+	}
+	free(blk);
+	rec_enc_free(e);
+}
