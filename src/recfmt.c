@@ -1089,7 +1089,10 @@ static bool read_summary(const uint8_t *blk, const struct blk_hdr *h,
 		g->first_ns = base + t1 * 1000;
 		g->last_ns = base + t2 * 1000;
 		g->smin = get_var(&d);
-		g->smax = g->smin + get_var(&d);
+		v = get_var(&d);
+		if (v > UINT64_MAX - g->smin)
+			return false;		/* the range would wrap */
+		g->smax = g->smin + v;
 		if (!sum_get_str(&d, g->comm, sizeof(g->comm)) ||
 		    !sum_get_str(&d, g->named.name, sizeof(g->named.name)) ||
 		    !sum_get_str(&d, g->named.uuid, sizeof(g->named.uuid)) || d.bad)

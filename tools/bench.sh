@@ -13,7 +13,8 @@
 #          (tests/vm/bench_trace.sh); table to bench/results-trace.md.
 #   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
 #          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
-#   record the recorder's format: events/s, bytes/event, report speed.
+#   record the recorder's format: events/s, bytes/event, report speed on the
+#          bench mix and over an error-storm log of BENCH_STORM_SIZE (default 1G).
 #   Each run also rewrites README.md's figures from bench/*.md.
 #
 # Environment: BENCH_RUNS (default 9), BENCH_SIZES ("devices:guests ...",
@@ -228,8 +229,43 @@ bench_record() {
 		echo '```'
 		cat "$out"
 		echo '```'
+		echo
+		bench_storm_report
 	} > "$md"
 	cat "$md"
+}
+
+# `dmwatch report` over a big log: what makes a log big is an error storm, whose
+# blocks report takes from their header summaries (recfmt.h). Size: BENCH_STORM_SIZE.
+bench_storm_report() {
+	size=${BENCH_STORM_SIZE:-1G}
+	small=$work/storm-100M
+	big=$work/storm-$size
+
+	rm -rf "$small" "$big"
+	"$top/.output/tools/bench-record" --write-storm "$small" 100M 100000 > "$small.txt" ||
+		die "bench-record --write-storm failed"
+	"$top/.output/tools/bench-record" --write-storm "$big" "$size" 100000 > "$work/storm.txt" ||
+		die "bench-record --write-storm failed"
+	echo "report over an error storm log (100,000 errors/s, a block per second, as the recorder writes):"
+	echo
+	echo '```'
+	for d in "$small" "$big"; do
+		txt=$work/storm.txt
+		[ "$d" = "$small" ] && txt=$small.txt
+		events=$(sed -n 's/^wrote \([0-9]*\) events.*/\1/p' "$txt")
+		t=$(time_once "$dmwatch" report --dir "$d")
+		printf '%s on disk (%s events): dmwatch report %.1f s' "$(du -sh "$d" | cut -f1)" \
+			"$events" "$(awk -v t="$t" 'BEGIN { print t / 1000 }')"
+		if [ "$d" = "$small" ]; then
+			t=$(DMWATCH_NO_SUMMARIES=1 time_once "$dmwatch" report --dir "$d")
+			printf ', %.1f s with every block inflated (DMWATCH_NO_SUMMARIES=1)' \
+				"$(awk -v t="$t" 'BEGIN { print t / 1000 }')"
+		fi
+		echo
+	done
+	echo '```'
+	rm -rf "$small" "$big"
 }
 
 # README.md's figures, between its BENCH markers, from the bench/ results
