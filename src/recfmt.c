@@ -629,7 +629,11 @@ static size_t encode_summary(const struct rec_enc *e, struct sum_buf *sb)
 		sum_str(sb, g->named.name);
 		sum_str(sb, g->named.uuid);
 	}
-	if (sb->full || sb->len + 4 > sizeof(sb->b))
+	/*
+	 * It is stored uncompressed: on a small block (errors trickling in, a block
+	 * a second) it would cost more disk than inflating the block saves time.
+	 */
+	if (sb->full || sb->len + 4 > sizeof(sb->b) || (sb->len + 4) * 8 > e->len)
 		return 0;
 	put_le32(sb->b + sb->len, crc(sb->b, sb->len));
 	sb->len += 4;

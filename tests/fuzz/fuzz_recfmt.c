@@ -18,8 +18,8 @@
  *   bit 3     quiet_torn_tail
  *   bit 4     the callback asks to stop after the first record
  *   bit 5     (with 2) the block's header carries an I/O error summary: the next
- *             byte says how many of the following bytes it is, the CRC is added;
- *             the header record count is then 1 (bit 2) or 3
+ *             byte is its length, the two after it (little-endian) the header's
+ *             record count, then the summary (its CRC is added)
  *   bit 6     summaries offered are taken (the block is then not decoded)
  */
 #include <errno.h>
@@ -179,18 +179,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uLongf zlen;
 		size_t slen = 0;
 
-		/* mode bit 5: the input starts with a summary of data[0] bytes */
-		if (mode & 32 && size) {
-			slen = data[0] < size - 1 ? data[0] : size - 1;
-			data++;
-			size--;
+		/*
+		 * mode bit 5: the input starts with the summary's length (1 byte), the
+		 * header's record count (2 bytes) and the summary
+		 */
+		if (mode & 32 && size >= 3) {
+			n_records = data[1] | data[2] << 8;
+			slen = data[0] < size - 3 ? data[0] : size - 3;
+			data += 3;
+			size -= 3;
 		}
 		zlen = compressBound(size - slen);
 		z = xmalloc(zlen);
 		FUZZ_CHECK(compress(z, &zlen, data + slen, size - slen) == Z_OK);
-		/* a summary must account for the header's record count: keep it small */
-		seg = fuzz_wrap_block_sum(z, zlen, size - slen, 1, slen ? (mode & 4 ? 1 : 3) : n_records,
-					  data, slen, &len);
+		seg = fuzz_wrap_block_sum(z, zlen, size - slen, 1, n_records, data, slen, &len);
 		break;
 	}
 	}

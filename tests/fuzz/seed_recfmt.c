@@ -205,11 +205,12 @@ static void summary_seed(const char *dir)
 	size_t blen, hlen, slen;
 	uLongf rlen;
 
-	for (int i = 0; i < 3; i++) {
+	/* enough errors that the summary is worth its bytes (recfmt.c) */
+	for (int i = 0; i < 300; i++) {
 		ev.dev = ne.dev = 253 << 20 | (54 + i % 2);
 		ev.pid = 4711 + i % 2;
 		ev.sector = 1000 + 8 * i;
-		ev.lower_dev = i == 2 ? 8 << 20 | 16 : 0;
+		ev.lower_dev = i % 3 == 2 ? 8 << 20 | 16 : 0;
 		strcpy(ev.comm, i % 2 ? "kworker/3:1" : "dd");
 		snprintf(ne.name, sizeof(ne.name), "pve-snap--101--%d", i % 2);
 		r.unix_ns = 1795255200123456000ull + i * 1000000;
@@ -222,15 +223,16 @@ static void summary_seed(const char *dir)
 	slen = hlen - REC_BLOCK_HEADER_LEN - 4;
 	if (hlen <= REC_BLOCK_HEADER_LEN || slen > 255)
 		exit(1);
-	seed = xmalloc(1 + slen + rlen);
+	seed = xmalloc(3 + slen + rlen);
 	seed[0] = slen;
-	memcpy(seed + 1, blk + REC_BLOCK_HEADER_LEN, slen);
+	seed[1] = 300 & 0xff;
+	seed[2] = 300 >> 8;
+	memcpy(seed + 3, blk + REC_BLOCK_HEADER_LEN, slen);
 	if (blk[5] == 0)
-		memcpy(seed + 1 + slen, blk + hlen, rlen);
-	else if (uncompress(seed + 1 + slen, &rlen, blk + hlen, blen - hlen))
+		memcpy(seed + 3 + slen, blk + hlen, rlen);
+	else if (uncompress(seed + 3 + slen, &rlen, blk + hlen, blen - hlen))
 		exit(1);
-	/* bit 2: the header says 1 record; this block has 3, so not that */
-	write_seed(dir, "summary-block", 2 | 32 | 64, seed, 1 + slen + rlen);
+	write_seed(dir, "summary-block", 2 | 32 | 64, seed, 3 + slen + rlen);
 	free(seed);
 	rec_enc_free(e);
 }

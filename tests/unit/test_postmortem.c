@@ -961,8 +961,8 @@ static char *write_storms(void)
 
 		if (s == 12 || s == 13 || s == 14)
 			continue;				/* a 3 s pause */
-		for (int j = 0; j < 300; j++) {
-			int64_t tj = t + j * 3 * S / 1000;
+		for (int j = 0; j < 900; j++) {
+			int64_t tj = t + j * S / 1000;
 
 			storm_err(log, tj, 54, 4700 + j % 6, j % 6 ? "kworker/u8:2" : "dd",
 				  sec += 8, 0, "vg-snap--473--1", s >= 30);
@@ -1055,7 +1055,7 @@ TEST(report_from_summaries_is_the_same)
 			FAIL_AT("window %zu: report from summaries differs:\n%s\n--- events one by one:\n%s",
 				w, a, b);
 		if (w == 0) {
-			HAS(a, "11100 I/O errors (EIO) by pid 4700 dd, pid 4701 kworker/u8:2, pid 4702");
+			HAS(a, "33300 I/O errors (EIO) by pid 4700 dd, pid 4701 kworker/u8:2, pid 4702");
 			HAS(a, "on 253:32 below");
 		}
 		free(a);

@@ -948,15 +948,18 @@ static void one_block(const struct rec *recs, size_t n, struct sums *sm, struct 
 
 TEST(recfmt_io_summary)
 {
-	struct rec r[64];
-	struct dmw_event ev[64];
-	struct name_entry nm[64];
+	static struct rec r[100 * (REC_SUMMARY_GROUPS_MAX + 1)];
+	static struct dmw_event ev[ARRAY_SIZE(r)];
+	static struct name_entry nm[ARRAY_SIZE(r)];
 	struct sums sm;
 	struct got g;
 	size_t n = 0;
 
-	/* two readers on dm-54, one of them through two lower disks, and dm-55 */
-	for (int i = 0; i < 30; i++, n++)
+	/*
+	 * Two readers on dm-54, one of them through two lower disks, and dm-55;
+	 * enough of them that the summary is worth its bytes.
+	 */
+	for (int i = 0; i < 600; i++, n++)
 		ioerr_rec(&r[n], &ev[n], &nm[n], T0 + i * 1000000, i % 3 ? 54 : 55, 4711 + i % 2,
 			  i % 2 ? "kworker/u8:2" : "dd", 1000 + 8 * i, i % 3 == 1 ? DEV(8, 16 * (i % 4)) : 0,
 			  i % 3 ? "vg-snap--1" : "vg-disk");
@@ -964,7 +967,7 @@ TEST(recfmt_io_summary)
 	sm.take = 1;
 	one_block(r, n, &sm, &g);
 	CHECK_INT(sm.blocks, 1);
-	CHECK_INT(sm.records, 30);
+	CHECK_INT(sm.records, 600);
 	CHECK_INT(g.n, 0);			/* taken: nothing decoded */
 	{
 		uint64_t total = 0;
@@ -974,9 +977,9 @@ TEST(recfmt_io_summary)
 			CHECK(sm.g[i].first_idx <= sm.g[i].last_idx);
 			CHECK(sm.g[i].smin <= sm.g[i].smax);
 			CHECK(sm.g[i].first_ns >= (int64_t)T0 &&
-			      sm.g[i].last_ns <= (int64_t)(T0 + 29 * 1000000));
+			      sm.g[i].last_ns <= (int64_t)(T0 + 599 * 1000000));
 		}
-		CHECK_INT(total, 30);
+		CHECK_INT(total, 600);
 		/* the first group is the first event's: dm-55, pid 4711, dd, no lower disk */
 		CHECK_INT(sm.g[0].dev, DEV(253, 55));
 		CHECK_INT(sm.g[0].pid, 4711);
@@ -993,6 +996,14 @@ TEST(recfmt_io_summary)
 	memset(&sm, 0, sizeof(sm));
 	one_block(r, n, &sm, &g);
 	CHECK_INT(sm.blocks, 1);
+	CHECK_INT(g.n, 600);
+	got_free(&g);
+
+	/* a few errors: a summary would cost more bytes than inflating saves time */
+	memset(&sm, 0, sizeof(sm));
+	sm.take = 1;
+	one_block(r, 30, &sm, &g);
+	CHECK_INT(sm.blocks, 0);
 	CHECK_INT(g.n, 30);
 	got_free(&g);
 
@@ -1005,7 +1016,7 @@ TEST(recfmt_io_summary)
 		sm.take = 1;
 		one_block(r, n, &sm, &g);
 		CHECK_INT(sm.blocks, 0);
-		CHECK_INT(g.n, 30);
+		CHECK_INT(g.n, 600);
 		got_free(&g);
 		r[7] = keep;
 
@@ -1014,7 +1025,7 @@ TEST(recfmt_io_summary)
 		sm.take = 1;
 		one_block(r, n + 1, &sm, &g);
 		CHECK_INT(sm.blocks, 0);
-		CHECK_INT(g.n, 31);
+		CHECK_INT(g.n, 601);
 		got_free(&g);
 
 		snprintf(nm[4].name, sizeof(nm[4].name), "vg-snap--1-renamed");
@@ -1028,22 +1039,33 @@ TEST(recfmt_io_summary)
 
 	/* more groups than a summary holds */
 	n = 0;
-	for (int i = 0; i < REC_SUMMARY_GROUPS_MAX + 1; i++, n++)
-		ioerr_rec(&r[n], &ev[n], &nm[n], T0 + i, 60 + i, 100, "dd", 8, 0, "x");
+	for (int i = 0; i < 100 * (REC_SUMMARY_GROUPS_MAX + 1); i++, n++)
+		ioerr_rec(&r[n], &ev[n], &nm[n], T0 + i, 60 + i % (REC_SUMMARY_GROUPS_MAX + 1), 100,
+			  "dd", 8 * i, 0, "x");
 	memset(&sm, 0, sizeof(sm));
 	sm.take = 1;
 	one_block(r, n, &sm, &g);
 	CHECK_INT(sm.blocks, 0);
-	CHECK_INT(g.n, REC_SUMMARY_GROUPS_MAX + 1);
+	CHECK_INT(g.n, 100 * (REC_SUMMARY_GROUPS_MAX + 1));
+	got_free(&g);
+	/* one group fewer: summarized */
+	for (int i = 0; i < 100 * REC_SUMMARY_GROUPS_MAX; i++)
+		ioerr_rec(&r[i], &ev[i], &nm[i], T0 + i, 60 + i % REC_SUMMARY_GROUPS_MAX, 100,
+			  "dd", 8 * i, 0, "x");
+	memset(&sm, 0, sizeof(sm));
+	sm.take = 1;
+	one_block(r, 100 * REC_SUMMARY_GROUPS_MAX, &sm, &g);
+	CHECK_INT(sm.blocks, 1);
+	CHECK_INT(sm.n, REC_SUMMARY_GROUPS_MAX);
 	got_free(&g);
 }
 
 /* a damaged summary is not offered; the block itself still reads */
 TEST(recfmt_io_summary_damaged)
 {
-	struct rec r[8];
-	struct dmw_event ev[8];
-	struct name_entry nm[8];
+	static struct rec r[400];
+	static struct dmw_event ev[400];
+	static struct name_entry nm[400];
 	struct rec_enc *e = rec_enc_new();
 	struct rec_reader rd;
 	struct sums sm;
@@ -1052,7 +1074,7 @@ TEST(recfmt_io_summary_damaged)
 	size_t len, hlen;
 	uint8_t *blk;
 
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 400; i++) {
 		ioerr_rec(&r[i], &ev[i], &nm[i], T0 + i, 54, 4711, "dd", 8 * i, 0, "vg-snap--1");
 		rec_enc_add(e, &r[i]);
 	}
@@ -1069,7 +1091,7 @@ TEST(recfmt_io_summary_damaged)
 		rd.summary = on_summary;
 		summaries = &sm;
 		rec_read_buf(&rd, blk, len, "block");
-		if (sm.blocks || g.n != 8)
+		if (sm.blocks || g.n != 400)
 			FAIL_AT("summary byte %zu flipped: offered %zu, decoded %zu records", off,
 				sm.blocks, g.n);
 		got_free(&g);
