@@ -692,11 +692,18 @@ const char *mail_sendmail_path(const char *override)
 char *mail_subject(const struct report *r)
 {
 	const char *host = r->st->host ? r->st->host : "?";
+	char *s;
 
 	if (!r->criticals && !r->warnings)
-		return xasprintf("[dmwatch] %s: grade %s, no problems", host, r->grade);
-	return xasprintf("[dmwatch] %s: grade %s, %zu critical, %zu warning%s", host, r->grade,
-			 r->criticals, r->warnings, r->warnings == 1 ? "" : "s");
+		s = xasprintf("[dmwatch] %s: grade %s, no problems", host, r->grade);
+	else
+		s = xasprintf("[dmwatch] %s: grade %s, %zu critical, %zu warning%s", host, r->grade,
+			      r->criticals, r->warnings, r->warnings == 1 ? "" : "s");
+	/* one line whoever prints it: a host name from a saved state may hold "\r\nBcc:" */
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
