@@ -555,7 +555,7 @@ TEST(mail_headers_resist_injection)
 	for (const char *p = msg; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
 		CHECK(strchr(" \t", *p) || strcspn(p, ":\n") < strcspn(p, "\n"));
 	free(subject);
-	/* the subject alone (scan --mail prints it too) is one line as well (fuzz_state) */
+	/* mail_subject() alone is one line as well, whatever uses it (fuzz_state) */
 	subject = mail_subject(&r);
 	CHECK(subject && !strpbrk(subject, "\r\n") && strstr(subject, "evil?Bcc"));
 	free(subject);
