@@ -20,6 +20,9 @@ assert_contains "$err" "using kernel uevents"
 dm_create dmw-uev "0 2048 error"
 minor=$(dmsetup info -c --noheadings -o minor dmw-uev | tr -d ' ')
 dmsetup rename dmw-uev dmw-uev2
+# uevents arrive after the ioctl returns: until the rename's has, the tracer still
+# knows the old name (an error in between is named dmw-uev; see the man page)
+wait_for_line "$out" '"event":"dm_rename","name":"dmw-uev"' 60
 expect_fail dd if=/dev/mapper/dmw-uev2 of=/dev/null bs=4k count=1 iflag=direct
 dmsetup remove dmw-uev2
 wait_for_line "$out" '"event":"dm_remove","name":"dmw-uev2"' 60
