@@ -1432,6 +1432,21 @@ static void burst_flush(struct report_state *rs, size_t i)
 	rs->bursts[i] = rs->bursts[--rs->n_bursts];
 }
 
+static struct err_dev *errs_of(const struct report_state *rs, uint32_t dev, const char *name)
+{
+	for (size_t i = 0; i < rs->n_errs; i++)
+		if (rs->errs[i].dev == dev && !strcmp(rs->errs[i].name, name))
+			return &rs->errs[i];
+	return NULL;
+}
+
+/* a burst goes on with errors of the same device, process, op and error */
+static bool burst_is(const struct burst *b, const struct rec_io_group *g, const char *name)
+{
+	return b->dev == g->dev && b->pid == g->pid && b->op == g->op && b->error == g->error &&
+	       !strcmp(b->name, name);
+}
+
 /*
  * Errors of one kind (device, process, op, error, lower device) between g's first
  * and last time: one event, or a group from a block's summary. Groups are fed in
@@ -1440,14 +1455,9 @@ static void burst_flush(struct report_state *rs, size_t i)
  */
 static void count_errors(struct report_state *rs, const struct rec_io_group *g, const char *name)
 {
-	struct err_dev *d = NULL;
+	struct err_dev *d = errs_of(rs, g->dev, name);
 	struct burst *b = NULL;
 
-	for (size_t i = 0; i < rs->n_errs; i++)
-		if (rs->errs[i].dev == g->dev && !strcmp(rs->errs[i].name, name)) {
-			d = &rs->errs[i];
-			break;
-		}
 	if (!d) {
 		d = array_push(&rs->errs, &rs->n_errs, sizeof(*d));
 		d->dev = g->dev;
@@ -1485,8 +1495,7 @@ static void count_errors(struct report_state *rs, const struct rec_io_group *g, 
 			burst_flush(rs, i);
 			continue;
 		}
-		if (x->dev == g->dev && x->pid == g->pid && x->op == g->op &&
-		    x->error == g->error && !strcmp(x->name, name))
+		if (burst_is(x, g, name))
 			b = x;
 		i++;
 	}
@@ -1514,19 +1523,16 @@ static void count_errors(struct report_state *rs, const struct rec_io_group *g, 
 /* what the last event of g leaves behind: the latest time, the latest lower device */
 static void settle(struct report_state *rs, const struct rec_io_group *g, const char *name)
 {
-	for (size_t i = 0; i < rs->n_errs; i++) {
-		struct err_dev *d = &rs->errs[i];
+	struct err_dev *d = errs_of(rs, g->dev, name);
 
-		if (d->dev == g->dev && !strcmp(d->name, name)) {
-			d->last = g->last_ns;
-			d->lower = g->lower ? g->lower : d->lower;
-		}
+	if (d) {
+		d->last = g->last_ns;
+		d->lower = g->lower ? g->lower : d->lower;
 	}
 	for (size_t i = 0; i < rs->n_bursts; i++) {
 		struct burst *b = &rs->bursts[i];
 
-		if (b->dev == g->dev && b->pid == g->pid && b->op == g->op &&
-		    b->error == g->error && !strcmp(b->name, name)) {
+		if (burst_is(b, g, name)) {
 			b->last = g->last_ns;
 			b->lower = g->lower ? g->lower : b->lower;
 		}
@@ -1865,14 +1871,6 @@ static void pids_str(char *buf, size_t len, const struct err_dev *d)
 				d->pids[i].comm);
 	if (d->other_pids && off < len)
 		snprintf(buf + off, len - off, " and others");
-}
-
-static const struct err_dev *errs_of(const struct report_state *rs, uint32_t dev, const char *name)
-{
-	for (size_t i = 0; i < rs->n_errs; i++)
-		if (rs->errs[i].dev == dev && !strcmp(rs->errs[i].name, name))
-			return &rs->errs[i];
-	return NULL;
 }
 
 static void err_phrase(const struct report_state *rs, char *buf, size_t len,
