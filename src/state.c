@@ -807,10 +807,29 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	return load_scalar(ctx, FK_STR, (const char *)s, len, false);
 }
 
+/*
+ * A '{' or '[' that no frame takes: at the top level after the state (not a
+ * state, then), inside a skipped value, or as the value of an unknown key (where
+ * skipping starts). Returns what the callback returns, or -1 when a frame takes it.
+ */
+static int open_untracked(struct loader *ld)
+{
+	if (!ld->depth) {
+		ld->not_object = true;
+		return 0;
+	}
+	if (ld->skip || top(ld)->field == FIELD_UNKNOWN) {
+		ld->skip++;
+		return 1;
+	}
+	return -1;
+}
+
 static int cb_start_map(void *ctx)
 {
 	struct loader *ld = ctx;
 	struct load_frame *f, next = { .field = FIELD_NONE };
+	int ret;
 
 	if (!ld->started) {
 		ld->started = true;
@@ -818,14 +837,8 @@ static int cb_start_map(void *ctx)
 		next.item = ld->st;
 		return push_frame(ld, &next);
 	}
-	if (!ld->depth) {
-		ld->not_object = true;
-		return 0;
-	}
-	if (ld->skip) {
-		ld->skip++;
-		return 1;
-	}
+	if ((ret = open_untracked(ld)) >= 0)
+		return ret;
 	f = top(ld);
 	if (f->array) {
 		if (f->array->kind != FK_RECORDS)
@@ -833,10 +846,6 @@ static int cb_start_map(void *ctx)
 		next.rec = f->array->sub;
 		next.item = record_new(f->owner, f->array);
 		return push_frame(ld, &next);
-	}
-	if (f->field == FIELD_UNKNOWN) {
-		ld->skip = 1;
-		return 1;
 	}
 	return load_fail(ld, cur_field(ld)->key, "wrong type");
 }
@@ -897,23 +906,14 @@ static int cb_start_array(void *ctx)
 	struct loader *ld = ctx;
 	struct load_frame *f, next = { .field = FIELD_NONE };
 	const struct field *fl;
+	int ret;
 
-	if (!ld->depth) {
-		ld->not_object = true;
-		return 0;
-	}
-	if (ld->skip) {
-		ld->skip++;
-		return 1;
-	}
+	if ((ret = open_untracked(ld)) >= 0)
+		return ret;
 	f = top(ld);
 	if (f->array)
 		return load_fail(ld, NULL, f->array->kind == FK_RECORDS ?
 				 "element is not an object" : "not a number >= 0");
-	if (f->field == FIELD_UNKNOWN) {
-		ld->skip = 1;
-		return 1;
-	}
 	fl = cur_field(ld);
 	if (fl->kind != FK_RECORDS && fl->kind != FK_U64S)
 		return load_fail(ld, fl->key, "wrong type");
