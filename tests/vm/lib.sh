@@ -205,6 +205,20 @@ on_cleanup() {
 	echo "$*" >> "$LIB_STATE/cleanups"
 }
 
+# start_tracer OUT ERR ARGS...: `dmwatch trace ARGS` in the background, stdout to
+# OUT, stderr to ERR, its pid in $tpid, killed at cleanup; returns once it says
+# "Hit Ctrl-C to end" (attached), dies if it exits before.
+start_tracer() {
+	local out=$1 err=$2
+	shift 2
+	"$DMWATCH" trace "$@" > "$out" 2> "$err" &
+	tpid=$!
+	on_cleanup "kill $tpid 2>/dev/null; wait $tpid 2>/dev/null"
+	wait_until 180 sh -c "grep -q 'Hit Ctrl-C to end' $err || ! kill -0 $tpid" ||
+		die "tracer never became ready"
+	kill -0 "$tpid" || { cat "$err" >&2; die "tracer exited before it was ready"; }
+}
+
 # pve_init [NODE]: an empty fake /etc/pve for NODE (default: the host name), laid
 # out like pmxcfs (qemu-server, lxc and local point into nodes/NODE).  The guest's
 # /etc is an overlay: this never touches the host's /etc/pve.  Removed at cleanup.

@@ -13,12 +13,7 @@ lvcreate -qq -L 48M -n vm-473-disk-1 backup
 
 out=/tmp/trace-cow.json
 err=/tmp/trace-cow.err
-"$DMWATCH" trace --json --interval 0.3 > "$out" 2> "$err" &
-tpid=$!
-on_cleanup "kill $tpid 2>/dev/null; wait $tpid 2>/dev/null"
-wait_until 180 sh -c "grep -q 'Hit Ctrl-C to end' $err || ! kill -0 $tpid" ||
-	die "tracer never became ready"
-kill -0 "$tpid" || { cat "$err" >&2; die "tracer exited before it was ready"; }
+start_tracer "$out" "$err" --json --interval 0.3
 
 lvcreate -qq -s -L 4M -n snap-473-1 backup/vm-473-disk-1
 snap_minor=$(dmsetup info -c --noheadings -o minor backup-snap--473--1 | tr -d ' ')

@@ -9,12 +9,8 @@
 
 out=/tmp/trace-lifecycle.json
 err=/tmp/trace-lifecycle.err
-"$DMWATCH" trace --json --interval 0.5 > "$out" 2> "$err" &
-tpid=$!
-on_cleanup "kill $tpid 2>/dev/null; wait $tpid 2>/dev/null"
-wait_until 180 sh -c "grep -q 'Tracing device-mapper events\.\.\. Hit Ctrl-C to end\.' $err || ! kill -0 $tpid" ||
-	die "tracer never became ready"
-kill -0 "$tpid" || { cat "$err" >&2; die "tracer exited before it was ready"; }
+start_tracer "$out" "$err" --json --interval 0.5
+assert_contains "$err" "Tracing device-mapper events\.\.\. Hit Ctrl-C to end\."
 log "tracer ready: $(head -c 300 "$err" | tr '\n' ' ')"
 
 loop=$(mkloop 32)

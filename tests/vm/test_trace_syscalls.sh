@@ -9,12 +9,7 @@
 
 out=/tmp/trace-sys.json
 err=/tmp/trace-sys.err
-"$DMWATCH" trace --json --syscalls > "$out" 2> "$err" &
-tpid=$!
-on_cleanup "kill $tpid 2>/dev/null; wait $tpid 2>/dev/null"
-wait_until 180 sh -c "grep -q 'Hit Ctrl-C to end' $err || ! kill -0 $tpid" ||
-	die "tracer never became ready"
-kill -0 "$tpid" || { cat "$err" >&2; die "tracer exited before it was ready"; }
+start_tracer "$out" "$err" --json --syscalls
 assert_contains "$err" "using the ioctl syscall tracepoints"
 
 dm_create dmw-sys "0 2048 zero"

@@ -9,12 +9,7 @@
 
 out=/tmp/trace-uev.json
 err=/tmp/trace-uev.err
-"$DMWATCH" trace --json --uevents > "$out" 2> "$err" &
-tpid=$!
-on_cleanup "kill $tpid 2>/dev/null; wait $tpid 2>/dev/null"
-wait_until 180 sh -c "grep -q 'Hit Ctrl-C to end' $err || ! kill -0 $tpid" ||
-	die "tracer never became ready"
-kill -0 "$tpid" || { cat "$err" >&2; die "tracer exited before it was ready"; }
+start_tracer "$out" "$err" --json --uevents
 assert_contains "$err" "using kernel uevents"
 
 dm_create dmw-uev "0 2048 error"
