@@ -42,6 +42,16 @@ median() {
 		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# the CPU the figures were taken on
+cpu_model() {
+	sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1
+}
+
+# "2026-11-21, 2 CPUs (AMD EPYC)": how a results file starts
+date_machine() {
+	echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(cpu_model))"
+}
+
 # wall time in ms of one run of "$@", output thrown away; scan exits 0/1/2 by
 # findings, only 3 (could not run) is a failure
 time_once() {
@@ -152,7 +162,7 @@ bench_scan() {
 		echo
 		echo "$(date -u +%Y-%m-%d), dmwatch $(cat "$top/VERSION" 2>/dev/null || echo '?')" \
 		     "($(git -C "$top" describe --always --dirty 2>/dev/null || echo 'no git'))," \
-		     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+		     "$(cpu_model)," \
 		     "$(nproc) CPUs; median of $runs runs" \
 		     "($(command -v hyperfine >/dev/null 2>&1 && echo hyperfine ||
 			 echo 'date +%s%N loop'))," \
@@ -191,7 +201,7 @@ bench_trace() {
 	{
 		echo "# trace benchmark"
 		echo
-		echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), guest: QEMU TCG, $(basename /boot/vmlinuz-* | tail -n 1)"
+		echo "$(date_machine), guest: QEMU TCG, $(basename /boot/vmlinuz-* | tail -n 1)"
 		echo
 		grep '^|' "$out" | awk '!seen[$0]++'
 	} > "$md"
@@ -208,7 +218,7 @@ bench_vmscan() {
 	{
 		echo "# live scan against dmsetup"
 		echo
-		echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), guest: QEMU TCG"
+		echo "$(date_machine), guest: QEMU TCG"
 		echo
 		grep '^|' "$out" | awk '!seen[$0]++'
 	} > "$md"
@@ -224,7 +234,7 @@ bench_record() {
 	{
 		echo "# recorder"
 		echo
-		echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), one core, 2 M events of a bad backup window's mix"
+		echo "$(date_machine), one core, 2 M events of a bad backup window's mix"
 		echo
 		echo '```'
 		cat "$out"
