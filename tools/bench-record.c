@@ -204,6 +204,26 @@ static void devlist(struct gen *g, int64_t t, bool full, const struct dspec *d, 
 	free(e);
 }
 
+/* write g's records into a recorder log opened with o; -1 (said on stderr) if it cannot be */
+static int gen_open_log(struct gen *g, const struct rec_log_opts *o)
+{
+	char *err = NULL;
+
+	if (rec_log_open(&g->log, o, &err)) {
+		elog("%s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* dm names of the bench's 32 guests, two disks each */
+static void make_names(void)
+{
+	for (int i = 0; i < 64; i++)
+		snprintf(names[i], sizeof(names[i]), "pve-vm--%d--disk--%d", 100 + i / 2, i % 2);
+}
+
 static void make_uuids(void)
 {
 	static const char al[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -380,16 +400,12 @@ static int write_fixture(const char *dir)
 {
 	struct rec_log_opts o = { .dir = dir, .max_size = 1 << 20, .seg_size = 64 << 10 };
 	struct gen g = {};
-	char *err = NULL;
 
 	rng = 42;
 	make_uuids();
 	g.block_per_second = true;
-	if (rec_log_open(&g.log, &o, &err)) {
-		elog("%s", err);
-		free(err);
+	if (gen_open_log(&g, &o))
 		return 1;
-	}
 	incident_002(&g);
 	rec_log_close(g.log);
 	printf("wrote the seed 002 incident to %s\n", dir);
@@ -405,8 +421,7 @@ static void bench_mix(struct gen *g, size_t n)
 
 	rng = 7;
 	make_uuids();
-	for (int i = 0; i < 64; i++)
-		snprintf(names[i], sizeof(names[i]), "pve-vm--%d--disk--%d", 100 + i / 2, i % 2);
+	make_names();
 	while (g->n < n) {
 		uint64_t r = xrand() % 1000;
 
@@ -622,18 +637,13 @@ static int write_storm(const char *dir, uint64_t bytes, uint64_t rate)
 	uint64_t sector[4] = { 0 };
 	uint32_t pid = 4000;
 	size_t events = 0;
-	char *err = NULL;
 	int64_t t0 = S(0);
 
 	rng = 11;
 	make_uuids();
-	for (int i = 0; i < 64; i++)
-		snprintf(names[i], sizeof(names[i]), "pve-vm--%d--disk--%d", 100 + i / 2, i % 2);
-	if (rec_log_open(&g.log, &o, &err)) {
-		elog("%s", err);
-		free(err);
+	make_names();
+	if (gen_open_log(&g, &o))
 		return 1;
-	}
 	session(&g, t0, REC_SESSION_START, 900, t0 - 3600 * PM_NS_PER_S);
 	for (int64_t sec = 0; rec_log_disk_usage(g.log) < bytes; sec++) {
 		int64_t t = t0 + sec * PM_NS_PER_S;
@@ -671,13 +681,9 @@ static int write_mix(const char *dir, size_t n)
 {
 	struct rec_log_opts o = { .dir = dir, .max_size = UINT64_MAX / 2, .seg_size = 256 << 20 };
 	struct gen g = {};
-	char *err = NULL;
 
-	if (rec_log_open(&g.log, &o, &err)) {
-		elog("%s", err);
-		free(err);
+	if (gen_open_log(&g, &o))
 		return 1;
-	}
 	bench_mix(&g, n);
 	rec_log_close(g.log);
 	printf("wrote %zu events of the bench mix to %s\n", n, dir);
