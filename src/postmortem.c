@@ -1207,9 +1207,12 @@ struct pm_read {
 	struct history *h;
 	uint64_t warnings;
 	int (*fn)(struct pm_read *pr, const struct rec *r);
-	/* fn's way with a block's I/O error summary; without it, fn sees every event */
+	/*
+	 * fn's way with a block's I/O error summary, its groups in event order:
+	 * non-zero when it took them. Without it, fn sees every event.
+	 */
 	int (*summary)(struct pm_read *pr, const struct rec_block_summary *s,
-		       const struct rec_io_group *const *by_first, size_t n);
+		       const struct rec_io_group *const *by_first);
 	void *ctx;
 };
 
@@ -1247,15 +1250,16 @@ static int pm_summary(void *ctx, const struct rec_block_summary *s)
 	struct pm_read *pr = ctx;
 	const struct rec_io_group *by_first[REC_SUMMARY_GROUPS_MAX];
 
-	if (pr->fn && (!pr->summary || !pr->summary(pr, s, NULL, 0)))
+	if (pr->fn && !pr->summary)
 		return 0;
 	for (size_t i = 0; i < s->n_groups; i++)
 		by_first[i] = &s->groups[i];
 	sort_items(by_first, s->n_groups, sizeof(*by_first), cmp_first_idx);
+	/* fn first: it may decline; it needs no history (every error is named) */
+	if (pr->fn && !pr->summary(pr, s, by_first))
+		return 0;
 	for (size_t i = 0; i < s->n_groups; i++)
 		history_io_group(pr->h, by_first[i]);
-	if (pr->fn)
-		pr->summary(pr, s, by_first, s->n_groups);
 	return 1;
 }
 
@@ -1775,19 +1779,20 @@ static int cmp_last_idx(const void *a, const void *b)
 }
 
 /*
- * The report from a block's summary (by_first NULL: may it?). Only for a block
- * wholly inside --since/--until and shorter than the burst gap, so that no burst
- * can end or start inside it.
+ * The report from a block's summary. Only for a block wholly inside
+ * --since/--until and shorter than the burst gap, so that no burst can end or
+ * start inside it; any other block is declined and decoded.
  */
 static int report_summary(struct pm_read *pr, const struct rec_block_summary *s,
-			  const struct rec_io_group *const *by_first, size_t n)
+			  const struct rec_io_group *const *by_first)
 {
 	struct report_state *rs = pr->ctx;
 	const struct rec_io_group *by_last[REC_SUMMARY_GROUPS_MAX];
+	size_t n = s->n_groups;
 
-	if (!by_first)
-		return s->first_ns >= pr->o->since_ns && s->last_ns <= pr->o->until_ns &&
-		       s->last_ns - s->first_ns <= BURST_GAP_NS;
+	if (s->first_ns < pr->o->since_ns || s->last_ns > pr->o->until_ns ||
+	    s->last_ns - s->first_ns > BURST_GAP_NS)
+		return 0;
 	if (s->last_ns > rs->last_any)
 		rs->last_any = s->last_ns;
 	rs->records += s->n_records;
