@@ -890,6 +890,15 @@ static void dec_session(struct dec *d, struct rec *r)
 	s->boot_id = get_str(d);
 }
 
+/* widen the time span of what was read to [first, last] (unix ns) */
+static void stats_span(struct rec_read_stats *st, uint64_t first, uint64_t last)
+{
+	if (!st->first_ns || first < st->first_ns)
+		st->first_ns = first;
+	if (last > st->last_ns)
+		st->last_ns = last;
+}
+
 /*
  * Decode the records of an inflated payload. Returns the number of records
  * delivered, or -1 (with *why) when the payload is inconsistent.
@@ -955,10 +964,7 @@ static long decode_records(struct dec *d, const uint8_t *raw, size_t len, uint32
 		}
 		n++;
 		rd->stats.records++;
-		if (!rd->stats.first_ns || r.unix_ns < rd->stats.first_ns)
-			rd->stats.first_ns = r.unix_ns;
-		if (r.unix_ns > rd->stats.last_ns)
-			rd->stats.last_ns = r.unix_ns;
+		stats_span(&rd->stats, r.unix_ns, r.unix_ns);
 		if (rd->cb && rd->cb(rd->ctx, &r))
 			rd->stop = true;
 	}
@@ -1228,10 +1234,7 @@ size_t rec_read_buf(struct rec_reader *rd, const uint8_t *buf, size_t len, const
 			rd->stats.blocks++;
 			rd->stats.summarized_blocks++;
 			rd->stats.records += sum.n_records;
-			if (!rd->stats.first_ns || (uint64_t)sum.first_ns < rd->stats.first_ns)
-				rd->stats.first_ns = sum.first_ns;
-			if ((uint64_t)sum.last_ns > rd->stats.last_ns)
-				rd->stats.last_ns = sum.last_ns;
+			stats_span(&rd->stats, sum.first_ns, sum.last_ns);
 		} else if (crc(buf + pos + h.header_len, h.comp_len) != h.payload_crc) {
 			warnf(rd, "%s: corrupt block at offset %zu (CRC mismatch, %u records lost); "
 			      "skipped", label, pos, h.n_records);
