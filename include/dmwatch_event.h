@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Events shared by the BPF side (bpf/trace.bpf.c) and userspace (src/trace.c).
+ * Events shared by the BPF side (bpf/trace.bpf.c) and userspace (src/trace/).
  * Fixed-width fields only: the same bytes are read on both sides.
  */
 #ifndef DMWATCH_EVENT_H

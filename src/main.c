@@ -3,8 +3,8 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
-#include "commands.h"
-#include "util.h"
+#include "cmd/commands.h"
+#include "lib/util.h"
 
 static const struct command {
 	const char *name;

@@ -23,9 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "postmortem.h"
-#include "recfmt.h"
-#include "util.h"
+#include "postmortem/postmortem.h"
+#include "record/recfmt.h"
+#include "lib/util.h"
 
 #define MAJ	253u
 #define DEV(m)	(MAJ << DMW_MINORBITS | (m))

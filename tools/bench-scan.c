@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "classify.h"
-#include "output.h"
-#include "state.h"
+#include "analyze/classify.h"
+#include "render/output.h"
+#include "model/state.h"
 
 static double now_ms(void)
 {

@@ -34,8 +34,8 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "state.h"
-#include "util.h"
+#include "model/state.h"
+#include "lib/util.h"
 
 #define DM_MAJOR	253
 #define EXTENT		8192ULL		/* 4 MiB extents, in sectors */

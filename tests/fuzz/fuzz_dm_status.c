@@ -5,7 +5,7 @@
  * Checks dmstatus.h's promises: 0 or -EINVAL, and results that make sense.
  */
 #include <errno.h>
-#include "dmstatus.h"
+#include "model/dmstatus.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

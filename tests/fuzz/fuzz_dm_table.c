@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include "dmstatus.h"
+#include "model/dmstatus.h"
 #include "fuzz.h"
 
 #define MAX_EXT 16

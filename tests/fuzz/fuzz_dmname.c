@@ -6,9 +6,9 @@
  * The input is the whole string.
  */
 #include <errno.h>
-#include "classify.h"
-#include "dmstatus.h"
-#include "pve.h"
+#include "analyze/classify.h"
+#include "model/dmstatus.h"
+#include "collect/pve.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

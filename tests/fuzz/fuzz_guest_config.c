@@ -6,8 +6,8 @@
  * key, storage and volume present, a storage id without ':' and a volume without
  * '/' (linked clones are reduced to their own part).
  */
-#include "pve.h"
-#include "util.h"
+#include "collect/pve.h"
+#include "lib/util.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
-#include "lvm.h"
+#include "collect/lvm.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -18,7 +18,7 @@
 #include <linux/dm-ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include "postmortem.h"
+#include "postmortem/postmortem.h"
 #include "fuzz.h"
 #include "fuzz_rec.h"
 

@@ -9,8 +9,8 @@
 #define DMWATCH_FUZZ_REC_H
 
 #include <zlib.h>
-#include "recfmt.h"
-#include "util.h"
+#include "record/recfmt.h"
+#include "lib/util.h"
 
 #define FUZZ_REC_T0	1795255200000000000ull	/* 2026-11-22 05:20 UTC */
 

@@ -23,7 +23,7 @@
  *   bit 6     summaries offered are taken (the block is then not decoded)
  */
 #include <errno.h>
-#include "events.h"
+#include "trace/events.h"
 #include "fuzz.h"
 #include "fuzz_rec.h"
 

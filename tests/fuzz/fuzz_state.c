@@ -20,12 +20,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "classify.h"
-#include "html.h"
-#include "output.h"
-#include "prom.h"
-#include "state.h"
-#include "util.h"
+#include "analyze/classify.h"
+#include "render/html.h"
+#include "render/output.h"
+#include "render/prom.h"
+#include "model/state.h"
+#include "lib/util.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

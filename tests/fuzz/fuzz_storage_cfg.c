@@ -5,7 +5,7 @@
  * and an lvmthin one its VG and pool (pve.c drops incomplete ones).
  */
 #include <errno.h>
-#include "pve.h"
+#include "collect/pve.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "recfmt.h"
-#include "util.h"
+#include "record/recfmt.h"
+#include "lib/util.h"
 
 static void write_seed(const char *dir, const char *name, uint8_t mode, const uint8_t *p,
 		       size_t n)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Runs every registered unit test; `unit-tests PATTERN` runs those whose name contains it. */
 #include <stdlib.h>
-#include "state.h"
+#include "model/state.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 static struct test_case *tests;
 

@@ -4,11 +4,11 @@
  * the grade and exit code, and the seed-000 false positives we must not repeat.
  */
 #include <stdlib.h>
-#include "classify.h"
-#include "output.h"
-#include "state.h"
+#include "analyze/classify.h"
+#include "render/output.h"
+#include "model/state.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const struct dev_finding *by_name(const struct report *r, const char *name)
 {

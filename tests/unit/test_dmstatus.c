@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "test.h"
-#include "dmstatus.h"
-#include "util.h"
+#include "model/dmstatus.h"
+#include "lib/util.h"
 
 /* ---- snapshot ---- */
 

@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 #include <linux/dm-ioctl.h>
 #include "test.h"
-#include "events.h"
-#include "util.h"
+#include "trace/events.h"
+#include "lib/util.h"
 
 #define DEV(maj, min) ((uint32_t)(maj) << DMW_MINORBITS | (min))
 #define NS 1000000000ULL

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "classify.h"
-#include "html.h"
-#include "output.h"
-#include "state.h"
+#include "analyze/classify.h"
+#include "render/html.h"
+#include "render/output.h"
+#include "model/state.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define HOSTILE_DEV	"pve-vm--104--disk--0<img src=x onerror=alert(1)>"
 #define HOSTILE_GUEST	"<script>alert(\"g\")</script> & 'q'"

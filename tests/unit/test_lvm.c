@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include "test.h"
-#include "lvm.h"
-#include "util.h"
+#include "collect/lvm.h"
+#include "lib/util.h"
 
 #define LVM_FIXTURES FIXTURES "/lvm"
 #define SECTOR 512ULL

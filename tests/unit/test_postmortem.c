@@ -14,8 +14,8 @@
 #include <json-c/json.h>
 #include <linux/dm-ioctl.h>
 #include "test.h"
-#include "postmortem.h"
-#include "util.h"
+#include "postmortem/postmortem.h"
+#include "lib/util.h"
 
 #define REC_DIR FIXTURES "/recorder"
 #define INCIDENT REC_DIR "/incident-002"

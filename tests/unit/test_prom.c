@@ -18,14 +18,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "classify.h"
-#include "commands.h"
-#include "html.h"
-#include "prom.h"
-#include "serve.h"
-#include "state.h"
+#include "analyze/classify.h"
+#include "cmd/commands.h"
+#include "render/html.h"
+#include "render/prom.h"
+#include "cmd/serve.h"
+#include "model/state.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* noinline: gcc 12 takes the memstream buffer for a dangling local */
 __attribute__((noinline)) static char *render_prom(const struct report *r)

@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
-#include "pve.h"
-#include "util.h"
+#include "collect/pve.h"
+#include "lib/util.h"
 
 #define PVE_FIXTURES FIXTURES "/pve"
 

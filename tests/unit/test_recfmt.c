@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "test.h"
-#include "recfmt.h"
-#include "util.h"
+#include "record/recfmt.h"
+#include "lib/util.h"
 
 #define DEV(ma, mi) ((uint32_t)(ma) << DMW_MINORBITS | (mi))
 #define T0 1761543000000000000ull	/* 2025-10-27 05:30:00 UTC */

@@ -13,8 +13,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "test.h"
-#include "state.h"
-#include "util.h"
+#include "model/state.h"
+#include "lib/util.h"
 
 /* Every test works in its own directory so parallel runs cannot collide. */
 static char *tmp_dir(void)

@@ -268,7 +268,7 @@ done
 
 # --- the man page documents every command and option -------------------------------
 
-man8=$REPO/tools/dmwatch.8
+man8=$REPO/dist/man/dmwatch.8
 # (help texts in variables first: a failure inside `for x in $(...)` would go unseen)
 cmds=$("$DMWATCH" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }')
 [ -n "$cmds" ] || die "no commands in dmwatch --help"

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Device-mapper inventory with libdevmapper tasks, the way dmsetup does it:
+ * one LIST for the names, then INFO, TABLE, STATUS and DEPS per device.
+ * A device that disappears between LIST and its INFO is skipped, not an error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <libdevmapper.h>
+#include "collect/dm.h"
+#include "lib/util.h"
+
+uint32_t dm_read_major(void)
+{
+	char line[256], name[128];
+	unsigned int major = 0, m;
+	bool block = false;
+	FILE *f;
+
+	f = fopen("/proc/devices", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Block devices:", 14))
+			block = true;
+		else if (block && sscanf(line, "%u %127s", &m, name) == 2 &&
+			 !strcmp(name, "device-mapper"))
+			major = m;
+	}
+	fclose(f);
+	return major;
+}
+
+/* libdevmapper logs to stderr by default; keep its messages for -v only. */
+static void dm_log_quiet(int level, const char *file, int line, int dm_errno,
+			 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose || level > 3)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "dmwatch: libdevmapper: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static struct dm_task *dm_task_for(int type, const char *name)
+{
+	struct dm_task *dmt = dm_task_create(type);
+
+	if (!dmt)
+		return NULL;
+	if (name && !dm_task_set_name(dmt, name))
+		goto fail;
+	if (!dm_task_run(dmt))
+		goto fail;
+	return dmt;
+fail:
+	dm_task_destroy(dmt);
+	return NULL;
+}
+
+static void read_lines(int type, const char *name, struct dm_line **lines, size_t *n)
+{
+	struct dm_task *dmt = dm_task_for(type, name);
+	uint64_t start, length;
+	char *ttype, *params;
+	void *next = NULL;
+
+	if (!dmt)
+		return;
+	do {
+		struct dm_line *l;
+
+		next = dm_get_next_target(dmt, next, &start, &length, &ttype, &params);
+		if (!ttype)
+			break;
+		l = array_push(lines, n, sizeof(*l));
+		l->start = start;
+		l->length = length;
+		l->type = xstrdup(ttype);
+		l->params = xstrdup(params ? params : "");
+	} while (next);
+	dm_task_destroy(dmt);
+}
+
+static int read_device(struct state *st, const char *name)
+{
+	struct dm_task *dmt;
+	struct dm_deps *deps;
+	struct dm_info info;
+	struct dm_dev *d;
+	const char *uuid;
+
+	dmt = dm_task_for(DM_DEVICE_INFO, name);
+	if (!dmt || !dm_task_get_info(dmt, &info) || !info.exists) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return -ENOENT;	/* removed since LIST */
+	}
+	d = array_push(&st->devs, &st->n_devs, sizeof(*d));
+	d->name = xstrdup(name);
+	uuid = dm_task_get_uuid(dmt);
+	d->uuid = xstrdup(uuid ? uuid : "");
+	d->major = info.major;
+	d->minor = info.minor;
+	d->open_count = info.open_count;
+	d->event_nr = info.event_nr;
+	d->suspended = info.suspended;
+	d->read_only = info.read_only;
+	d->live_table = info.live_table;
+	dm_task_destroy(dmt);
+
+	read_lines(DM_DEVICE_TABLE, name, &d->table, &d->n_table);
+	read_lines(DM_DEVICE_STATUS, name, &d->status, &d->n_status);
+
+	dmt = dm_task_for(DM_DEVICE_DEPS, name);
+	if (dmt && (deps = dm_task_get_deps(dmt))) {
+		d->deps = xcalloc(deps->count, sizeof(*d->deps));
+		for (uint32_t i = 0; i < deps->count; i++)
+			d->deps[i] = deps->device[i];
+		d->n_deps = deps->count;
+	}
+	if (dmt)
+		dm_task_destroy(dmt);
+	return 0;
+}
+
+int dm_collect(struct state *st)
+{
+	struct dm_task *dmt = NULL;
+	struct dm_names *names;
+	unsigned int next = 0;
+	int err = 0;
+
+	dm_log_with_errno_init(dm_log_quiet);
+	st->dm_major = dm_read_major();
+	if (!st->dm_major) {
+		state_add_problem(st, "/proc/devices", "device-mapper is not loaded in this kernel");
+		return -ENODEV;
+	}
+	dmt = dm_task_for(DM_DEVICE_LIST, NULL);
+	if (!dmt) {
+		err = errno ? -errno : -EPERM;
+		state_add_problem(st, "/dev/mapper/control",
+				  "cannot list device-mapper devices (%s); run as root",
+				  strerror(-err));
+		goto cleanup;
+	}
+	names = dm_task_get_names(dmt);
+	st->have_dm = true;
+	if (!names || !names->dev)
+		goto cleanup;
+	do {
+		names = (struct dm_names *)((char *)names + next);
+		read_device(st, names->name);
+		next = names->next;
+	} while (next);
+cleanup:
+	if (dmt)
+		dm_task_destroy(dmt);
+	dm_lib_release();
+	return err;
+}
+
+const struct dm_dev *dm_find(const struct state *st, const char *what)
+{
+	unsigned int major = 0, minor = 0;
+	bool by_num = false;
+	char c;
+
+	if (sscanf(what, "dm-%u%c", &minor, &c) == 1) {
+		major = st->dm_major;
+		by_num = true;
+	} else if (sscanf(what, "%u:%u%c", &major, &minor, &c) == 2) {
+		by_num = true;
+	}
+	for (size_t i = 0; i < st->n_devs; i++) {
+		const struct dm_dev *d = &st->devs[i];
+
+		if (by_num ? (d->minor == minor && (!major || d->major == major))
+			   : !strcmp(d->name, what))
+			return d;
+	}
+	return NULL;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * LVM's view: `lvs -a --segments --reportformat json` (LVs with uuids, attrs, pool,
+ * origin, percents, thin ids and PE ranges) and `pvs` (where extents start), parsed
+ * with json-c. PE ranges become sector extents on the PV's device so that scan can
+ * tell which LV owns the blocks a stale mapping points at.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <json-c/json.h>
+#include "collect/lvm.h"
+#include "lib/util.h"
+
+#define LVS_FIELDS "vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin," \
+		   "data_percent,metadata_percent,thin_id,seg_pe_ranges,vg_extent_size"
+#define PVS_FIELDS "pv_name,pe_start"
+
+static const char *jget(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* lvs prints numbers as strings, "" when not applicable; -1 / NaN for those. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (str_empty(s) || *s == '-')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && *end == 0;
+}
+
+static double parse_percent(const char *s)
+{
+	char *end;
+	double v;
+
+	if (str_empty(s))
+		return NAN;
+	v = strtod(s, &end);
+	return (*end == 0 && v >= 0 && v <= 100.0) ? v : NAN;
+}
+
+/* The rows of the first report object's `key` array, or NULL. */
+static json_object *report_rows(json_object *root, const char *key)
+{
+	json_object *report, *first, *rows;
+
+	if (!root || !json_object_object_get_ex(root, "report", &report) ||
+	    json_object_get_type(report) != json_type_array ||
+	    !(first = json_object_array_get_idx(report, 0)) ||
+	    !json_object_object_get_ex(first, key, &rows) ||
+	    json_object_get_type(rows) != json_type_array)
+		return NULL;
+	return rows;
+}
+
+static const struct lvm_lv *find_lv_uuid(const struct state *st, const char *uuid)
+{
+	/* --segments lists an LV's segments one after another: the last LV first */
+	if (st->n_lvs && !strcmp(st->lvs[st->n_lvs - 1].lv_uuid, uuid))
+		return &st->lvs[st->n_lvs - 1];
+	for (size_t i = 0; i < st->n_lvs; i++)
+		if (!strcmp(st->lvs[i].lv_uuid, uuid))
+			return &st->lvs[i];
+	return NULL;
+}
+
+/* digits only, no sign, no overflow */
+static bool parse_pe(const char *s, const char *stop, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == stop)
+		return false;
+	for (; s < stop; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * "/dev/loop0:0-255 /dev/loop1:0-9" -> extents, using each PV's pe_start. Ranges
+ * on LV areas ("data_tdata:0-19", a thin pool's data) are not PVs: skipped. Each
+ * range is judged on its own; a bad one is reported once per LV.
+ */
+static int add_pe_ranges(struct state *st, const char *source, json_object *pv_rows,
+			 const struct lvm_lv *lv, const char *ranges, uint64_t extent_size,
+			 lvm_resolve_fn resolve)
+{
+	char *copy = xstrdup(ranges), *save = NULL, *tok;
+	int err = 0;
+
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *colon = strrchr(tok, ':'), *dash;
+		uint64_t first, last, pe_start = UINT64_MAX;
+		struct lvm_extent *x;
+		uint32_t maj, min;
+
+		if (!colon || !(dash = strchr(colon, '-')) ||
+		    !parse_pe(colon + 1, dash, &first) ||
+		    !parse_pe(dash + 1, dash + 1 + strlen(dash + 1), &last) || last < first ||
+		    last - first + 1 > UINT64_MAX / extent_size ||
+		    first > (UINT64_MAX - (last - first + 1) * extent_size) / extent_size) {
+			err = -EINVAL;
+			continue;
+		}
+		*colon = 0;
+		/* "" or "[unknown]": a missing PV (lvs' word for it) */
+		if (!tok[0] || tok[0] == '[') {
+			err = -EINVAL;
+			continue;
+		}
+		if (tok[0] != '/' || !pv_rows)
+			continue;	/* an LV area, or no pvs report (said once by the caller) */
+		for (size_t i = 0; i < json_object_array_length(pv_rows); i++) {
+			json_object *pv = json_object_array_get_idx(pv_rows, i);
+			const char *name = jget(pv, "pv_name");
+
+			if (name && !strcmp(name, tok))
+				parse_u64(jget(pv, "pe_start"), &pe_start);
+		}
+		if (pe_start == UINT64_MAX || resolve(tok, &maj, &min)) {
+			state_add_problem(st, source, "PV %s of %s/%s not found", tok,
+					  lv->vg_name, lv->lv_name);
+			continue;
+		}
+		/* where the range ends on the disk must be a sector number too */
+		if (pe_start > UINT64_MAX - (last + 1) * extent_size) {
+			err = -EINVAL;
+			continue;
+		}
+		x = array_push(&st->extents, &st->n_extents, sizeof(*x));
+		x->vg_name = xstrdup(lv->vg_name);
+		x->lv_name = xstrdup(lv->lv_name);
+		x->lv_uuid = xstrdup(lv->lv_uuid);
+		x->pv_major = maj;
+		x->pv_minor = min;
+		x->start = pe_start + first * extent_size;
+		x->length = (last - first + 1) * extent_size;
+	}
+	if (err)
+		state_add_problem(st, source, "bad seg_pe_ranges \"%s\" for %s/%s", ranges,
+				  lv->vg_name, lv->lv_name);
+	free(copy);
+	return err;
+}
+
+int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
+		     const char *pvs_json, lvm_resolve_fn resolve)
+{
+	json_object *lroot = json_tokener_parse(lvs_json);
+	json_object *proot = pvs_json ? json_tokener_parse(pvs_json) : NULL;
+	json_object *rows = report_rows(lroot, "lv"), *pv_rows = report_rows(proot, "pv");
+	int err = 0;
+
+	if (!rows)
+		rows = report_rows(lroot, "seg");
+	if (!rows) {
+		state_add_problem(st, source, "LVM report is not the JSON lvs prints");
+		err = -EINVAL;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		json_object *r = json_object_array_get_idx(rows, i);
+		const char *vg = jget(r, "vg_name"), *name = jget(r, "lv_name");
+		const char *uuid = jget(r, "lv_uuid"), *ranges = jget(r, "seg_pe_ranges");
+		const struct lvm_lv *known;
+		uint64_t extent_size = 0;
+		struct lvm_lv *lv;
+
+		if (str_empty(vg) || str_empty(name) || str_empty(uuid) ||
+		    strlen(vg) > 127 || strlen(name) > 127) {
+			state_add_problem(st, source, "LVM report row %zu lacks vg/lv name or uuid", i);
+			continue;
+		}
+		/* --segments gives one row per segment; the LV itself once */
+		known = find_lv_uuid(st, uuid);
+		if (!known) {
+			const char *attr = jget(r, "lv_attr"), *pool = jget(r, "pool_lv");
+			const char *origin = jget(r, "origin");
+			uint64_t v;
+
+			lv = array_push(&st->lvs, &st->n_lvs, sizeof(*lv));
+			lv->vg_name = xstrdup(vg);
+			/* hidden LVs come as "[data_tdata]" */
+			lv->lv_name = name[0] == '[' ? xstrndup(name + 1, strcspn(name + 1, "]"))
+						     : xstrdup(name);
+			lv->vg_uuid = xstrdup(jget(r, "vg_uuid") ? jget(r, "vg_uuid") : "");
+			lv->lv_uuid = xstrdup(uuid);
+			lv->attr = xstrdup(attr ? attr : "");
+			lv->pool = xstrdup(pool ? pool : "");
+			lv->origin = xstrdup(origin ? origin : "");
+			lv->size = parse_u64(jget(r, "lv_size"), &v) ? v * 512 : 0;
+			lv->data_percent = parse_percent(jget(r, "data_percent"));
+			lv->metadata_percent = parse_percent(jget(r, "metadata_percent"));
+			/* a thin device id is 24 bits in the kernel; anything else is not one */
+			lv->thin_id = parse_u64(jget(r, "thin_id"), &v) && v <= INT64_MAX / 2 ?
+				      (int64_t)v : -1;
+			known = lv;
+		}
+		if (!str_empty(ranges) && parse_u64(jget(r, "vg_extent_size"), &extent_size) &&
+		    extent_size)
+			add_pe_ranges(st, source, pv_rows, known, ranges, extent_size, resolve);
+	}
+	st->have_lvm = true;
+cleanup:
+	json_object_put(lroot);
+	json_object_put(proot);
+	return err;
+}
+
+int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor)
+{
+	struct stat sb;
+
+	if (stat(pv_name, &sb) || !S_ISBLK(sb.st_mode))
+		return -ENOENT;
+	*major = major(sb.st_rdev);
+	*minor = minor(sb.st_rdev);
+	return 0;
+}
+
+/* Run an LVM report command; its stdout in *out. stderr only with -v. */
+static int run_report(const char *cmd, char **out)
+{
+	char *full = xasprintf("LVM_SUPPRESS_FD_WARNINGS=1 %s%s", cmd,
+			       verbose ? "" : " 2>/dev/null");
+	size_t cap = 65536, len = 0, r;
+	char *buf = xmalloc(cap);
+	int status;
+	FILE *p;
+
+	p = popen(full, "re");
+	free(full);
+	if (!p) {
+		free(buf);
+		return -errno;
+	}
+	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+		len += r;
+		if (len + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	buf[len] = 0;
+	status = pclose(p);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		free(buf);
+		return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
+	}
+	*out = buf;
+	return 0;
+}
+
+int lvm_collect(struct state *st)
+{
+	char *lvs = NULL, *pvs = NULL;
+	int err;
+
+	err = run_report("lvs -a --segments --reportformat json --units s --nosuffix "
+			 "-o " LVS_FIELDS, &lvs);
+	if (err) {
+		state_add_problem(st, "lvs", err == -ENOENT ? "LVM tools not installed" :
+				  "lvs failed; LVM checks skipped");
+		return err;
+	}
+	if (run_report("pvs --reportformat json --units s --nosuffix -o " PVS_FIELDS, &pvs))
+		state_add_problem(st, "pvs", "pvs failed; extent ownership unknown");
+	err = lvm_parse_report(st, "lvs", lvs, pvs, lvm_resolve_pv);
+	free(lvs);
+	free(pvs);
+	return err;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/util.h"
+
+int verbose;
+
+void oom(void)
+{
+	elog("out of memory");
+	exit(EXIT_UNUSABLE);
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		oom();
+	return d;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+
+	if (!d)
+		oom();
+	return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return s;
+}
+
+void *array_push(void *arr_ptr, size_t *n, size_t elsz)
+{
+	void **arr = arr_ptr;
+	char *slot;
+
+	/* capacity is the next power of two >= n: grow when n is one */
+	if ((*n & (*n - 1)) == 0)
+		*arr = xrealloc(*arr, (*n ? *n * 2 : 1) * elsz);
+	slot = (char *)*arr + *n * elsz;
+	memset(slot, 0, elsz);
+	(*n)++;
+	return slot;
+}
+
+int read_file(const char *path, char **buf, size_t *len, size_t max_size)
+{
+	size_t cap = 4096, used = 0;
+	char *data;
+	ssize_t r;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	data = xmalloc(cap);
+	for (;;) {
+		if (used + 1 >= cap) {
+			if (cap >= max_size) {
+				err = -EFBIG;
+				goto cleanup;
+			}
+			cap *= 2;
+			data = xrealloc(data, cap);
+		}
+		r = read(fd, data + used, cap - used - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto cleanup;
+		}
+		if (r == 0)
+			break;
+		used += r;
+	}
+	data[used] = 0;
+	*buf = data;
+	if (len)
+		*len = used;
+	data = NULL;
+cleanup:
+	free(data);
+	close(fd);
+	return err;
+}
+
+char *strtrim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = 0;
+	return s;
+}
+
+bool str_empty(const char *s)
+{
+	return !s || !*s;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}

@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The live event source: BPF skeleton lifecycle, program choice at run time,
+ * names resolved at event time, and snapshot / thin-pool sampling.
+ *
+ * open -> set rodata -> pick programs (kprobes on dm-ioctl, else the ioctl syscall
+ * tracepoints) -> load -> attach -> poll the ring buffer; status is sampled every
+ * interval and at once after any dm lifecycle or dm table event.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libdevmapper.h>
+#include "collect/dm.h"
+#include "model/dmstatus.h"
+#include "trace.skel.h"
+#include "trace/tracer.h"
+#include "lib/util.h"
+
+/* A snapshot or thin pool being sampled */
+struct watched {
+	char name[DMW_NAME_LEN];
+	uint32_t dev;			/* kernel dev_t */
+	bool pool;			/* thin-pool, else snapshot */
+	bool seen;			/* still present at the last refresh */
+	char state[48];			/* last state, for transition events */
+	struct fill_rate fr;
+	uint64_t read_sectors0;		/* the snapshot's reads when first seen */
+	bool have_reads;
+	struct fill_rate reader;
+};
+
+/* A piece of a disk below dm that a linear/striped table maps, and where to */
+struct lower_ext {
+	uint32_t lower_dev;		/* kernel dev_t */
+	uint64_t start, end;		/* sectors on the disk, end exclusive */
+	uint32_t dm_dev;
+	uint64_t dm_start;		/* the dm sector `start` maps to */
+};
+
+struct tracer {
+	struct tracer_opts opts;
+	tracer_cb cb;
+	void *ctx;
+	struct trace_bpf *skel;
+	struct ring_buffer *rb;
+	struct name_map *names;
+	struct watched *w;
+	size_t n_w;
+	struct lower_ext *lower;	/* sorted by lower_dev, start */
+	size_t n_lower;
+	uint64_t lower_refresh_ns;	/* last re-read for an error no table explained */
+	int uevent_fd;			/* NETLINK_KOBJECT_UEVENT, -1 unless lifecycle comes from there */
+	const char *mode;
+	uint64_t boot_to_unix_ns;
+	uint64_t next_sample_ns;	/* CLOCK_BOOTTIME */
+	uint64_t last_lost;
+	bool refresh;			/* re-list snapshots/pools before the next sample */
+	bool sample_now;
+};
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	/* the verifier log and probe attempts are noise unless asked for (-v) */
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static const struct lower_ext *lower_find(const struct tracer *t, uint32_t dev, uint64_t sector)
+{
+	size_t lo = 0, hi = t->n_lower;
+
+	/* the last extent of dev starting at or before sector */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct lower_ext *x = &t->lower[mid];
+
+		if (x->lower_dev < dev || (x->lower_dev == dev && x->start <= sector))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || t->lower[lo - 1].lower_dev != dev || sector >= t->lower[lo - 1].end)
+		return NULL;
+	return &t->lower[lo - 1];
+}
+
+static void refresh_watched(struct tracer *t);
+
+/*
+ * An error on a disk below dm: name the dm device whose table maps that sector.
+ * A device made a moment ago may not be in the tables yet: re-read them, but at
+ * most once a second, so a storm of errors on an unrelated disk costs nothing.
+ */
+static bool resolve_lower(struct tracer *t, struct dmw_event *e)
+{
+	const struct lower_ext *x = lower_find(t, e->lower_dev, e->sector);
+	uint64_t now;
+
+	if (!x) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now - t->lower_refresh_ns < 1000000000ULL)
+			return false;
+		t->lower_refresh_ns = now;
+		refresh_watched(t);
+		x = lower_find(t, e->lower_dev, e->sector);
+		if (!x)
+			return false;
+	}
+	e->dev = x->dm_dev;
+	e->sector = x->dm_start + (e->sector - x->start);
+	return true;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	struct dmw_event e = {};
+	struct tracer_event ev = { .kind = TE_KERNEL, .raw = &e };
+
+	/* I/O errors come without the name fields: copy into a whole event */
+	if (size < DMW_IOERR_SIZE)
+		return 0;
+	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	if (e.type != DMW_EV_IO_ERROR && size < sizeof(e))
+		return 0;
+	if (e.type == DMW_EV_DM_TABLE_EVENT) {
+		/* snapshot invalidated, pool mode changed ...: re-read status now */
+		t->sample_now = true;
+		return 0;
+	}
+	if (e.type == DMW_EV_IO_ERROR) {
+		if (!e.dev && (!e.lower_dev || !resolve_lower(t, &e)))
+			return 0;	/* a disk no dm device uses */
+		ev.named = name_map_get(t->names, e.dev);
+	} else {
+		/* a remove by name carries no dev: the map knows it */
+		if (!e.dev && e.name[0])
+			ev.named = name_map_by_name(t->names, e.name);
+		name_map_apply(t->names, &e);
+		t->refresh = true;
+		t->sample_now = true;
+	}
+	ev.unix_ns = e.ts_ns + t->boot_to_unix_ns;
+	t->cb(t->ctx, &ev);
+	return 0;
+}
+
+/* ---- snapshot / pool sampling ---- */
+
+static struct watched *watched_find(struct tracer *t, uint32_t dev)
+{
+	for (size_t i = 0; i < t->n_w; i++)
+		if (t->w[i].dev == dev)
+			return &t->w[i];
+	return NULL;
+}
+
+/* Re-list dm devices: seeds the name map and finds snapshots and pools to sample. */
+static int cmp_lower_ext(const void *a, const void *b)
+{
+	const struct lower_ext *x = a, *y = b;
+
+	if (x->lower_dev != y->lower_dev)
+		return x->lower_dev < y->lower_dev ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Where each linear/striped table line of d lands on disks that are not dm devices */
+static void add_lower_exts(struct tracer *t, const struct dm_dev *d, uint32_t dm_major)
+{
+	uint32_t dev = (d->major << DMW_MINORBITS) | d->minor;
+
+	for (size_t k = 0; k < d->n_table; k++) {
+		struct dm_extent ext[16];
+		int n = table_lower_extents(d->table[k].type, d->table[k].params,
+					    d->table[k].length, ext, ARRAY_SIZE(ext));
+
+		for (int j = 0; j < n; j++) {
+			struct lower_ext *x;
+
+			if (ext[j].major == dm_major)
+				continue;	/* dm on dm: the upper one is named by its own error */
+			x = array_push(&t->lower, &t->n_lower, sizeof(*x));
+			x->lower_dev = (ext[j].major << DMW_MINORBITS) | ext[j].minor;
+			x->start = ext[j].offset;
+			x->end = ext[j].offset + ext[j].length;
+			x->dm_dev = dev;
+			/* striped: the line's start; a stripe's exact sector is not worth the maths */
+			x->dm_start = d->table[k].start;
+		}
+	}
+}
+
+static void refresh_watched(struct tracer *t)
+{
+	struct state st = {};
+
+	for (size_t i = 0; i < t->n_w; i++)
+		t->w[i].seen = false;
+	free(t->lower);
+	t->lower = NULL;
+	t->n_lower = 0;
+	dm_collect(&st);
+	for (size_t i = 0; i < st.n_devs; i++) {
+		const struct dm_dev *d = &st.devs[i];
+		uint32_t dev = (d->major << DMW_MINORBITS) | d->minor;
+		const struct name_entry *known = name_map_get(t->names, dev);
+		struct watched *w;
+
+		if (!t->opts.no_lower)
+			add_lower_exts(t, d, st.dm_major);
+
+		if (!known || known->removed || strcmp(known->name, d->name))
+			name_map_set(t->names, dev, d->name, d->uuid);
+		if (!d->n_table || (strcmp(d->table[0].type, "snapshot") &&
+				    strcmp(d->table[0].type, "thin-pool")))
+			continue;
+		w = watched_find(t, dev);
+		if (!w || strcmp(w->name, d->name)) {
+			if (!w)
+				w = array_push(&t->w, &t->n_w, sizeof(*w));
+			memset(w, 0, sizeof(*w));
+			w->dev = dev;
+			snprintf(w->name, sizeof(w->name), "%s", d->name);
+			w->pool = !strcmp(d->table[0].type, "thin-pool");
+		}
+		w->seen = true;
+	}
+	for (size_t i = 0; i < t->n_w;) {
+		if (!t->w[i].seen)
+			t->w[i] = t->w[--t->n_w];
+		else
+			i++;
+	}
+	sort_items(t->lower, t->n_lower, sizeof(*t->lower), cmp_lower_ext);
+	state_free(&st);
+}
+
+static int read_status(const char *name, char *params, size_t plen)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_STATUS);
+	uint64_t start, length;
+	char *ttype = NULL, *p = NULL;
+	int err = -ENOENT;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt))
+		goto cleanup;
+	dm_get_next_target(dmt, NULL, &start, &length, &ttype, &p);
+	if (!ttype)
+		goto cleanup;
+	snprintf(params, plen, "%s", p ? p : "");
+	err = 0;
+cleanup:
+	dm_task_destroy(dmt);
+	return err;
+}
+
+/* one number from /sys/block/dm-N/<file>, field `idx` (0-based) */
+static bool sysfs_block_u64(uint32_t dev, const char *file, int idx, uint64_t *out)
+{
+	unsigned long long v = 0;
+	char path[64];
+	bool ok = true;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/sys/block/dm-%u/%s", DMW_MINOR(dev), file);
+	fp = fopen(path, "re");
+	if (!fp)
+		return false;
+	for (int i = 0; i <= idx && ok; i++)
+		ok = fscanf(fp, "%llu", &v) == 1;
+	fclose(fp);
+	*out = v;
+	return ok;
+}
+
+/*
+ * A backup reading the snapshot: seconds until the reader is through it at its
+ * current rate (from the snapshot's read sectors in sysfs), or -1 if no reader.
+ */
+static double reader_eta(struct watched *w, uint64_t now)
+{
+	uint64_t rs, size, done;
+
+	if (!sysfs_block_u64(w->dev, "stat", 2, &rs) || !sysfs_block_u64(w->dev, "size", 0, &size))
+		return -1;
+	if (!w->have_reads) {
+		w->read_sectors0 = rs;
+		w->have_reads = true;
+	}
+	done = (rs - w->read_sectors0) * 512;
+	fill_rate_update(&w->reader, now, done, UINT64_MAX);
+	if (!w->reader.have_rate || w->reader.rate <= 0 || size * 512 <= done)
+		return -1;
+	return (size * 512 - done) / w->reader.rate;
+}
+
+static void emit_state(struct tracer *t, struct watched *w, const char *event,
+		       const char *state, uint64_t unix_ns)
+{
+	struct tracer_event ev = {
+		.kind = TE_STATE, .unix_ns = unix_ns, .event = event, .name = w->name,
+		.dev = w->dev, .state = state,
+	};
+
+	t->cb(t->ctx, &ev);
+}
+
+static void sample_one(struct tracer *t, struct watched *w, uint64_t now)
+{
+	uint64_t unix_ns = now + t->boot_to_unix_ns, used = 0, total = 0;
+	char params[512], state[48];
+	struct cow_sample cs = {
+		.name = w->name, .dev = w->dev, .kind = w->pool ? "thin-pool" : "lvm-snapshot",
+		.reader_eta_s = -1,
+	};
+	struct tracer_event ev = { .kind = TE_COW, .unix_ns = unix_ns, .cow = &cs };
+
+	if (read_status(w->name, params, sizeof(params)))
+		return;
+	if (!w->pool) {
+		struct snapshot_status ss;
+
+		if (parse_snapshot_status(params, &ss))
+			return;
+		snprintf(state, sizeof(state), "%s", snapshot_state_str(ss.state));
+		if (ss.state == SNAP_ACTIVE) {
+			used = ss.allocated * 512;
+			total = ss.total * 512;
+		}
+	} else {
+		struct thin_pool_status ps;
+
+		if (parse_thin_pool_status(params, &ps))
+			return;
+		snprintf(state, sizeof(state), "%s%s", pool_mode_str(ps.mode),
+			 ps.needs_check ? "+needs_check" : "");
+		used = ps.used_data;	/* data blocks: the ratio is what matters */
+		total = ps.total_data;
+	}
+	/* a snapshot first seen already broken is reported too */
+	if (strcmp(w->state, state) && (w->state[0] || strcmp(state, "active"))) {
+		if (!w->pool && strcmp(state, "active"))
+			emit_state(t, w, "snapshot_invalid", state, unix_ns);
+		else if (w->pool && w->state[0])
+			emit_state(t, w, "pool_mode", state, unix_ns);
+	}
+	snprintf(w->state, sizeof(w->state), "%s", state);
+	if (!total)
+		return;
+
+	cs.used_percent = 100.0 * used / total;
+	cs.eta_s = fill_rate_update(&w->fr, now, used, total);
+	cs.rate = w->fr.have_rate ? w->fr.rate : 0;
+	if (!w->pool) {
+		cs.reader_eta_s = reader_eta(w, now);
+		cs.overflow_before_reader = cs.eta_s >= 0 && cs.reader_eta_s > cs.eta_s;
+	}
+	t->cb(t->ctx, &ev);
+}
+
+static void sample_all(struct tracer *t)
+{
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+
+	if (t->refresh) {
+		refresh_watched(t);
+		t->refresh = false;
+	}
+	for (size_t i = 0; i < t->n_w; i++)
+		sample_one(t, &t->w[i], now);
+	t->sample_now = false;
+}
+
+uint64_t tracer_lost(struct tracer *t)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals, sum = 0;
+	uint32_t zero = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = xcalloc(ncpu, sizeof(*vals));
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.lost), &zero, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static void report_lost(struct tracer *t)
+{
+	uint64_t lost = tracer_lost(t);
+	struct tracer_event ev = { .kind = TE_LOST };
+
+	if (lost == t->last_lost)
+		return;
+	ev.unix_ns = clock_ns(CLOCK_REALTIME);
+	ev.lost = lost - t->last_lost;
+	t->last_lost = lost;
+	t->cb(t->ctx, &ev);
+}
+
+/* ---- what the kernel offers ---- */
+
+static bool kprobe_exists(const char *fn)
+{
+	static const char *files[] = {
+		"/sys/kernel/tracing/available_filter_functions",
+		"/sys/kernel/debug/tracing/available_filter_functions",
+	};
+	size_t len = strlen(fn);
+	unsigned long long addr;
+	char line[256], sym[256], type;
+	bool found = false;
+	FILE *f;
+
+	if (access("/sys/bus/event_source/devices/kprobe", F_OK))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		f = fopen(files[i], "re");
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f))
+			found = !strncmp(line, fn, len) && (line[len] == ' ' || line[len] == '\n');
+		fclose(f);
+		return found;
+	}
+	/* no tracefs: kallsyms still says whether the symbol exists */
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, sym) == 3)
+		found = !strcmp(sym, fn);
+	fclose(f);
+	return found;
+}
+
+static bool tracepoint_exists(const char *cat, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", cat, name);
+	if (!access(path, F_OK))
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/%s", cat, name);
+	return !access(path, F_OK);
+}
+
+/* ---- the last resort for lifecycle: kernel uevents ---- */
+
+static int uevent_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 /* kernel */ };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static const char *uevent_get(const char *msg, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < len; i += strlen(msg + i) + 1)
+		if (!strncmp(msg + i, key, kl) && msg[i + kl] == '=')
+			return msg + i + kl + 1;
+	return NULL;
+}
+
+/*
+ * A dm uevent as a lifecycle event: "add" when dm-N appears (its first table
+ * load), "change" on resume and rename (DM_NAME is the name after it), "remove".
+ * No pid, no failed ioctls: that is what the better sources are for.
+ */
+static void uevent_one(struct tracer *t, const char *msg, size_t len)
+{
+	const char *action = uevent_get(msg, len, "ACTION"), *sub = uevent_get(msg, len, "SUBSYSTEM");
+	const char *devname = uevent_get(msg, len, "DEVNAME"), *name = uevent_get(msg, len, "DM_NAME");
+	const char *uuid = uevent_get(msg, len, "DM_UUID"), *maj = uevent_get(msg, len, "MAJOR");
+	const char *min = uevent_get(msg, len, "MINOR");
+	const struct name_entry *known;
+	struct dmw_event e = { .source = DMW_SRC_UEVENT };
+	char path[96], sysname[DMW_NAME_LEN] = "";
+	struct timespec ts;
+	FILE *f;
+
+	if (!action || !sub || strcmp(sub, "block") || !devname || strncmp(devname, "dm-", 3) ||
+	    !maj || !min)
+		return;
+	e.dev = ((uint32_t)atoi(maj) << DMW_MINORBITS) | (uint32_t)atoi(min);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	e.ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (!name) {
+		/* "add" comes from the block layer, without DM_NAME: sysfs has it */
+		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", devname);
+		f = fopen(path, "re");
+		if (f) {
+			if (fgets(sysname, sizeof(sysname), f))
+				sysname[strcspn(sysname, "\n")] = 0;
+			fclose(f);
+		}
+		name = sysname;
+	}
+	known = name_map_get(t->names, e.dev);
+	if (!strcmp(action, "add")) {
+		e.type = DMW_EV_DM_CREATE;
+	} else if (!strcmp(action, "remove")) {
+		/* dm's own and the disk's: one remove, named from the map (sysfs is gone) */
+		if (known && known->removed)
+			return;
+		e.type = DMW_EV_DM_REMOVE;
+		if (!name[0] && known)
+			name = known->name;
+	} else if (!strcmp(action, "change")) {
+		e.type = DMW_EV_DM_RESUME;
+		if (known && !known->removed && name[0] && strcmp(known->name, name)) {
+			e.type = DMW_EV_DM_RENAME;
+			snprintf(e.new_name, sizeof(e.new_name), "%s", name);
+			name = known->name;
+		}
+	} else {
+		return;
+	}
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	snprintf(e.uuid, sizeof(e.uuid), "%s", uuid ? uuid : "");
+	handle_event(t, &e, sizeof(e));
+}
+
+static void uevent_drain(struct tracer *t)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = recv(t->uevent_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = 0;
+		uevent_one(t, buf, n);
+	}
+}
+
+#define KPROBE_PAIRS(X) X(dev_create) X(dev_remove) X(dev_rename) X(dev_suspend) \
+			X(table_load) X(remove_all)
+
+/* kprobes on dm-ioctl when every handler can be probed, else the syscall tracepoints */
+static void choose_programs(struct tracer *t)
+{
+	struct trace_bpf *skel = t->skel;
+	bool kp = !t->opts.force_syscalls && !t->opts.force_uevents, block;
+
+#define CHECK_FN(fn) kp = kp && kprobe_exists(#fn);
+	KPROBE_PAIRS(CHECK_FN)
+#undef CHECK_FN
+#define SET_KP(fn) bpf_program__set_autoload(skel->progs.fn##_entry, kp); \
+		   bpf_program__set_autoload(skel->progs.fn##_exit, kp);
+	KPROBE_PAIRS(SET_KP)
+#undef SET_KP
+	bpf_program__set_autoload(skel->progs.dm_table_event, kprobe_exists("dm_table_event"));
+	if (kp) {
+		t->mode = "kprobes on dm-ioctl";
+	} else if (!t->opts.force_uevents && tracepoint_exists("syscalls", "sys_enter_ioctl")) {
+		t->mode = "ioctl syscall tracepoints";
+		elog("warning: no kprobes on dm-ioctl%s; using the ioctl syscall tracepoints",
+		     t->opts.force_syscalls ? " (--syscalls)" : "");
+	} else if ((t->uevent_fd = uevent_open()) >= 0) {
+		t->mode = "kernel uevents";
+		elog("warning: %s; using kernel uevents: no pid, no failed creates (EBUSY)",
+		     t->opts.force_uevents ? "--uevents" :
+		     "neither kprobes on dm-ioctl nor ioctl syscall tracepoints");
+	} else {
+		t->mode = "none";
+		elog("warning: no kprobes, no ioctl syscall tracepoints, no uevents (%s); "
+		     "dm lifecycle events will not be seen", strerror(-t->uevent_fd));
+	}
+	if (!kp) {
+		bool sys = !strcmp(t->mode, "ioctl syscall tracepoints");
+
+		/* uevents do not say "dm table event" either: sample on the interval */
+
+		bpf_program__set_autoload(skel->progs.sys_enter_ioctl, sys);
+		bpf_program__set_autoload(skel->progs.sys_exit_ioctl, sys);
+	} else {
+		bpf_program__set_autoload(skel->progs.sys_enter_ioctl, false);
+		bpf_program__set_autoload(skel->progs.sys_exit_ioctl, false);
+	}
+	/* raw tracepoints need no tracefs: only a tracefs that lacks them says no */
+	block = tracepoint_exists("block", "block_bio_complete") ||
+		(access("/sys/kernel/tracing/events/block", F_OK) &&
+		 access("/sys/kernel/debug/tracing/events/block", F_OK));
+	bpf_program__set_autoload(skel->progs.block_bio_complete, block);
+	bpf_program__set_autoload(skel->progs.block_rq_complete, block);
+	if (!block)
+		elog("warning: block tracepoints missing; I/O errors will not be seen");
+}
+
+enum { OPT_SYSCALLS = 0x300, OPT_UEVENTS, OPT_NO_LOWER };
+
+static const struct argp_option tracer_options[] = {
+	{ NULL, 0, NULL, 0, "Tracing:", 2 },
+	{ "interval", 'i', "S", 0, "Seconds between snapshot/pool samples (default 1)", 2 },
+	{ "syscalls", OPT_SYSCALLS, NULL, 0, "Use the ioctl syscall tracepoints even where kprobes work", 2 },
+	{ "uevents", OPT_UEVENTS, NULL, 0, "Take dm lifecycle from kernel uevents, the last resort "
+	  "(no pid, no failed creates)", 2 },
+	{ "no-lower", OPT_NO_LOWER, NULL, 0, "Do not attribute errors of the disks below to dm devices", 2 },
+	{},
+};
+
+static error_t tracer_parse(int key, char *arg, struct argp_state *state)
+{
+	struct tracer_opts *o = state->input;
+	char *end;
+	double v;
+
+	switch (key) {
+	case 'i':
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || end == arg || *end || !(v > 0) || v > 3600)
+			argp_error(state, "--interval takes seconds in (0, 3600], not '%s'", arg);
+		o->interval = v;
+		break;
+	case OPT_SYSCALLS: o->force_syscalls = true; break;
+	case OPT_UEVENTS: o->force_uevents = true; break;
+	case OPT_NO_LOWER: o->no_lower = true; break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp tracer_argp = {
+	.options = tracer_options,
+	.parser = tracer_parse,
+};
+
+struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ctx, char **err)
+{
+	struct tracer *t = xcalloc(1, sizeof(*t));
+	uint32_t dm_major;
+	int e;
+
+	t->opts = *opts;
+	t->uevent_fd = -1;
+	t->cb = cb;
+	t->ctx = ctx;
+	if (geteuid() != 0) {
+		*err = xstrdup("tracing needs root (CAP_BPF and CAP_PERFMON) to load BPF programs");
+		goto fail;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		*err = xstrdup("this kernel has no BTF (/sys/kernel/btf/vmlinux); "
+			       "CONFIG_DEBUG_INFO_BTF is needed");
+		goto fail;
+	}
+	dm_major = dm_read_major();
+	if (!dm_major)
+		elog("warning: device-mapper is not loaded (modprobe dm-mod); "
+		     "I/O errors on dm devices cannot be seen");
+	libbpf_set_print(libbpf_print);
+
+	t->skel = trace_bpf__open();
+	if (!t->skel) {
+		*err = xasprintf("cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	t->skel->rodata->dm_major = dm_major;
+	t->skel->rodata->trace_lower = !opts->no_lower;
+	choose_programs(t);
+	e = trace_bpf__load(t->skel);
+	if (e) {
+		*err = xasprintf("cannot load the BPF programs: %s (run with -v for the verifier log)",
+				 strerror(-e));
+		goto fail;
+	}
+	e = trace_bpf__attach(t->skel);
+	if (e) {
+		*err = xasprintf("cannot attach the BPF programs: %s", strerror(-e));
+		goto fail;
+	}
+	t->names = name_map_new();
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
+	if (!t->rb) {
+		*err = xasprintf("cannot create the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	t->boot_to_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	/*
+	 * Names of what exists now; lifecycle events keep them current from here on.
+	 * The first samples come with the first poll, after the caller's header.
+	 */
+	refresh_watched(t);
+	t->sample_now = true;
+	t->next_sample_ns = clock_ns(CLOCK_BOOTTIME) + opts->interval * 1e9;
+	return t;
+fail:
+	tracer_free(t);
+	return NULL;
+}
+
+int tracer_poll(struct tracer *t, int timeout_ms)
+{
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+	int wait_ms = now >= t->next_sample_ns ? 0 : (t->next_sample_ns - now) / 1000000 + 1;
+	int err;
+
+	if (wait_ms > timeout_ms)
+		wait_ms = timeout_ms;
+	err = ring_buffer__poll(t->rb, wait_ms);
+	if (err < 0 && err != -EINTR)
+		return err;
+	if (t->uevent_fd >= 0)
+		uevent_drain(t);
+	now = clock_ns(CLOCK_BOOTTIME);
+	if (t->sample_now || now >= t->next_sample_ns) {
+		sample_all(t);
+		report_lost(t);
+		if (now >= t->next_sample_ns)
+			t->next_sample_ns = now + t->opts.interval * 1e9;
+	}
+	return 0;
+}
+
+void tracer_drain(struct tracer *t)
+{
+	ring_buffer__consume(t->rb);
+	report_lost(t);
+}
+
+const char *tracer_mode(const struct tracer *t)
+{
+	return t->mode;
+}
+
+void tracer_free(struct tracer *t)
+{
+	if (!t)
+		return;
+	if (t->uevent_fd >= 0)
+		close(t->uevent_fd);
+	ring_buffer__free(t->rb);
+	trace_bpf__destroy(t->skel);
+	name_map_free(t->names);
+	free(t->w);
+	free(t->lower);
+	free(t);
+}
