@@ -256,4 +256,4 @@ check-asan: $(ASAN_OUT)/unit-tests
 		$(ASAN_OUT)/unit-tests
 
 # The header lists -MMD wrote (none on a first build: then everything compiles anyway).
--include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+-include $(shell find $(OUTPUT) -path $(OUTPUT)/vm -prune -o -type f -name '*.d' -print 2>/dev/null)

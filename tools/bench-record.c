@@ -26,6 +26,7 @@
 #include "postmortem/postmortem.h"
 #include "record/recfmt.h"
 #include "lib/util.h"
+#include "lib/opts.h"
 
 #define MAJ	253u
 #define DEV(m)	(MAJ << DMW_MINORBITS | (m))
@@ -699,7 +700,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "--write-storm")) {
 		uint64_t bytes;
 
-		if (parse_size(argv[3], &bytes))
+		if (opt_size(argv[3], &bytes))
 			return 2;
 		return write_storm(argv[2], bytes, strtoull(argv[4], NULL, 10));
 	}

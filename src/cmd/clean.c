@@ -232,30 +232,15 @@ static json_object *table_json(const struct dm_dev *d)
 	return arr;
 }
 
-/* rewrite the journal (tmp + fsync + rename) so it is complete before each action */
+/* rewrite the journal (crash-safe) so it is complete before each action */
 static int journal_write(struct journal *j)
 {
-	char *tmp = xasprintf("%s.tmp", j->path);
-	const char *text = json_object_to_json_string_ext(j->entries, JSON_C_TO_STRING_PRETTY);
-	int fd, err = 0;
+	char *text = xasprintf("%s\n",
+			       json_object_to_json_string_ext(j->entries, JSON_C_TO_STRING_PRETTY));
+	int err;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || write(fd, "\n", 1) != 1 ||
-	    fsync(fd)) {
-		err = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		goto cleanup;
-	}
-	close(fd);
-	if (rename(tmp, j->path))
-		err = -errno;
-cleanup:
-	free(tmp);
+	err = write_file_atomic(j->path, text, strlen(text), 0600);
+	free(text);
 	return err;
 }
 

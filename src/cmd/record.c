@@ -23,6 +23,8 @@
 #include "record/recfmt.h"
 #include "trace/tracer.h"
 #include "lib/util.h"
+#include "lib/clock.h"
+#include "lib/opts.h"
 
 #define DEFAULT_DIR		"/var/lib/dmwatch"
 #define DEFAULT_MAX_SIZE	(64ull << 20)
@@ -100,12 +102,9 @@ static const struct argp_option record_options[] = {
 static double seconds_arg(struct argp_state *state, const char *opt, const char *arg,
 			  double max)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || *end || !(v > 0) || v > max)
+	if (opt_seconds(arg, 0, true, max, &v))
 		argp_error(state, "--%s takes seconds in (0, %g], not '%s'", opt, max, arg);
 	return v;
 }
@@ -113,6 +112,7 @@ static double seconds_arg(struct argp_state *state, const char *opt, const char 
 static error_t record_parse(int key, char *arg, struct argp_state *state)
 {
 	uint64_t *size;
+	long level;
 
 	switch (key) {
 	case 'd': env.dir = arg; break;
@@ -124,14 +124,14 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_SIZE:
 	case OPT_SEG_SIZE:
 		size = key == OPT_MAX_SIZE ? &env.max_size : &env.seg_size;
-		if (parse_size(arg, size) || !*size)
+		if (opt_size(arg, size) || !*size)
 			argp_error(state, "--%s takes a size such as 64M, not '%s'",
 				   key == OPT_MAX_SIZE ? "max-size" : "segment-size", arg);
 		break;
 	case OPT_LEVEL:
-		env.level = atoi(arg);
-		if (env.level < 1 || env.level > 9)
+		if (opt_long(arg, 1, 9, &level))
 			argp_error(state, "--level takes 1..9, not '%s'", arg);
+		env.level = (int)level;
 		break;
 	case OPT_ALL_SAMPLES: env.all_samples = true; break;
 	case ARGP_KEY_ARG:
@@ -168,14 +168,6 @@ static void on_signal(int sig)
 		reopen = 1;
 	else
 		exiting = 1;
-}
-
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET */

@@ -31,6 +31,7 @@
 #include "render/prom.h"
 #include "cmd/serve.h"
 #include "lib/util.h"
+#include "lib/opts.h"
 
 #define MAX_CONNS	32		/* connections served at once; more get 503 */
 #define REQ_MAX		8192		/* request line + headers */
@@ -59,7 +60,6 @@ static const struct argp_option serve_options[] = {
 
 static error_t serve_parse(int key, char *arg, struct argp_state *state)
 {
-	char *end;
 
 	switch (key) {
 	case 'v': verbose = 1; break;
@@ -68,10 +68,7 @@ static error_t serve_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &env.src;
 		break;
 	case OPT_MIN_INTERVAL:
-		errno = 0;
-		env.min_interval = strtod(arg, &end);
-		if (errno || end == arg || *end || !(env.min_interval >= 0) ||
-		    env.min_interval > 86400)
+		if (opt_seconds(arg, 0, false, 86400, &env.min_interval))
 			argp_error(state, "--min-interval takes seconds in [0, 86400], not '%s'", arg);
 		break;
 	case ARGP_KEY_ARG:

@@ -9,6 +9,7 @@
 #include "collect/lvm.h"
 #include "collect/pve.h"
 #include "lib/util.h"
+#include "lib/opts.h"
 
 void collect_live(struct state *st, const struct collect_opts *o)
 {
@@ -77,19 +78,6 @@ static const struct argp_option source_options[] = {
 	{},
 };
 
-static int parse_percent(const char *arg, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0 && v <= 100))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static error_t source_parse(int key, char *arg, struct argp_state *state)
 {
 	struct source_opts *o = state->input;
@@ -102,7 +90,7 @@ static error_t source_parse(int key, char *arg, struct argp_state *state)
 	case OPT_NO_LVM: o->co.no_lvm = true; break;
 	case OPT_WARN:
 	case OPT_CRIT:
-		if (parse_percent(arg, key == OPT_WARN ? &o->thresholds.warn_percent :
+		if (opt_percent(arg, key == OPT_WARN ? &o->thresholds.warn_percent :
 					      &o->thresholds.crit_percent))
 			argp_error(state, "--%s takes a percentage in (0, 100], not '%s'",
 				   key == OPT_WARN ? "warn" : "crit", arg);

@@ -14,6 +14,7 @@
 #include "cmd/commands.h"
 #include "trace/tracer.h"
 #include "lib/util.h"
+#include "lib/opts.h"
 
 #define MAX_DEV_FILTERS 16
 
@@ -44,7 +45,6 @@ static void sig_handler(int sig)
 
 static error_t trace_parse(int key, char *arg, struct argp_state *state)
 {
-	char *end;
 	double v;
 
 	switch (key) {
@@ -54,9 +54,7 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &env.opts;
 		break;
 	case 'd':
-		errno = 0;
-		v = strtod(arg, &end);
-		if (errno || end == arg || *end || !(v >= 0))
+		if (opt_seconds(arg, 0, false, 1e9, &v))
 			argp_error(state, "--duration takes seconds, not '%s'", arg);
 		env.duration = v;
 		break;

@@ -90,47 +90,6 @@ void *array_push(void *arr_ptr, size_t *n, size_t elsz)
 	return slot;
 }
 
-int read_file(const char *path, char **buf, size_t *len, size_t max_size)
-{
-	size_t cap = 4096, used = 0;
-	char *data;
-	ssize_t r;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	data = xmalloc(cap);
-	for (;;) {
-		if (used + 1 >= cap) {
-			if (cap >= max_size) {
-				err = -EFBIG;
-				goto cleanup;
-			}
-			cap *= 2;
-			data = xrealloc(data, cap);
-		}
-		r = read(fd, data + used, cap - used - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto cleanup;
-		}
-		if (r == 0)
-			break;
-		used += r;
-	}
-	data[used] = 0;
-	*buf = data;
-	if (len)
-		*len = used;
-	data = NULL;
-cleanup:
-	free(data);
-	close(fd);
-	return err;
-}
 
 char *strtrim(char *s)
 {

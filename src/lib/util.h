@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "lib/fileio.h"
 
 extern int verbose;
 
@@ -51,8 +52,6 @@ static inline void sort_items(void *base, size_t n, size_t size,
 	}
 }
 
-/* Read a whole file (NUL terminated). Returns 0 or -errno. max_size guards against huge input. */
-int read_file(const char *path, char **buf, size_t *len, size_t max_size);
 
 /* Whitespace trimming in place; returns s advanced past leading space. */
 char *strtrim(char *s);

@@ -346,30 +346,18 @@ static int write_state(FILE *f, json_object *root)
 	return ferror(f) ? -EIO : 0;
 }
 
+static int write_state_cb(FILE *f, void *root)
+{
+	return write_state(f, root);
+}
+
 int state_save_json(const struct state *st, const char *path)
 {
 	json_object *root = state_to_json(st);
-	char *tmp = xasprintf("%s.tmp", path);
-	FILE *f;
 	int err;
 
-	/* write-then-rename: a crash never leaves a half-written state under the real name */
-	f = fopen(tmp, "we");
-	if (!f) {
-		err = -errno;
-		goto cleanup;
-	}
-	err = write_state(f, root);
-	if (fflush(f) || fsync(fileno(f)))
-		err = err ? err : -errno;
-	if (fclose(f))
-		err = err ? err : -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-cleanup:
-	free(tmp);
+	/* a crash never leaves a half-written state under the real name */
+	err = write_file_atomic_with(path, 0644, write_state_cb, root);
 	json_object_put(root);
 	return err;
 }

@@ -234,7 +234,4 @@ const struct rec_log_stats *rec_log_stats(const struct rec_log *l);
 uint64_t rec_log_disk_usage(const struct rec_log *l);
 const char *rec_log_segment_path(const struct rec_log *l);
 
-/* "64M", "1G", "4096", "512K" -> bytes; -EINVAL on anything else. */
-int parse_size(const char *s, uint64_t *out);
-
 #endif /* DMWATCH_RECFMT_H */

@@ -30,11 +30,5 @@ char *report_brief(const struct report *r);
 /* "DMWATCH UNKNOWN - <why>" for a scan that could not run (exit 3). */
 char *brief_unknown(const char *why);
 
-/*
- * Replace path with data atomically: a temporary file in the same directory
- * (hidden, so a textfile collector globbing *.prom never reads half a file),
- * fsync, rename. mode is the new file's permission. 0 or -errno.
- */
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned int mode);
 
 #endif /* DMWATCH_PROM_H */

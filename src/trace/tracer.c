@@ -23,6 +23,8 @@
 #include "trace.skel.h"
 #include "trace/tracer.h"
 #include "lib/util.h"
+#include "lib/clock.h"
+#include "lib/opts.h"
 
 /* A snapshot or thin pool being sampled */
 struct watched {
@@ -65,14 +67,6 @@ struct tracer {
 	bool refresh;			/* re-list snapshots/pools before the next sample */
 	bool sample_now;
 };
-
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -632,14 +626,11 @@ static const struct argp_option tracer_options[] = {
 static error_t tracer_parse(int key, char *arg, struct argp_state *state)
 {
 	struct tracer_opts *o = state->input;
-	char *end;
 	double v;
 
 	switch (key) {
 	case 'i':
-		errno = 0;
-		v = strtod(arg, &end);
-		if (errno || end == arg || *end || !(v > 0) || v > 3600)
+		if (opt_seconds(arg, 0, true, 3600, &v))
 			argp_error(state, "--interval takes seconds in (0, 3600], not '%s'", arg);
 		o->interval = v;
 		break;

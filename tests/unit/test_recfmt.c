@@ -829,27 +829,6 @@ TEST(recfmt_read_dir_problems)
 	rmdir_all(dir);
 }
 
-TEST(recfmt_parse_size)
-{
-	uint64_t v;
-
-	CHECK_INT(parse_size("64M", &v), 0);
-	CHECK_INT(v, 64ull << 20);
-	CHECK_INT(parse_size("512k", &v), 0);
-	CHECK_INT(v, 512ull << 10);
-	CHECK_INT(parse_size("1G", &v), 0);
-	CHECK_INT(v, 1ull << 30);
-	CHECK_INT(parse_size("2GiB", &v), 0);
-	CHECK_INT(v, 2ull << 30);
-	CHECK_INT(parse_size("4096", &v), 0);
-	CHECK_INT(v, 4096);
-	static const char *const bad[] = { "", "M", "-1M", "+5", "1.5M", "12X", "1MM",
-					   "99999999999999999999", "20000000000T", " 1M" };
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		if (parse_size(bad[i], &v) != -EINVAL)
-			FAIL_AT("\"%s\" accepted", bad[i]);
-}
-
 TEST(recfmt_random_damage_never_crashes)
 {
 	const char *path = FIXTURES "/recorder/incident-002/seg-0000000001.dmw";

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lib/: the option parsers, the whole-file read and the clock every command shares. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "test.h"
+#include "lib/clock.h"
+#include "lib/opts.h"
+#include "lib/util.h"
+
+TEST(opts_size)
+{
+	uint64_t v;
+
+	CHECK_INT(opt_size("64M", &v), 0);
+	CHECK_INT(v, 64ull << 20);
+	CHECK_INT(opt_size("512k", &v), 0);
+	CHECK_INT(v, 512ull << 10);
+	CHECK_INT(opt_size("1G", &v), 0);
+	CHECK_INT(v, 1ull << 30);
+	CHECK_INT(opt_size("2GiB", &v), 0);
+	CHECK_INT(v, 2ull << 30);
+	CHECK_INT(opt_size("4096", &v), 0);
+	CHECK_INT(v, 4096);
+	static const char *const bad[] = { "", "M", "-1M", "+5", "1.5M", "12X", "1MM",
+					   "99999999999999999999", "20000000000T", " 1M" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (opt_size(bad[i], &v) != -EINVAL)
+			FAIL_AT("\"%s\" accepted", bad[i]);
+}
+
+TEST(opts_seconds_and_bounds)
+{
+	double v;
+	long l;
+
+	CHECK_INT(opt_seconds("1.5", 0, true, 3600, &v), 0);
+	CHECK(v == 1.5);
+	CHECK_INT(opt_seconds("0", 0, false, 10, &v), 0);
+	CHECK_INT(opt_seconds("0", 0, true, 10, &v), -EINVAL);		/* (0, max] */
+	CHECK_INT(opt_seconds("3601", 0, true, 3600, &v), -EINVAL);
+	CHECK_INT(opt_seconds("1s", 0, true, 3600, &v), -EINVAL);		/* trailing junk */
+	CHECK_INT(opt_seconds("", 0, true, 3600, &v), -EINVAL);
+	CHECK_INT(opt_seconds(" 1", 0, true, 3600, &v), -EINVAL);
+	CHECK_INT(opt_seconds("nan", 0, false, 3600, &v), -EINVAL);
+	CHECK_INT(opt_seconds("1e999", 0, false, 1e9, &v), -EINVAL);
+	CHECK_INT(opt_percent("95", &v), 0);
+	CHECK_INT(opt_percent("100.1", &v), -EINVAL);
+	CHECK_INT(opt_percent("0", &v), -EINVAL);
+	CHECK_INT(opt_long("9", 1, 9, &l), 0);
+	CHECK_INT((int)l, 9);
+	CHECK_INT(opt_long("10", 1, 9, &l), -EINVAL);
+	CHECK_INT(opt_long("3x", 1, 9, &l), -EINVAL);	/* atoi would have taken 3 */
+	CHECK_INT(opt_long("", 1, 9, &l), -EINVAL);
+	CHECK_INT(opt_long("99999999999999999999", 1, 9, &l), -EINVAL);
+}
+
+TEST(read_file_refuses_fifo_without_blocking)
+{
+	char dir[] = "/tmp/dmwatch-test-fifo.XXXXXX", *path, *buf = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	path = xasprintf("%s/fifo", dir);
+	CHECK_INT(mkfifo(path, 0600), 0);
+	/* no writer: a blocking open would hang here forever */
+	CHECK_INT(read_file(path, &buf, NULL, 4096), -EINVAL);
+	CHECK(buf == NULL);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
+TEST(format_time_utc)
+{
+	char buf[32];
+
+	CHECK(!strcmp(format_time(buf, sizeof(buf), 0, "%Y-%m-%dT%H:%M:%SZ", true),
+		      "1970-01-01T00:00:00Z"));
+	CHECK(clock_ns(CLOCK_MONOTONIC) > 0);
+}
