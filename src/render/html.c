@@ -21,33 +21,10 @@
 #include <unistd.h>
 #include "render/html.h"
 #include "render/output.h"
+#include "lib/escape.h"
 #include "lib/util.h"
 
 /* ---- escaping ---- */
-
-int utf8_seq_len(const unsigned char *s)
-{
-	unsigned int c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		/* no overlongs (e0 a0..), no UTF-16 surrogates (ed 80..9f) */
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-			return 0;
-		return (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		/* no overlongs (f0 90..), nothing above U+10FFFF (f4 8f..) */
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
 
 void html_escape(FILE *f, const char *s)
 {
@@ -70,7 +47,7 @@ void html_escape(FILE *f, const char *s)
 			p++;
 			continue;
 		}
-		n = utf8_seq_len(p);
+		n = (int)utf8_seq_len(p, 4);
 		if (!n) {
 			fputs("&#xFFFD;", f);
 			p++;
@@ -741,7 +718,7 @@ static void header_value(FILE *f, const char *name, const char *v)
 	}
 	clean = xmalloc(strlen(v) + 1);
 	for (p = (const unsigned char *)v; *p;) {
-		int l = *p < 0x20 || *p == 0x7f ? 0 : utf8_seq_len(p);
+		int l = *p < 0x20 || *p == 0x7f ? 0 : (int)utf8_seq_len(p, 4);
 
 		if (!l) {
 			clean[n++] = '?';
@@ -759,7 +736,7 @@ static void header_value(FILE *f, const char *name, const char *v)
 		size_t end = start;
 
 		while (end < n) {
-			int l = utf8_seq_len((const unsigned char *)clean + end);
+			int l = (int)utf8_seq_len((const unsigned char *)clean + end, 4);
 
 			if (end + l - start > 45)
 				break;

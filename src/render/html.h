@@ -40,8 +40,6 @@ void output_html(FILE *f, const struct report *r, const struct html_opts *o);
  * invalid UTF-8 shown as U+FFFD. NULL prints nothing. */
 void html_escape(FILE *f, const char *s);
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 if s does not start one. */
-int utf8_seq_len(const unsigned char *s);
 
 /* ---- mail ---- */
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "render/html.h"
 #include "render/prom.h"
+#include "lib/escape.h"
 #include "lib/util.h"
 
 static const char *const grades[] = { "A+", "A", "B", "C", "D", "F" };
@@ -43,7 +44,7 @@ void prom_label_escape(FILE *f, const char *s)
 		case '\n': fputs("\\n", f); p++; continue;
 		}
 		/* Prometheus rejects a scrape with invalid UTF-8 in a label value */
-		n = utf8_seq_len(p);
+		n = (int)utf8_seq_len(p, 4);
 		if (!n) {
 			fputs("\xef\xbf\xbd", f);
 			p++;

