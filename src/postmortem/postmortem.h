@@ -14,14 +14,21 @@
 
 #define PM_NS_PER_S	1000000000LL
 
+#define PM_DEFAULT_DIR	"/var/lib/dmwatch"
+
 /*
  * A time as given on the command line, local time unless it says otherwise:
  * "2025-10-27 05:38:02", ISO 8601 ("2025-10-27T05:38:02.5+01:00"), a date, "05:38",
- * "@1761543482", relative "-10m" (s m h d w), "now", or a dmesg -T / syslog stamp
- * ("Mon Oct 27 05:38:02 2025", "Oct 27 05:38:02"). *res_ns: how precise it is
- * (1 s for "05:38:02"). Returns 0, or -EINVAL.
+ * "@1761543482", what journalctl takes ("now", "today", "yesterday", "tomorrow",
+ * "1h ago", "10 min ago", "-1h30m": s m h d w and their long names), or a
+ * dmesg -T / syslog stamp ("Mon Oct 27 05:38:02 2025", "Oct 27 05:38:02").
+ * *res_ns: how precise it is (1 s for "05:38:02", a day for "2025-10-27"; the
+ * day words are a point in time, midnight, as in journalctl). Returns 0, or -EINVAL.
  */
 int pm_parse_time(const char *s, int64_t now_ns, int64_t *t_ns, int64_t *res_ns);
+/* The same, a yearless syslog stamp taken in the year that puts it before ref_ns. */
+int pm_parse_time_near(const char *s, int64_t now_ns, int64_t ref_ns, int64_t *t_ns,
+		       int64_t *res_ns);
 
 /* What a kernel log line's time is read against. */
 struct pm_log_ctx {
@@ -73,7 +80,12 @@ void history_io_group(struct history *h, const struct rec_io_group *g);
 /* Index the spans; call once after the last history_add, before lookups. */
 void history_finish(struct history *h);
 size_t history_count(const struct history *h);
+/* In the order they were fed */
 const struct dev_span *history_span(const struct history *h, size_t i);
+/* After history_finish: by minor, then by time */
+const struct dev_span *history_sorted(const struct history *h, size_t i);
+/* First and last time of the recording (INT64_MAX, INT64_MIN while empty) */
+void history_range(const struct history *h, int64_t *first_ns, int64_t *last_ns);
 /* The device dev is now (while feeding), NULL if none. */
 const struct dev_span *history_current(const struct history *h, uint32_t dev);
 /* Reference for kernel log times: end of the recording, boot offset if unambiguous. */
@@ -111,7 +123,22 @@ struct pm_opts {
 	int64_t since_ns, until_ns;	/* INT64_MIN / INT64_MAX: open */
 	bool json;
 	int64_t now_ns;			/* for "time unknown" and relative times */
+	/*
+	 * Decode every block, even one whose I/O error summary could answer: the
+	 * answer must be the same (the unit tests and tools/bench-report compare).
+	 */
+	bool decode_all;
+	FILE *err;			/* warnings and errors; NULL: stderr */
 };
+
+/* The defaults: the recorder's directory, no time window, now. */
+void pm_opts_init(struct pm_opts *o);
+/*
+ * pm_parse_time of option opt's value against o->now_ns; 0, or -EINVAL with a
+ * one-line error naming the forms it takes.
+ */
+int pm_time_arg(const struct pm_opts *o, const char *opt, const char *s, int64_t *t_ns,
+		int64_t *res_ns);
 
 /* The commands' work on streams (tests call these); return the exit code. */
 int pm_report(FILE *out, const struct pm_opts *o);
