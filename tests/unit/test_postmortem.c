@@ -15,7 +15,9 @@
 #include <linux/dm-ioctl.h>
 #include "test.h"
 #include "postmortem/postmortem.h"
+#include "lib/escape.h"
 #include "lib/util.h"
+#include "../fuzz/fuzz_rec.h"
 
 #define REC_DIR FIXTURES "/recorder"
 #define INCIDENT REC_DIR "/incident-002"
@@ -164,6 +166,20 @@ TEST(pm_time_formats)
 	TIME_OK("-30s", T0 + 3570, 0, S);
 	TIME_OK("-1w", T0 + 3600 - 7 * 86400, 0, S);
 	TIME_OK("now", T0 + 3600, 0, S);
+	/* what journalctl users type: day words are midnight, a point in time */
+	TIME_OK("today", T0 - 19800, 0, S);
+	TIME_OK("Yesterday", T0 - 19800 - 86400, 0, S);
+	TIME_OK(" tomorrow ", T0 - 19800 + 86400, 0, S);
+	TIME_OK("1h ago", T0, 0, S);
+	TIME_OK("10 min ago", T0 + 3000, 0, S);
+	TIME_OK("10min ago", T0 + 3000, 0, S);
+	TIME_OK("1h 30min ago", T0 - 1800, 0, S);
+	TIME_OK("1 hour 30 minutes ago", T0 - 1800, 0, S);
+	TIME_OK("2 days ago", T0 + 3600 - 2 * 86400, 0, S);
+	TIME_OK("1 week ago", T0 + 3600 - 7 * 86400, 0, S);
+	TIME_OK("45 sec ago", T0 + 3555, 0, S);
+	TIME_OK("-1h30m", T0 - 1800, 0, S);
+	TIME_OK("-2 hours", T0 - 3600, 0, S);
 	/* pasted from dmesg -T or syslog */
 	TIME_OK("[Mon Oct 27 05:38:02 2025]", T0 + 482, 0, S);
 	TIME_OK("Mon Oct 27 05:38:02 2025", T0 + 482, 0, S);
@@ -187,6 +203,9 @@ TEST(pm_time_local_zone)
 	TIME_OK("2025-10-27 06:38:02", T0 + 482, 0, S);
 	TIME_OK("[Mon Oct 27 06:38:02 2025]", T0 + 482, 0, S);
 	TIME_OK("2025-07-01 12:00:00", 1751364000, 0, S);
+	/* midnight in local time, across the end of summer time: yesterday had 25 hours */
+	TIME_OK("today", 1761519600, 0, S);		/* Oct 27 00:00 CET */
+	TIME_OK("yesterday", 1761429600, 0, S);		/* Oct 26 00:00 CEST */
 	TIME_OK("2025-10-27T05:38:02Z", T0 + 482, 0, S);	/* explicit zones win */
 	tz_restore();
 }
@@ -199,6 +218,9 @@ TEST(pm_time_bad)
 		"-10x", "-m", "--10m", "@", "@abc", "@12x", "1969-12-31", "10/27/2025",
 		"Foo 27 05:38:02", "Oct 32 05:38:02", "Oct 27", "[Mon Oct 27 05:38:02 2025",
 		"05:38:02:07", "now please",
+		"1h", "ago", "h ago", "1h ago now", "1 parsec ago", "1h agoo", "yesterdays",
+		"today 05:00", "-1h ago", "10 min  ago ago", "1h -", "999999999999h ago",
+		"-999999999 weeks",
 	};
 	int64_t t, r;
 
@@ -1077,4 +1099,294 @@ TEST(report_from_summaries_is_the_same)
 	}
 	tz_restore();
 	rmdir_all(dir);
+}
+
+/* ---- hostile and unlucky input ---- */
+
+/* what a terminal shows as text: valid UTF-8, no C0 (but the newline), DEL or C1 byte */
+static bool terminal_safe(const char *s, int *failed__)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s || !utf8_valid(s, n)) {
+		FAIL_AT("output is not UTF-8");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\n') || p[i] == 0x7f ||
+		    (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] < 0xa0)) {
+			FAIL_AT("raw byte 0x%02x at %zu in:\n%.*s", p[i], i, (int)(i + 1), s);
+			return false;
+		}
+	return true;
+}
+
+#define EVIL "x\x1b]0;owned\a\nforged line \xff\xfe\xc2\x9b $(reboot) \\"
+#define EVIL_SHOWN "x\\x1b]0;owned\\x07\\nforged line \\xff\\xfe\\xc2\\x9b $(reboot) \\\\"
+
+/* a recording of a device whose name, table, state and process names are hostile */
+static char *write_hostile(void)
+{
+	struct rec_log_opts lo = { .max_size = 64 << 20 };
+	struct rec_devent devs[] = {
+		{ .dev = DEV(7), .name = EVIL, .uuid = "LVM-\x1b[2J", .target = "snapshot",
+		  .params = "253:1 253:2 P 8 \x1b[1m" },
+	};
+	struct dmw_event ev = { .type = DMW_EV_DM_CREATE, .pid = 66, .dev = DEV(7) };
+	struct dmw_event io = { .type = DMW_EV_IO_ERROR, .pid = 67, .dev = DEV(7),
+				.op = DMW_OP_READ, .error = -EIO, .sector = 8 };
+	struct name_entry nm = { .dev = DEV(7) };
+	struct rec_log *log;
+	char *dir = tmpdir(), *err = NULL;
+	struct rec r = { .kind = REC_SESSION, .unix_ns = T0 * S };
+
+	lo.dir = dir;
+	if (!dir || rec_log_open(&log, &lo, &err)) {
+		free(err);
+		return dir;
+	}
+	r.ses.what = REC_SESSION_START;
+	r.ses.host = "pve\x1b]2;host\a";
+	r.ses.version = r.ses.boot_id = "";
+	r.ses.mode = "kprobe\r";
+	rec_log_add(log, &r);
+	r = (struct rec){ .kind = REC_DEVLIST, .unix_ns = (T0 + 1) * S, .dl = { true, devs, 1 } };
+	rec_log_add(log, &r);
+	snprintf(ev.name, sizeof(ev.name), "%s", EVIL);
+	snprintf(ev.comm, sizeof(ev.comm), "\x1b[2Jlvcreate");
+	r = (struct rec){ .kind = REC_KERNEL, .unix_ns = (T0 + 2) * S, .k = { &ev, NULL } };
+	rec_log_add(log, &r);
+	r = (struct rec){ .kind = REC_COW, .unix_ns = (T0 + 3) * S };
+	r.cow = (struct cow_sample){ .name = EVIL, .dev = DEV(7), .kind = "lvm-snapshot",
+				     .used_percent = 99.5, .rate = 1e6, .eta_s = 1,
+				     .reader_eta_s = 5, .overflow_before_reader = true };
+	rec_log_add(log, &r);
+	r = (struct rec){ .kind = REC_STATE, .unix_ns = (T0 + 4) * S };
+	r.st.event = "snapshot_invalid";
+	r.st.name = EVIL;
+	r.st.dev = DEV(7);
+	r.st.state = "invalid\x1b[5m";
+	rec_log_add(log, &r);
+	snprintf(io.comm, sizeof(io.comm), "dd\n\x9b");
+	snprintf(nm.name, sizeof(nm.name), "%s", EVIL);
+	r = (struct rec){ .kind = REC_KERNEL, .unix_ns = (T0 + 5) * S, .k = { &io, &nm } };
+	rec_log_add(log, &r);
+	ev.type = DMW_EV_DM_RENAME;
+	snprintf(ev.new_name, sizeof(ev.new_name), "renamed\x1b[0m\nto");
+	r = (struct rec){ .kind = REC_KERNEL, .unix_ns = (T0 + 6) * S, .k = { &ev, NULL } };
+	rec_log_add(log, &r);
+	rec_log_close(log);
+	return dir;
+}
+
+TEST(postmortem_text_is_terminal_safe)
+{
+	char *dir = write_hostile(), *out;
+	struct pm_opts o = opts(dir);
+	static char log_text[] = "[Mon Oct 27 05:30:05 2025] dm-7: error \x1b]0;x\a \xff\n"
+				 "no time: dm-7\r\n";
+	int ret;
+
+	tz_set("UTC");
+	out = report(&o, &ret);
+	CHECK_INT(ret, 0);
+	if (terminal_safe(out, failed__)) {
+		HAS(out, EVIL_SHOWN " (dm-7): COW 100 % -> invalid\\x1b[5m at 05:30:04");
+		HAS(out, "by pid 67 dd\\n\\x9b");
+		HAS(out, "recorder_start   pid 0 on pve\\x1b]2;host\\x07 (kprobe\\x0d)");
+		HAS(out, "-> renamed\\x1b[0m\\nto by pid 66 \\x1b[2Jlvcreate");
+	}
+	free(out);
+	for (int k = 0; k < 3; k++) {
+		static const char *const what[] = { "dm-7", EVIL, "253:7" };
+
+		ret = whois(dir, what[k], k == 2 ? "2025-10-27 05:30:03" : NULL, &out);
+		CHECK_INT(ret, 0);
+		if (terminal_safe(out, failed__)) {
+			HAS(out, "name       " EVIL_SHOWN "\n");
+			HAS(out, "table      snapshot 253:1 253:2 P 8 \\x1b[1m\n");
+			HAS(out, "uuid       LVM-\\x1b[2J\n");
+			HAS(out, "renamed    2025-10-27 05:30:06.000 to renamed\\x1b[0m\\nto by pid 66");
+		}
+		free(out);
+	}
+	{
+		struct capture c;
+		FILE *in = fmemopen(log_text, strlen(log_text), "r");
+
+		CHECK_INT(pm_explain(cap_start(&c), in, &o), 0);
+		cap_end(&c);
+		fclose(in);
+		if (terminal_safe(c.out, failed__)) {
+			HAS(c.out, "dm-7 [" EVIL_SHOWN "]: error \\x1b]0;x\\x07 \\xff\n");
+			HAS(c.out, "no time: dm-7 [renamed\\x1b[0m\\nto (time unknown)]\\x0d\n");
+		}
+		free(c.out);
+	}
+	tz_restore();
+	rmdir_all(dir);
+}
+
+/*
+ * A log with a name far longer than dm allows (127): our writer caps names, but
+ * the format does not, and a log on disk may come from anywhere. Its block is
+ * written by hand (stored, valid CRCs; record layout as recfmt.c decodes it).
+ */
+struct raw {
+	uint8_t *p;
+	size_t len;
+};
+
+static void raw_bytes(struct raw *b, const void *p, size_t n)
+{
+	b->p = xrealloc(b->p, b->len + n);
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void raw_var(struct raw *b, uint64_t v)
+{
+	do {
+		uint8_t c = (v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
+
+		raw_bytes(b, &c, 1);
+		v >>= 7;
+	} while (v);
+}
+
+static void raw_svar(struct raw *b, int64_t v)
+{
+	raw_var(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void raw_str(struct raw *b, const char *s)
+{
+	raw_var(b, 1);			/* a new string of the block's table */
+	raw_var(b, strlen(s));
+	raw_bytes(b, s, strlen(s));
+}
+
+static void raw_record(struct raw *block, enum rec_kind kind, struct raw *body)
+{
+	uint8_t k = kind;
+
+	raw_bytes(block, &k, 1);
+	raw_var(block, body->len);
+	raw_bytes(block, body->p, body->len);
+	free(body->p);
+	memset(body, 0, sizeof(*body));
+}
+
+static char *write_long_name(const char *name)
+{
+	struct raw block = {}, body = {};
+	char *dir = tmpdir(), *path;
+	uint8_t *seg;
+	size_t len;
+	FILE *f;
+
+	/* a sample at 99.5 %, then the snapshot invalid, 1 s later */
+	raw_svar(&body, (T0 + 1) * 1000000);
+	raw_str(&body, name);
+	raw_svar(&body, DEV(9));
+	raw_str(&body, "lvm-snapshot");
+	raw_svar(&body, 9950);
+	raw_svar(&body, 100000000);
+	raw_svar(&body, 100);
+	raw_svar(&body, 300);
+	raw_var(&body, 1);
+	raw_record(&block, REC_COW, &body);
+	raw_svar(&body, 1000000);
+	raw_str(&body, "snapshot_invalid");
+	raw_str(&body, name);
+	raw_svar(&body, 0);
+	raw_str(&body, "invalid");
+	raw_record(&block, REC_STATE, &body);
+	seg = fuzz_wrap_block(block.p, block.len, block.len, 0, 2, &len);
+	path = xasprintf("%s/seg-0000000001.dmw", dir);
+	f = fopen(path, "w");
+	if (!f || fwrite(seg, 1, len, f) != len || fclose(f))
+		fprintf(stderr, "  cannot write %s\n", path);
+	free(path);
+	free(seg);
+	free(block.p);
+	return dir;
+}
+
+TEST(report_names_of_any_length)
+{
+	char name[5001], *dir, *out, *want, *line, *save = NULL;
+	struct pm_opts o;
+	int ret, lines = 0;
+
+	memset(name, 'n', sizeof(name) - 1);
+	memcpy(name, "vg-", 3);
+	name[sizeof(name) - 1] = 0;
+	dir = write_long_name(name);
+	o = opts(dir);
+	tz_set("UTC");
+	/* the summary line: it overflowed a 1024-byte stack buffer */
+	out = report(&o, &ret);
+	CHECK_INT(ret, 0);
+	want = xasprintf("  %s (dm-9): COW 100 %% -> Invalid at 05:30:02 (last sample 99.5 %% at "
+			 "05:30:01); predicted to overflow before the backup reader finished "
+			 "(05:30:01)\n", name);
+	HAS(out, want);
+	free(want);
+	free(out);
+	/* JSON lines as long as they need to be: each one whole */
+	o.json = true;
+	out = report(&o, &ret);
+	CHECK_INT(ret, 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *j = json_tokener_parse(line), *nm = NULL;
+
+		lines++;
+		if (!j || !json_object_object_get_ex(j, "name", &nm))
+			FAIL_AT("not a whole event: %.80s...", line);
+		else
+			CHECK_INT(strlen(json_object_get_string(nm)), 5000);
+		json_object_put(j);
+	}
+	CHECK_INT(lines, 2);
+	free(out);
+	ret = whois(dir, "dm-9", NULL, &out);
+	CHECK_INT(ret, 0);
+	want = xasprintf("  name       %s\n", name);
+	HAS(out, want);
+	free(want);
+	free(out);
+	tz_restore();
+	rmdir_all(dir);
+}
+
+TEST(whois_path_prefixes_cost_one_lookup)
+{
+	size_t n = 10000, plen = strlen("/dev/mapper/");
+	char *what = xmalloc(n * plen + sizeof("lvm-snap--473--1")), *out;
+	int ret;
+
+	tz_set("UTC");
+	for (size_t i = 0; i < n; i++)
+		memcpy(what + i * plen, "/dev/mapper/", plen);
+	strcpy(what + n * plen, "lvm-snap--473--1");
+	/* once it recursed and reloaded the log per prefix: 10000 reads, then an answer */
+	ret = whois(INCIDENT, what, NULL, &out);
+	CHECK_INT(ret, 1);
+	HAS(out, ": not in the recording\n");
+	HASNT(out, "dm-54 (253:54)");
+	free(out);
+	/* one prefix, a VG/LV and its /dev path are still names */
+	CHECK_INT(whois(INCIDENT, what + (n - 1) * plen, NULL, &out), 0);
+	HAS(out, "dm-54 (253:54)");
+	free(out);
+	CHECK_INT(whois(INCIDENT, "/dev/lvm/snap-473-1", NULL, &out), 0);
+	HAS(out, "dm-54 (253:54)");
+	free(out);
+	CHECK_INT(whois(INCIDENT, "a/b/c", NULL, &out), 1);
+	HAS(out, "a/b/c: not in the recording\n");
+	free(out);
+	free(what);
+	tz_restore();
 }
