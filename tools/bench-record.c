@@ -11,6 +11,9 @@
  *   bench-record --write-storm DIR SIZE RATE
  *                               an error storm of RATE errors/s until the log in
  *                               DIR holds SIZE ("1G") bytes: what makes logs big
+ *   bench-record --report-decoded DIR
+ *                               `dmwatch report --dir DIR` with every block
+ *                               inflated (no summaries), output to /dev/null
  *
  * The event mix is what a Proxmox node records in a bad backup window: snapshot
  * and pool samples every second, LVM's lifecycle bursts (lvcreate -s / lvremove:
@@ -704,9 +707,18 @@ int main(int argc, char **argv)
 			return 2;
 		return write_storm(argv[2], bytes, strtoull(argv[4], NULL, 10));
 	}
+	if (argc == 3 && !strcmp(argv[1], "--report-decoded")) {
+		struct pm_opts po;
+		FILE *devnull = fopen("/dev/null", "w");
+
+		pm_opts_init(&po);
+		po.dir = argv[2];
+		po.decode_all = true;
+		return devnull ? pm_report(devnull, &po) : 3;
+	}
 	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
 		fprintf(stderr, "usage: bench-record [EVENTS] | --fixture DIR | --write DIR EVENTS | "
-			"--write-storm DIR SIZE RATE\n");
+			"--write-storm DIR SIZE RATE | --report-decoded DIR\n");
 		return argc == 2 ? 0 : 2;
 	}
 	bench(argc == 2 ? strtoull(argv[1], NULL, 10) : 2000000);

@@ -268,8 +268,8 @@ bench_storm_report() {
 		printf '%s on disk (%s events): dmwatch report %.1f s' "$(du -sh "$d" | cut -f1)" \
 			"$events" "$(awk -v t="$t" 'BEGIN { print t / 1000 }')"
 		if [ "$d" = "$small" ]; then
-			t=$(DMWATCH_NO_SUMMARIES=1 time_once "$dmwatch" report --dir "$d")
-			printf ', %.1f s with every block inflated (DMWATCH_NO_SUMMARIES=1)' \
+			t=$(time_once "$top/.output/tools/bench-record" --report-decoded "$d")
+			printf ', %.1f s with every block inflated (bench-record --report-decoded)' \
 				"$(awk -v t="$t" 'BEGIN { print t / 1000 }')"
 		fi
 		echo

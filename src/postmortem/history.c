@@ -287,6 +287,94 @@ static long recently_gone(const struct history *h, uint32_t dev, const char *nam
 	return -1;
 }
 
+/* a span a device list began, now that the event that began it arrived: its time and process */
+static void start_exactly(struct dev_span *s, int64_t t, const char *how, const struct dmw_event *e)
+{
+	s->from_ns = t < s->from_ns ? t : s->from_ns;
+	s->from_exact = true;
+	s->start_how = how;
+	s->start_pid = e->pid;
+	pm_set_comm(s->start_comm, e->comm);
+}
+
+/* a device created: a new span, unless a device list saw it first */
+static void kernel_create(struct history *h, long i, const struct dmw_event *e, uint32_t dev,
+			  const char *name, int64_t t)
+{
+	if (i >= 0 && !strcmp(h->s[i].name, name) && !h->s[i].from_exact) {
+		/* a device list saw it before its create event arrived */
+		start_exactly(&h->s[i], t, "created", e);
+		return;
+	}
+	if (i >= 0)
+		close_span(h, i, t, false, "replaced", 0, NULL);
+	i = open_by_name(h, name);
+	if (i >= 0)
+		close_span(h, i, t, false, "replaced", 0, NULL);
+	open_span(h, dev, name, e->uuid, t, true, "created", e->pid, e->comm);
+}
+
+/* a rename (or a uuid set): the old name's span ends, the new name's begins */
+static void kernel_rename(struct history *h, long i, const struct dmw_event *e, uint32_t dev,
+			  const char *name, int64_t t)
+{
+	char *uuid, *target, *params;
+	uint32_t d;
+	size_t n;
+
+	if (i < 0)
+		i = open_by_name(h, name);
+	if (e->flags & DM_UUID_FLAG) {
+		if (i >= 0)
+			set_str(&h->s[i].uuid, e->new_name);
+		return;
+	}
+	if (i >= 0 && !strcmp(h->s[i].name, e->new_name)) {
+		/* a device list saw the new name first */
+		start_exactly(&h->s[i], t, "renamed", e);
+		set_str(&h->s[i].renamed_from, name);
+		return;
+	}
+	uuid = xstrdup(i >= 0 ? h->s[i].uuid : e->uuid);
+	target = xstrdup(i >= 0 ? h->s[i].target : "");
+	params = xstrdup(i >= 0 ? h->s[i].params : "");
+	d = i >= 0 && h->s[i].dev ? h->s[i].dev : dev;
+	if (i >= 0) {
+		close_span(h, i, t, true, "renamed", e->pid, e->comm);
+		set_str(&h->s[i].renamed_to, e->new_name);
+	}
+	n = open_span(h, d, e->new_name, uuid, t, true, "renamed", e->pid, e->comm);
+	set_str(&h->s[n].renamed_from, name);
+	if (*target)
+		add_table(&h->s[n], t, target, params);
+	free(uuid);
+	free(target);
+	free(params);
+}
+
+/* a remove: the span ends exactly, also one a device list already saw gone */
+static void kernel_remove(struct history *h, long i, const struct dmw_event *e, uint32_t dev,
+			  const char *name, int64_t t)
+{
+	struct dev_span *s;
+
+	if (i < 0)
+		i = open_by_name(h, name);
+	if (i >= 0) {
+		close_span(h, i, t, true, "removed", e->pid, e->comm);
+		return;
+	}
+	i = recently_gone(h, dev, name);
+	if (i < 0)
+		return;
+	s = &h->s[i];
+	s->until_ns = t < s->from_ns ? s->from_ns : t;
+	s->until_exact = true;
+	s->end_how = "removed";
+	s->end_pid = e->pid;
+	pm_set_comm(s->end_comm, e->comm);
+}
+
 static void history_kernel(struct history *h, const struct dmw_event *e,
 			   const struct name_entry *nm, int64_t t)
 {
@@ -306,23 +394,7 @@ static void history_kernel(struct history *h, const struct dmw_event *e,
 		i = open_by_name(h, name);
 	switch (e->type) {
 	case DMW_EV_DM_CREATE:
-		if (i >= 0 && !strcmp(h->s[i].name, name) && !h->s[i].from_exact) {
-			/* a device list saw it before its create event arrived */
-			struct dev_span *s = &h->s[i];
-
-			s->from_ns = t < s->from_ns ? t : s->from_ns;
-			s->from_exact = true;
-			s->start_how = "created";
-			s->start_pid = e->pid;
-			pm_set_comm(s->start_comm, e->comm);
-			break;
-		}
-		if (i >= 0)
-			close_span(h, i, t, false, "replaced", 0, NULL);
-		i = open_by_name(h, name);
-		if (i >= 0)
-			close_span(h, i, t, false, "replaced", 0, NULL);
-		i = open_span(h, dev, name, e->uuid, t, true, "created", e->pid, e->comm);
+		kernel_create(h, i, e, dev, name, t);
 		break;
 	case DMW_EV_DM_LOAD:
 	case DMW_EV_DM_SUSPEND:
@@ -333,62 +405,10 @@ static void history_kernel(struct history *h, const struct dmw_event *e,
 			observe(h, dev, name, e->uuid, NULL, NULL, t, false);
 		break;
 	case DMW_EV_DM_RENAME:
-		if (i < 0)
-			i = open_by_name(h, name);
-		if (e->flags & DM_UUID_FLAG) {
-			if (i >= 0)
-				set_str(&h->s[i].uuid, e->new_name);
-			break;
-		}
-		if (i >= 0 && !strcmp(h->s[i].name, e->new_name)) {
-			/* a device list saw the new name first */
-			struct dev_span *s = &h->s[i];
-
-			s->from_ns = t < s->from_ns ? t : s->from_ns;
-			s->from_exact = true;
-			s->start_how = "renamed";
-			s->start_pid = e->pid;
-			pm_set_comm(s->start_comm, e->comm);
-			set_str(&s->renamed_from, name);
-			break;
-		}
-		{
-			char *uuid = xstrdup(i >= 0 ? h->s[i].uuid : e->uuid);
-			char *target = xstrdup(i >= 0 ? h->s[i].target : "");
-			char *params = xstrdup(i >= 0 ? h->s[i].params : "");
-			uint32_t d = i >= 0 && h->s[i].dev ? h->s[i].dev : dev;
-			size_t n;
-
-			if (i >= 0) {
-				close_span(h, i, t, true, "renamed", e->pid, e->comm);
-				set_str(&h->s[i].renamed_to, e->new_name);
-			}
-			n = open_span(h, d, e->new_name, uuid, t, true, "renamed", e->pid, e->comm);
-			set_str(&h->s[n].renamed_from, name);
-			if (*target)
-				add_table(&h->s[n], t, target, params);
-			free(uuid);
-			free(target);
-			free(params);
-		}
+		kernel_rename(h, i, e, dev, name, t);
 		break;
 	case DMW_EV_DM_REMOVE:
-		if (i < 0)
-			i = open_by_name(h, name);
-		if (i >= 0) {
-			close_span(h, i, t, true, "removed", e->pid, e->comm);
-		} else {
-			i = recently_gone(h, dev, name);
-			if (i >= 0) {
-				struct dev_span *s = &h->s[i];
-
-				s->until_ns = t < s->from_ns ? s->from_ns : t;
-				s->until_exact = true;
-				s->end_how = "removed";
-				s->end_pid = e->pid;
-				pm_set_comm(s->end_comm, e->comm);
-			}
-		}
+		kernel_remove(h, i, e, dev, name, t);
 		break;
 	case DMW_EV_DM_REMOVE_ALL:
 		while (h->n_open)
