@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-schema demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -117,14 +117,28 @@ check-unit: $(UNIT_BIN)
 check-vm: dmwatch tools
 	$(Q)tools/vm/run-tests.sh
 
-# Unit tests (also under ASan/UBSan), every fuzz target briefly (after replaying
-# the inputs that once crashed), the Debian package (its install is a VM
-# scenario), then every VM scenario in one boot.
+# The JSON contract (docs/): real scan, saved-state and event output validated
+# against docs/schema/*.json, and mutated copies that must fail (tests/schema/).
+PYTHON     ?= python3
+SCHEMA_GEN := $(OUTPUT)/tests/schema/gen-events
+$(SCHEMA_GEN): tests/schema/gen-events.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+check-schema: dmwatch tools $(SCHEMA_GEN)
+	$(Q)$(PYTHON) tests/schema/check.py --dmwatch ./dmwatch --tools $(OUTPUT)/tools \
+		--gen-events $(SCHEMA_GEN) --work $(OUTPUT)/schema
+
+# Unit tests, the JSON contract (check-schema), the unit tests under ASan/UBSan,
+# every fuzz target briefly (after replaying the inputs that once crashed), the
+# Debian package (its install is a VM scenario), then every VM scenario in one boot.
 CHECK_FUZZ_SECONDS ?= 60
 check: export WERROR := 1
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) check-unit
+	$(Q)$(MAKE) check-schema
 	$(Q)$(MAKE) check-asan
 	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(Q)$(MAKE) deb

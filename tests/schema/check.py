@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+The JSON contract of docs/ against real output (make check-schema).
+
+1. Real documents, made by the dmwatch binary and its tools:
+   - saved states: every tests/fixtures/state/*.json, states written by
+     tools/gen-state, and what `scan --state F --save-state OUT` writes back;
+   - scan reports: `scan --state F --json` for each of those states (and with
+     another --node and low thresholds), whose "exit" must be the exit status;
+   - event lines: `report --json` over the seed 002 fixture log, a bench-record
+     mix and the log tests/schema/gen-events writes (every event type, source
+     and optional field).
+   Each must be strict JSON (valid UTF-8, no duplicate keys, no NaN) and valid
+   against docs/schema/*.schema.json. Every event type, class, reason, space
+   kind and guest health the schemas name must show up at least once, so every
+   branch of a schema meets real output.
+2. Mutated copies that must fail: every value of a real document retyped, every
+   key renamed (unless the schema lists it as optional), and hand-picked wrong
+   enum values. A mutated saved state must also be refused by `dmwatch scan
+   --state` (exit 3): the schema and the loader agree.
+"""
+import argparse
+import copy
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+try:
+    from jsonschema import Draft202012Validator
+except ImportError:
+    sys.exit("check-schema: python3-jsonschema is missing (make deps installs it)")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SCHEMA_DIR = os.path.join(ROOT, "docs", "schema")
+
+# keys a document may lack; renaming them leaves it valid ("[]" = any element)
+OPTIONAL = {
+    "scan": set(),
+    "event": {"lower_dev"},
+    "state": {"kind", "host", "node", "collected_at", "lvs[].data_percent",
+              "lvs[].metadata_percent", "storages[].vgname", "storages[].thinpool",
+              "guests[].name", "guests[].config_error", "guests[].refs[].snapshot"},
+}
+# mutations the schema refuses but the loader does not look at
+LOADER_IGNORES = {"kind"}
+
+
+class Failed(Exception):
+    pass
+
+
+failures = []
+counts = {"documents": 0, "mutations": 0, "loader": 0}
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg, file=sys.stderr)
+
+
+# ---- strict JSON ----
+
+def no_duplicates(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise ValueError("key %r given twice" % k)
+        obj[k] = v
+    return obj
+
+
+def no_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def parse(text, where):
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+    except ValueError as e:
+        raise Failed("%s: not strict JSON: %s" % (where, e))
+
+
+def decode(data, where):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise Failed("%s: not valid UTF-8: %s" % (where, e))
+
+
+# ---- validation ----
+
+def load_validators():
+    v = {}
+    for name in ("scan", "event", "state"):
+        path = os.path.join(SCHEMA_DIR, name + ".schema.json")
+        with open(path, "rb") as f:
+            schema = parse(decode(f.read(), path), path)
+        Draft202012Validator.check_schema(schema)
+        v[name] = Draft202012Validator(schema)
+    return v
+
+
+def first_error(validator, doc):
+    errs = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if not errs:
+        return None
+    e = errs[0]
+    return "/".join(str(p) for p in e.absolute_path) + ": " + e.message
+
+
+def check_valid(validators, kind, doc, where):
+    counts["documents"] += 1
+    err = first_error(validators[kind], doc)
+    if err:
+        fail("%s: not valid against %s.schema.json: %s" % (where, kind, err))
+
+
+# ---- running dmwatch ----
+
+def run(args, want_rc=None, where=None):
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if want_rc is not None and p.returncode not in want_rc:
+        raise Failed("%s: exit %d, wanted %s: %s" % (where or " ".join(args), p.returncode,
+                     sorted(want_rc), p.stderr.decode(errors="replace").strip()))
+    return p
+
+
+def read_json_file(path):
+    with open(path, "rb") as f:
+        return parse(decode(f.read(), path), path)
+
+
+def json_lines(data, where):
+    text = decode(data, where)
+    docs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        doc = parse(line, "%s line %d" % (where, n))
+        if list(doc)[:2] != ["ts", "event"]:
+            fail("%s line %d: does not start with ts, event" % (where, n))
+        docs.append(doc)
+    if not docs:
+        raise Failed("%s: no event lines" % where)
+    return docs
+
+
+# ---- real documents ----
+
+def make_states(a, work):
+    """(label, path) of every saved state the test looks at"""
+    states = [(os.path.relpath(p, ROOT), p)
+              for p in sorted(glob.glob(os.path.join(ROOT, "tests/fixtures/state/*.json")))]
+    if not states:
+        raise Failed("no saved state under tests/fixtures/state/")
+    for seed, devices, guests in ((1, 300, 150), (7, 40, 25)):
+        out = os.path.join(work, "gen-state-%d-%d.json" % (seed, devices))
+        run([os.path.join(a.tools, "gen-state"), "-s", str(seed), "-q", str(devices),
+             str(guests), out], {0})
+        states.append(("gen-state -s %d %d %d" % (seed, devices, guests), out))
+    return states
+
+
+def check_scan(a, validators, label, state, extra, seen):
+    where = "scan --state %s %s--json" % (label, " ".join(extra) + " " if extra else "")
+    p = run([a.dmwatch, "scan", "--state", state, "--json"] + extra, {0, 1, 2}, where)
+    doc = parse(decode(p.stdout, where), where)
+    check_valid(validators, "scan", doc, where)
+    if doc.get("exit") != p.returncode:
+        fail("%s: \"exit\" is %r but the exit status %d" % (where, doc.get("exit"), p.returncode))
+    summary = doc.get("summary", {})
+    devices = doc.get("devices", [])
+    if summary.get("devices") != len(devices):
+        fail("%s: summary.devices %r, %d devices listed" % (where, summary.get("devices"),
+             len(devices)))
+    for cls, key in (("valid", "valid"), ("internal", "internal"), ("tombstone", "tombstones"),
+                     ("duplicate", "duplicates"), ("unmanaged", "unmanaged")):
+        n = sum(1 for d in devices if d.get("class") == cls)
+        if summary.get(key) != n:
+            fail("%s: summary.%s %r, %d %s devices listed" % (where, key, summary.get(key), n, cls))
+    for d in devices:
+        seen["class"].add(d.get("class"))
+        seen["reason"].add(d.get("reason"))
+    for s in doc.get("snapshots", []):
+        seen["kind"].add(s.get("kind"))
+    for g in doc.get("guests", []):
+        seen["health"].add(g.get("health"))
+    seen["grade"].add(doc.get("grade"))
+    return doc
+
+
+def check_saved_state(a, validators, label, state, work):
+    out = os.path.join(work, "saved-" + os.path.basename(state))
+    where = "scan --state %s --save-state" % label
+    run([a.dmwatch, "scan", "--state", state, "--save-state", out], {0, 1, 2}, where)
+    doc = read_json_file(out)
+    check_valid(validators, "state", doc, where)
+    return doc
+
+
+def make_event_docs(a, validators, work):
+    logs = [("report --json over tests/fixtures/recorder/incident-002",
+             os.path.join(ROOT, "tests/fixtures/recorder/incident-002"))]
+    gen = os.path.join(work, "gen-events")
+    run([a.gen_events, gen], {0})
+    logs.append(("report --json over gen-events' log", gen))
+    mix = os.path.join(work, "bench-mix")
+    run([os.path.join(a.tools, "bench-record"), "--write", mix, "3000"], {0})
+    logs.append(("report --json over a bench-record mix", mix))
+    docs = []
+    for where, d in logs:
+        p = run([a.dmwatch, "report", "--dir", d, "--json"], {0}, where)
+        lines = json_lines(p.stdout, where)
+        for n, doc in enumerate(lines, 1):
+            check_valid(validators, "event", doc, "%s line %d" % (where, n))
+        docs.append((where, lines))
+    return docs
+
+
+def check_coverage(validators, event_docs, seen):
+    schema = validators["event"].schema
+    want = set(schema["properties"]["event"]["enum"])
+    got = {doc["event"] for _, lines in event_docs for doc in lines}
+    if want - got:
+        fail("event types the schema names but no real output showed: %s" % sorted(want - got))
+    lifecycle = schema["$defs"]["lifecycle"]["properties"]
+    srcs = {doc.get("source") for _, lines in event_docs for doc in lines} - {None}
+    if set(lifecycle["source"]["enum"]) - srcs:
+        fail("event sources never seen: %s" % sorted(set(lifecycle["source"]["enum"]) - srcs))
+    if not any("lower_dev" in doc for _, lines in event_docs for doc in lines):
+        fail("no io_error with lower_dev in real output")
+    scan = validators["scan"].schema["$defs"]
+    for key, enum in (("class", scan["device"]["properties"]["class"]["enum"]),
+                      ("reason", scan["device"]["properties"]["reason"]["enum"]),
+                      ("kind", scan["space"]["properties"]["kind"]["enum"]),
+                      ("health", scan["guest"]["properties"]["health"]["enum"])):
+        missing = set(enum) - seen[key]
+        if missing:
+            fail("scan %s values the schema names but no real report showed: %s" %
+                 (key, sorted(missing, key=str)))
+
+
+# ---- mutations ----
+
+def retyped(v):
+    if isinstance(v, bool) or isinstance(v, (int, float)):
+        return "x"
+    if isinstance(v, str):
+        return 12345
+    if v is None:
+        return {"x": 1}
+    return "x"
+
+
+def signature(v):
+    """elements that differ only in values of free text are one case"""
+    if not isinstance(v, dict):
+        return type(v).__name__
+    keys = tuple((k, type(x).__name__) for k, x in v.items())
+    tags = tuple(v.get(k) for k in ("event", "class", "reason", "kind", "severity", "state",
+                                    "type") if isinstance(v.get(k), (str, type(None))))
+    return keys + tags
+
+
+def mutations(node, rebuild, path, top=False):
+    """(path, what, mutated document); arrays on the way keep only the element concerned"""
+    if isinstance(node, dict):
+        def others(vv):
+            # at the top, the other arrays go: the document stays small
+            return [] if top and isinstance(vv, list) else vv
+
+        for k, v in node.items():
+            sub = path + ("." if path else "") + k
+
+            def rebuild_with(nv, k=k):
+                return rebuild({kk: nv if kk == k else others(vv) for kk, vv in node.items()})
+
+            yield sub, "renamed", rebuild({(kk + "_renamed" if kk == k else kk): others(vv)
+                                           for kk, vv in node.items()})
+            yield sub, "retyped", rebuild_with(retyped(v))
+            yield from mutations(v, rebuild_with, sub)
+    elif isinstance(node, list):
+        seen = set()
+        for el in node:
+            sig = signature(el)
+            if sig in seen:
+                continue
+            seen.add(sig)
+            yield from mutations(el, lambda nv: rebuild([nv]), path + "[]")
+
+
+def loader_refuses(a, doc, work):
+    path = os.path.join(work, "mutated-state.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    counts["loader"] += 1
+    return run([a.dmwatch, "scan", "--state", path, "--json"]).returncode == 3
+
+
+def check_mutations(a, validators, kind, doc, where, work, with_loader=False):
+    for path, what, mutated in mutations(doc, lambda d: d, "", top=True):
+        counts["mutations"] += 1
+        valid = first_error(validators[kind], mutated) is None
+        if what == "renamed" and path in OPTIONAL[kind]:
+            if not valid:
+                fail("%s: %s is optional, yet the document without it is invalid" % (where, path))
+            continue
+        if valid and what == "renamed":
+            fail("%s: without %s still valid against %s.schema.json: make it required, or "
+                 "list it in OPTIONAL here and in docs/" % (where, path, kind))
+        elif valid:
+            fail("%s: %s retyped, still valid against %s.schema.json: a field the schema does "
+                 "not describe? (document it in docs/ and the schema)" % (where, path, kind))
+        if with_loader and path not in LOADER_IGNORES and not loader_refuses(a, mutated, work):
+            fail("%s: %s %s: the schema refuses it, dmwatch scan --state takes it" %
+                 (where, path, what))
+
+
+def set_first(items, match, key, value):
+    for it in items:
+        if match(it):
+            it[key] = value
+            return True
+    return False
+
+
+def explicit_mutations(scan_doc, state_doc, event_lines):
+    """(schema, description, document) of wrong values a consumer relies on not seeing"""
+    def on_scan(f):
+        d = copy.deepcopy(scan_doc)
+        return d if f(d) is not False else None
+
+    def on_state(f):
+        d = copy.deepcopy(state_doc)
+        return d if f(d) is not False else None
+
+    def on_event(event, key, value):
+        for line in event_lines:
+            if line["event"] == event:
+                d = copy.deepcopy(line)
+                d[key] = value
+                return d
+        return None
+
+    dev = lambda cls: lambda x: x["class"] == cls
+    yield "scan", "schema 2", on_scan(lambda d: d.update(schema=2))
+    yield "scan", "grade A", on_scan(lambda d: d.update(grade="A"))
+    yield "scan", "exit 3", on_scan(lambda d: d.update(exit=3))
+    yield "scan", "class bogus", on_scan(lambda d: set_first(d["devices"], dev("valid"), "class", "bogus"))
+    yield "scan", "severity fatal", on_scan(lambda d: set_first(d["devices"], dev("valid"), "severity", "fatal"))
+    yield "scan", "tombstone without reason", on_scan(lambda d: set_first(d["devices"], dev("tombstone"), "reason", None))
+    yield "scan", "valid with a reason", on_scan(lambda d: set_first(d["devices"], dev("valid"), "reason", "stale"))
+    yield "scan", "duplicate not critical", on_scan(lambda d: set_first(d["devices"], dev("duplicate"), "severity", "warning"))
+    yield "scan", "dev without dm-", on_scan(lambda d: set_first(d["devices"], dev("valid"), "dev", "5"))
+    yield "scan", "space kind zfs", on_scan(lambda d: set_first(d["snapshots"], lambda x: True, "kind", "zfs"))
+    yield "scan", "thin-pool state active", on_scan(lambda d: set_first(d["snapshots"], lambda x: x["kind"] == "thin-pool", "state", "active"))
+    yield "scan", "guest health dirty", on_scan(lambda d: set_first(d["guests"], lambda x: True, "health", "dirty"))
+    yield "event", "event dm_created", on_event("dm_create", "event", "dm_created")
+    yield "event", "source ebpf", on_event("dm_create", "source", "ebpf")
+    yield "event", "failed create without errno", on_event("dm_create", "ret", -16)
+    yield "event", "ts without microseconds", on_event("dm_load", "ts", "2025-10-27T05:30:05Z")
+    yield "event", "io_error op rw", on_event("io_error", "op", "rw")
+    yield "event", "io_error errno null", on_event("io_error", "errno", None)
+    yield "event", "io_error dev null", on_event("io_error", "dev", None)
+    yield "event", "dm_rename without new_name", on_event("dm_rename", "new_name", None)
+    yield "event", "cow_usage kind zfs", on_event("cow_usage", "kind", "zfs")
+    yield "event", "snapshot_invalid state active", on_event("snapshot_invalid", "state", "active")
+    yield "event", "pool_mode mode degraded", on_event("pool_mode", "mode", "degraded")
+    yield "event", "lost count 0", on_event("lost", "count", 0)
+    yield "state", "schema 2", on_state(lambda d: d.update(schema=2))
+    yield "state", "dm_major 4096", on_state(lambda d: d.update(dm_major=4096))
+    yield "state", "storage type nfs", on_state(lambda d: set_first(d["storages"], lambda x: True, "type", "nfs"))
+    yield "state", "guest type vm", on_state(lambda d: set_first(d["guests"], lambda x: True, "type", "vm"))
+    yield "state", "device name of 128 bytes", on_state(lambda d: set_first(d["devices"], lambda x: True, "name", "n" * 128))
+    yield "state", "empty device name", on_state(lambda d: set_first(d["devices"], lambda x: True, "name", ""))
+    yield "state", "minor 2^20", on_state(lambda d: set_first(d["devices"], lambda x: True, "minor", 1 << 20))
+    yield "state", "negative size", on_state(lambda d: set_first(d["lvs"], lambda x: True, "size", -1))
+
+
+def check_explicit(a, validators, scan_doc, state_doc, event_lines, work):
+    for kind, what, doc in explicit_mutations(scan_doc, state_doc, event_lines):
+        counts["mutations"] += 1
+        if doc is None:
+            fail("%s mutation '%s' found nothing to change in the real documents" % (kind, what))
+            continue
+        if first_error(validators[kind], doc) is None:
+            fail("%s: '%s' is still valid against %s.schema.json" % (kind, what, kind))
+        if kind == "state" and not loader_refuses(a, doc, work):
+            fail("state: '%s': dmwatch scan --state takes it" % what)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap.add_argument("--dmwatch", required=True)
+    ap.add_argument("--tools", required=True, help="folder of the built tools (gen-state, bench-record)")
+    ap.add_argument("--gen-events", required=True)
+    ap.add_argument("--work", required=True, help="scratch folder (emptied)")
+    a = ap.parse_args()
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+
+    try:
+        validators = load_validators()
+        seen = {"class": set(), "reason": set(), "kind": set(), "health": set(), "grade": set()}
+        first_scan = first_state = None
+        for label, state in make_states(a, a.work):
+            check_valid(validators, "state", read_json_file(state), label)
+            saved = check_saved_state(a, validators, label, state, a.work)
+            scan = check_scan(a, validators, label, state, [], seen)
+            if first_scan is None:
+                first_scan, first_state = scan, saved
+        fixture = os.path.join(ROOT, "tests/fixtures/state/cluster.json")
+        check_scan(a, validators, "cluster.json", fixture, ["--node", "pve2"], seen)
+        check_scan(a, validators, "cluster.json", fixture, ["--warn", "1", "--crit", "2"], seen)
+        event_docs = make_event_docs(a, validators, a.work)
+        check_coverage(validators, event_docs, seen)
+
+        # the negative half: small real documents, mutated
+        check_mutations(a, validators, "scan", first_scan, "scan report", a.work)
+        check_mutations(a, validators, "state", first_state, "saved state", a.work, with_loader=True)
+        small = [doc for where, lines in event_docs if "gen-events" in where for doc in lines]
+        incident = [doc for where, lines in event_docs if "incident" in where for doc in lines]
+        done = set()
+        for doc in small + incident:
+            sig = signature(doc)
+            if sig in done:
+                continue
+            done.add(sig)
+            check_mutations(a, validators, "event", doc, "%s event line" % doc["event"], a.work)
+        check_explicit(a, validators, first_scan, first_state, small + incident, a.work)
+    except Failed as e:
+        fail(str(e))
+
+    print("schema: %d real documents, %d mutated ones (%d also fed to the state loader): "
+          "%d failed" % (counts["documents"], counts["mutations"], counts["loader"],
+                         len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
