@@ -153,11 +153,12 @@ bench: deps
 	$(Q)tools/bench.sh
 
 # make install [DESTDIR=...] [PREFIX=/usr]: the binary, man page, bash completion,
-# systemd units (their ExecStart follows SBINDIR) and /etc/default/dmwatch (never
-# overwritten). PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
+# systemd units (their ExecStart follows SBINDIR), /etc/default/dmwatch (never
+# overwritten) and the contract (docs/, its JSON Schemas in DOCDIR/schema). PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
 PREFIX         ?= /usr
 SBINDIR        ?= $(PREFIX)/sbin
 MANDIR         ?= $(PREFIX)/share/man
+DOCDIR         ?= $(PREFIX)/share/doc/dmwatch
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SYSCONFDIR     ?= /etc
@@ -168,10 +169,12 @@ UNITS          := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 install: dmwatch
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DOCDIR)/schema
 	$(Q)$(INSTALL) -m 0755 dmwatch $(DESTDIR)$(SBINDIR)/dmwatch
 	$(Q)$(INSTALL) -m 0644 dist/man/dmwatch.8 $(DESTDIR)$(MANDIR)/man8/dmwatch.8
 	$(Q)$(INSTALL) -m 0644 dist/bash-completion/dmwatch $(DESTDIR)$(BASHCOMPDIR)/dmwatch
+	$(Q)$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(Q)$(INSTALL) -m 0644 docs/schema/*.schema.json $(DESTDIR)$(DOCDIR)/schema/
 	$(Q)for u in $(UNITS); do \
 		sed 's|/usr/sbin/dmwatch|$(SBINDIR)/dmwatch|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
