@@ -4,8 +4,10 @@
 The JSON contract of docs/ against real output (make check-schema).
 
 1. Real documents, made by the dmwatch binary and its tools:
-   - saved states: every tests/fixtures/state/*.json, states written by
-     tools/gen-state, and what `scan --state F --save-state OUT` writes back;
+   - saved states: every tests/fixtures/state/*.json, tests/schema/degraded-node.json
+     (a node in trouble: failed pools, broken snapshots, dead paths, unreadable
+     inputs), states written by tools/gen-state, and what `scan --state F
+     --save-state OUT` writes back;
    - scan reports: `scan --state F --json` for each of those states (and with
      another --node and low thresholds), whose "exit" must be the exit status;
    - event lines: `report --json` over the seed 002 fixture log, a bench-record
@@ -156,6 +158,7 @@ def make_states(a, work):
               for p in sorted(glob.glob(os.path.join(ROOT, "tests/fixtures/state/*.json")))]
     if not states:
         raise Failed("no saved state under tests/fixtures/state/")
+    states.append(("tests/schema/degraded-node.json", os.path.join(HERE, "degraded-node.json")))
     for seed, devices, guests in ((1, 300, 150), (7, 40, 25)):
         out = os.path.join(work, "gen-state-%d-%d.json" % (seed, devices))
         run([os.path.join(a.tools, "gen-state"), "-s", str(seed), "-q", str(devices),
@@ -186,9 +189,11 @@ def check_scan(a, validators, label, state, extra, seen):
         seen["reason"].add(d.get("reason"))
     for s in doc.get("snapshots", []):
         seen["kind"].add(s.get("kind"))
+        seen["space_state"].add((s.get("kind"), s.get("state")))
     for g in doc.get("guests", []):
         seen["health"].add(g.get("health"))
     seen["grade"].add(doc.get("grade"))
+    seen["problems"] += len(doc.get("problems", []))
     return doc
 
 
@@ -233,6 +238,15 @@ def check_coverage(validators, event_docs, seen):
     if not any("lower_dev" in doc for _, lines in event_docs for doc in lines):
         fail("no io_error with lower_dev in real output")
     scan = validators["scan"].schema["$defs"]
+    for cond in scan["space"]["allOf"]:
+        kind = cond["if"]["properties"]["kind"]["const"]
+        missing = {st for st in cond["then"]["properties"]["state"]["enum"]
+                   if (kind, st) not in seen["space_state"]}
+        if missing:
+            fail("%s states the schema names but no real report showed: %s" %
+                 (kind, sorted(missing)))
+    if not seen["problems"]:
+        fail("no real report with a problems entry")
     for key, enum in (("class", scan["device"]["properties"]["class"]["enum"]),
                       ("reason", scan["device"]["properties"]["reason"]["enum"]),
                       ("kind", scan["space"]["properties"]["kind"]["enum"]),
@@ -404,14 +418,15 @@ def main():
 
     try:
         validators = load_validators()
-        seen = {"class": set(), "reason": set(), "kind": set(), "health": set(), "grade": set()}
-        first_scan = first_state = None
+        seen = {"class": set(), "reason": set(), "kind": set(), "health": set(), "grade": set(),
+                "space_state": set(), "problems": 0}
+        small = []  # (scan report, saved state) small enough to mutate
         for label, state in make_states(a, a.work):
             check_valid(validators, "state", read_json_file(state), label)
             saved = check_saved_state(a, validators, label, state, a.work)
             scan = check_scan(a, validators, label, state, [], seen)
-            if first_scan is None:
-                first_scan, first_state = scan, saved
+            if not label.startswith("gen-state"):
+                small.append((label, scan, saved))
         fixture = os.path.join(ROOT, "tests/fixtures/state/cluster.json")
         check_scan(a, validators, "cluster.json", fixture, ["--node", "pve2"], seen)
         check_scan(a, validators, "cluster.json", fixture, ["--warn", "1", "--crit", "2"], seen)
@@ -419,18 +434,20 @@ def main():
         check_coverage(validators, event_docs, seen)
 
         # the negative half: small real documents, mutated
-        check_mutations(a, validators, "scan", first_scan, "scan report", a.work)
-        check_mutations(a, validators, "state", first_state, "saved state", a.work, with_loader=True)
-        small = [doc for where, lines in event_docs if "gen-events" in where for doc in lines]
+        for label, scan, saved in small:
+            check_mutations(a, validators, "scan", scan, "scan report of " + label, a.work)
+            check_mutations(a, validators, "state", saved, "saved " + label, a.work,
+                            with_loader=True)
+        gen = [doc for where, lines in event_docs if "gen-events" in where for doc in lines]
         incident = [doc for where, lines in event_docs if "incident" in where for doc in lines]
         done = set()
-        for doc in small + incident:
+        for doc in gen + incident:
             sig = signature(doc)
             if sig in done:
                 continue
             done.add(sig)
             check_mutations(a, validators, "event", doc, "%s event line" % doc["event"], a.work)
-        check_explicit(a, validators, first_scan, first_state, small + incident, a.work)
+        check_explicit(a, validators, small[0][1], small[0][2], gen + incident, a.work)
     except Failed as e:
         fail(str(e))
 
