@@ -21,6 +21,9 @@ The JSON contract of docs/ against real output (make check-schema).
    key renamed (unless the schema lists it as optional), and hand-picked wrong
    enum values. A mutated saved state must also be refused by `dmwatch scan
    --state` (exit 3): the schema and the loader agree.
+
+`check.py --validate scan|event|state FILE...` only validates files (event: JSON
+lines), e.g. what a VM scenario got from the real kernel.
 """
 import argparse
 import copy
@@ -406,13 +409,43 @@ def check_explicit(a, validators, scan_doc, state_doc, event_lines, work):
             fail("state: '%s': dmwatch scan --state takes it" % what)
 
 
+def validate_files(kind, paths):
+    """--validate: files of real output (event: JSON lines) against one schema"""
+    validators = load_validators()
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            if kind == "event":
+                docs = [("%s line %d" % (path, n), d)
+                        for n, d in enumerate(json_lines(data, path), 1)]
+            else:
+                docs = [(path, parse(decode(data, path), path))]
+        except (Failed, OSError) as e:
+            fail(str(e))
+            continue
+        for where, doc in docs:
+            check_valid(validators, kind, doc, where)
+    print("schema: %d %s documents, %d invalid" % (counts["documents"], kind, len(failures)))
+    return 1 if failures else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    ap.add_argument("--dmwatch", required=True)
-    ap.add_argument("--tools", required=True, help="folder of the built tools (gen-state, bench-record)")
-    ap.add_argument("--gen-events", required=True)
-    ap.add_argument("--work", required=True, help="scratch folder (emptied)")
+    ap.add_argument("--validate", choices=("scan", "event", "state"),
+                    help="only validate FILEs against that schema (event: JSON lines)")
+    ap.add_argument("files", nargs="*", metavar="FILE")
+    ap.add_argument("--dmwatch")
+    ap.add_argument("--tools", help="folder of the built tools (gen-state, bench-record)")
+    ap.add_argument("--gen-events")
+    ap.add_argument("--work", help="scratch folder (emptied)")
     a = ap.parse_args()
+    if a.validate:
+        if not a.files:
+            ap.error("--validate needs files")
+        return validate_files(a.validate, a.files)
+    if a.files or not (a.dmwatch and a.tools and a.gen_events and a.work):
+        ap.error("give --dmwatch, --tools, --gen-events and --work (or --validate KIND FILE...)")
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
 
