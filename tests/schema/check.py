@@ -336,70 +336,68 @@ def check_mutations(a, validators, kind, doc, where, work, with_loader=False):
                  (where, path, what))
 
 
-def set_first(items, match, key, value):
+# Wrong values a consumer relies on never seeing: (schema, what, array, match, key,
+# value) sets key to value in the first element of array (None: the document
+# itself; for events, the first line) whose fields equal those of match.
+EXPLICIT = [
+    ("scan", "schema 2", None, {}, "schema", 2),
+    ("scan", "grade A", None, {}, "grade", "A"),
+    ("scan", "exit 3", None, {}, "exit", 3),
+    ("scan", "class bogus", "devices", {"class": "valid"}, "class", "bogus"),
+    ("scan", "severity fatal", "devices", {"class": "valid"}, "severity", "fatal"),
+    ("scan", "tombstone without reason", "devices", {"class": "tombstone"}, "reason", None),
+    ("scan", "valid with a reason", "devices", {"class": "valid"}, "reason", "stale"),
+    ("scan", "duplicate not critical", "devices", {"class": "duplicate"}, "severity", "warning"),
+    ("scan", "dev without dm-", "devices", {"class": "valid"}, "dev", "5"),
+    ("scan", "space kind zfs", "snapshots", {}, "kind", "zfs"),
+    ("scan", "thin-pool state active", "snapshots", {"kind": "thin-pool"}, "state", "active"),
+    ("scan", "guest health dirty", "guests", {}, "health", "dirty"),
+    ("event", "event dm_created", None, {"event": "dm_create"}, "event", "dm_created"),
+    ("event", "source ebpf", None, {"event": "dm_create"}, "source", "ebpf"),
+    ("event", "failed create without errno", None, {"event": "dm_create", "errno": None},
+     "ret", -16),
+    ("event", "ts without microseconds", None, {"event": "dm_load"}, "ts",
+     "2025-10-27T05:30:05Z"),
+    ("event", "io_error op rw", None, {"event": "io_error"}, "op", "rw"),
+    ("event", "io_error errno null", None, {"event": "io_error"}, "errno", None),
+    ("event", "io_error dev null", None, {"event": "io_error"}, "dev", None),
+    ("event", "dm_rename without new_name", None, {"event": "dm_rename"}, "new_name", None),
+    ("event", "cow_usage kind zfs", None, {"event": "cow_usage"}, "kind", "zfs"),
+    ("event", "snapshot_invalid state active", None, {"event": "snapshot_invalid"}, "state",
+     "active"),
+    ("event", "pool_mode mode degraded", None, {"event": "pool_mode"}, "mode", "degraded"),
+    ("event", "lost count 0", None, {"event": "lost"}, "count", 0),
+    ("state", "schema 2", None, {}, "schema", 2),
+    ("state", "dm_major 4096", None, {}, "dm_major", 4096),
+    ("state", "storage type nfs", "storages", {}, "type", "nfs"),
+    ("state", "guest type vm", "guests", {}, "type", "vm"),
+    ("state", "device name of 128 bytes", "devices", {}, "name", "n" * 128),
+    ("state", "empty device name", "devices", {}, "name", ""),
+    ("state", "minor 2^20", "devices", {}, "minor", 1 << 20),
+    ("state", "negative size", "lvs", {}, "size", -1),
+]
+
+
+def explicit_mutation(docs, kind, array, match, key, value):
+    """a mutated copy, or None when nothing matches"""
+    if kind == "event":
+        items = docs["event"]
+    else:
+        doc = copy.deepcopy(docs[kind])
+        items = [doc] if array is None else doc.get(array, [])
     for it in items:
-        if match(it):
+        if all(it.get(k) == v for k, v in match.items()):
+            if kind == "event":
+                doc = it = copy.deepcopy(it)
             it[key] = value
-            return True
-    return False
+            return doc
+    return None
 
 
-def explicit_mutations(scan_doc, state_doc, event_lines):
-    """(schema, description, document) of wrong values a consumer relies on not seeing"""
-    def on_scan(f):
-        d = copy.deepcopy(scan_doc)
-        return d if f(d) is not False else None
-
-    def on_state(f):
-        d = copy.deepcopy(state_doc)
-        return d if f(d) is not False else None
-
-    def on_event(event, key, value):
-        for line in event_lines:
-            if line["event"] == event:
-                d = copy.deepcopy(line)
-                d[key] = value
-                return d
-        return None
-
-    dev = lambda cls: lambda x: x["class"] == cls
-    yield "scan", "schema 2", on_scan(lambda d: d.update(schema=2))
-    yield "scan", "grade A", on_scan(lambda d: d.update(grade="A"))
-    yield "scan", "exit 3", on_scan(lambda d: d.update(exit=3))
-    yield "scan", "class bogus", on_scan(lambda d: set_first(d["devices"], dev("valid"), "class", "bogus"))
-    yield "scan", "severity fatal", on_scan(lambda d: set_first(d["devices"], dev("valid"), "severity", "fatal"))
-    yield "scan", "tombstone without reason", on_scan(lambda d: set_first(d["devices"], dev("tombstone"), "reason", None))
-    yield "scan", "valid with a reason", on_scan(lambda d: set_first(d["devices"], dev("valid"), "reason", "stale"))
-    yield "scan", "duplicate not critical", on_scan(lambda d: set_first(d["devices"], dev("duplicate"), "severity", "warning"))
-    yield "scan", "dev without dm-", on_scan(lambda d: set_first(d["devices"], dev("valid"), "dev", "5"))
-    yield "scan", "space kind zfs", on_scan(lambda d: set_first(d["snapshots"], lambda x: True, "kind", "zfs"))
-    yield "scan", "thin-pool state active", on_scan(lambda d: set_first(d["snapshots"], lambda x: x["kind"] == "thin-pool", "state", "active"))
-    yield "scan", "guest health dirty", on_scan(lambda d: set_first(d["guests"], lambda x: True, "health", "dirty"))
-    yield "event", "event dm_created", on_event("dm_create", "event", "dm_created")
-    yield "event", "source ebpf", on_event("dm_create", "source", "ebpf")
-    yield "event", "failed create without errno", on_event("dm_create", "ret", -16)
-    yield "event", "ts without microseconds", on_event("dm_load", "ts", "2025-10-27T05:30:05Z")
-    yield "event", "io_error op rw", on_event("io_error", "op", "rw")
-    yield "event", "io_error errno null", on_event("io_error", "errno", None)
-    yield "event", "io_error dev null", on_event("io_error", "dev", None)
-    yield "event", "dm_rename without new_name", on_event("dm_rename", "new_name", None)
-    yield "event", "cow_usage kind zfs", on_event("cow_usage", "kind", "zfs")
-    yield "event", "snapshot_invalid state active", on_event("snapshot_invalid", "state", "active")
-    yield "event", "pool_mode mode degraded", on_event("pool_mode", "mode", "degraded")
-    yield "event", "lost count 0", on_event("lost", "count", 0)
-    yield "state", "schema 2", on_state(lambda d: d.update(schema=2))
-    yield "state", "dm_major 4096", on_state(lambda d: d.update(dm_major=4096))
-    yield "state", "storage type nfs", on_state(lambda d: set_first(d["storages"], lambda x: True, "type", "nfs"))
-    yield "state", "guest type vm", on_state(lambda d: set_first(d["guests"], lambda x: True, "type", "vm"))
-    yield "state", "device name of 128 bytes", on_state(lambda d: set_first(d["devices"], lambda x: True, "name", "n" * 128))
-    yield "state", "empty device name", on_state(lambda d: set_first(d["devices"], lambda x: True, "name", ""))
-    yield "state", "minor 2^20", on_state(lambda d: set_first(d["devices"], lambda x: True, "minor", 1 << 20))
-    yield "state", "negative size", on_state(lambda d: set_first(d["lvs"], lambda x: True, "size", -1))
-
-
-def check_explicit(a, validators, scan_doc, state_doc, event_lines, work):
-    for kind, what, doc in explicit_mutations(scan_doc, state_doc, event_lines):
+def check_explicit(a, validators, docs, work):
+    for kind, what, array, match, key, value in EXPLICIT:
         counts["mutations"] += 1
+        doc = explicit_mutation(docs, kind, array, match, key, value)
         if doc is None:
             fail("%s mutation '%s' found nothing to change in the real documents" % (kind, what))
             continue
@@ -480,7 +478,8 @@ def main():
                 continue
             done.add(sig)
             check_mutations(a, validators, "event", doc, "%s event line" % doc["event"], a.work)
-        check_explicit(a, validators, small[0][1], small[0][2], gen + incident, a.work)
+        check_explicit(a, validators, {"scan": small[0][1], "state": small[0][2],
+                                       "event": gen + incident}, a.work)
     except Failed as e:
         fail(str(e))
 

@@ -24,6 +24,7 @@
 #define T0_S		1795255200LL	/* 2026-11-21 10:00:00 UTC */
 #define AT(ms)		((T0_S * 1000 + (ms)) * 1000000LL)
 
+#define DISK		"scv-vm--200--disk--0"
 #define UUID_A		"LVM-c2NhbmV2ZW50c2NoZW1hdGVzdHZnMDAwMDAwMDBsdnV1aWRhYWFhYWFhYWFhYWFhYWFh"
 
 /* one lifecycle or I/O error event of the script below */
@@ -43,21 +44,23 @@ struct kspec {
 };
 
 static const struct kspec script[] = {
-	{ 0, DMW_EV_DM_CREATE, DMW_SRC_KPROBE, 10, 0, 0, 4100, "lvcreate", "scv-vm--200--disk--0", UUID_A },
-	{ 1, DMW_EV_DM_LOAD, DMW_SRC_KPROBE, 10, 0, 0, 4100, "lvcreate", "scv-vm--200--disk--0", UUID_A },
-	{ 2, DMW_EV_DM_RESUME, DMW_SRC_KPROBE, 10, 0, 0, 4100, "lvcreate", "scv-vm--200--disk--0", UUID_A },
+	{ 0, DMW_EV_DM_CREATE, DMW_SRC_KPROBE, 10, 0, 0, 4100, "lvcreate", DISK, UUID_A },
+	{ 1, DMW_EV_DM_LOAD, DMW_SRC_KPROBE, 10, 0, 0, 4100, "lvcreate", DISK, UUID_A },
+	{ 2, DMW_EV_DM_RESUME, DMW_SRC_KPROBE, 10, 0, 0, 4100, "lvcreate", DISK, UUID_A },
 	/* a second create of the same name: EBUSY, no dev */
-	{ 3, DMW_EV_DM_CREATE, DMW_SRC_KPROBE, 0, -EBUSY, 0, 4101, "qm", "scv-vm--200--disk--0", NULL },
-	{ 10, DMW_EV_DM_RENAME, DMW_SRC_KPROBE, 10, 0, 0, 4102, "dmsetup", "scv-vm--200--disk--0",
-	  NULL, "scv-vm--200--disk--9" },
+	{ 3, DMW_EV_DM_CREATE, DMW_SRC_KPROBE, 0, -EBUSY, 0, 4101, "qm", DISK, NULL },
+	{ 10, DMW_EV_DM_RENAME, DMW_SRC_KPROBE, 10, 0, 0, 4102, "dmsetup", DISK, NULL,
+	  "scv-vm--200--disk--9" },
 	/* DM_UUID_FLAG: the rename sets a uuid (printed as new_name all the same) */
 	{ 11, DMW_EV_DM_RENAME, DMW_SRC_KPROBE, 10, 0, DM_UUID_FLAG, 4102, "dmsetup",
 	  "scv-vm--200--disk--9", NULL, "LVM-c2NhbmV2ZW50c2NoZW1hdGVzdHZnMDAwMDAwMDBsdnV1aWRiYmJi" },
 	{ 20, DMW_EV_DM_SUSPEND, DMW_SRC_SYSCALL, 10, 0, DM_SUSPEND_FLAG, 4103, "dmsetup",
 	  "scv-vm--200--disk--9", NULL },
 	/* a failure with an errno dmwatch has no name for */
-	{ 21, DMW_EV_DM_LOAD, DMW_SRC_SYSCALL, 10, -200, 0, 4103, "dmsetup", "scv-vm--200--disk--9", NULL },
-	{ 22, DMW_EV_DM_RESUME, DMW_SRC_SYSCALL, 10, 0, 0, 4103, "dmsetup", "scv-vm--200--disk--9", NULL },
+	{ 21, DMW_EV_DM_LOAD, DMW_SRC_SYSCALL, 10, -200, 0, 4103, "dmsetup", "scv-vm--200--disk--9",
+	  NULL },
+	{ 22, DMW_EV_DM_RESUME, DMW_SRC_SYSCALL, 10, 0, 0, 4103, "dmsetup", "scv-vm--200--disk--9",
+	  NULL },
 	/* uevents: no pid, no comm */
 	{ 30, DMW_EV_DM_CREATE, DMW_SRC_UEVENT, 11, 0, 0, 0, "", "scv-uev", NULL },
 	{ 31, DMW_EV_DM_RESUME, DMW_SRC_UEVENT, 11, 0, 0, 0, "", "scv-uev", NULL },
