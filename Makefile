@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-schema demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -117,14 +117,28 @@ check-unit: $(UNIT_BIN)
 check-vm: dmwatch tools
 	$(Q)tools/vm/run-tests.sh
 
-# Unit tests (also under ASan/UBSan), every fuzz target briefly (after replaying
-# the inputs that once crashed), the Debian package (its install is a VM
-# scenario), then every VM scenario in one boot.
+# The JSON contract (docs/): real scan, saved-state and event output validated
+# against docs/schema/*.json, and mutated copies that must fail (tests/schema/).
+PYTHON     ?= python3
+SCHEMA_GEN := $(OUTPUT)/tests/schema/gen-events
+$(SCHEMA_GEN): tests/schema/gen-events.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+check-schema: dmwatch tools $(SCHEMA_GEN)
+	$(Q)$(PYTHON) tests/schema/check.py --dmwatch ./dmwatch --tools $(OUTPUT)/tools \
+		--gen-events $(SCHEMA_GEN) --work $(OUTPUT)/schema
+
+# Unit tests, the JSON contract (check-schema), the unit tests under ASan/UBSan,
+# every fuzz target briefly (after replaying the inputs that once crashed), the
+# Debian package (its install is a VM scenario), then every VM scenario in one boot.
 CHECK_FUZZ_SECONDS ?= 60
 check: export WERROR := 1
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) check-unit
+	$(Q)$(MAKE) check-schema
 	$(Q)$(MAKE) check-asan
 	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(Q)$(MAKE) deb
@@ -139,11 +153,12 @@ bench: deps
 	$(Q)tools/bench.sh
 
 # make install [DESTDIR=...] [PREFIX=/usr]: the binary, man page, bash completion,
-# systemd units (their ExecStart follows SBINDIR) and /etc/default/dmwatch (never
-# overwritten). PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
+# systemd units (their ExecStart follows SBINDIR), /etc/default/dmwatch (never
+# overwritten) and the contract (docs/, its JSON Schemas in DOCDIR/schema). PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
 PREFIX         ?= /usr
 SBINDIR        ?= $(PREFIX)/sbin
 MANDIR         ?= $(PREFIX)/share/man
+DOCDIR         ?= $(PREFIX)/share/doc/dmwatch
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SYSCONFDIR     ?= /etc
@@ -154,10 +169,12 @@ UNITS          := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 install: dmwatch
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DOCDIR)/schema
 	$(Q)$(INSTALL) -m 0755 dmwatch $(DESTDIR)$(SBINDIR)/dmwatch
 	$(Q)$(INSTALL) -m 0644 dist/man/dmwatch.8 $(DESTDIR)$(MANDIR)/man8/dmwatch.8
 	$(Q)$(INSTALL) -m 0644 dist/bash-completion/dmwatch $(DESTDIR)$(BASHCOMPDIR)/dmwatch
+	$(Q)$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(Q)$(INSTALL) -m 0644 docs/schema/*.schema.json $(DESTDIR)$(DOCDIR)/schema/
 	$(Q)for u in $(UNITS); do \
 		sed 's|/usr/sbin/dmwatch|$(SBINDIR)/dmwatch|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmwatch trace: the live view of tracer.c's events, as bcc-style columns or as
- * JSON lines (DESIGN.md), with a summary on exit.
+ * JSON lines (docs/events.md), with a summary on exit.
  */
 #include <argp.h>
 #include <errno.h>
@@ -73,7 +73,7 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_option trace_options[] = {
-	{ "json", 'j', NULL, 0, "One JSON object per line (DESIGN.md event schema)", 0 },
+	{ "json", 'j', NULL, 0, "One JSON object per line (/usr/share/doc/dmwatch/events.md)", 0 },
 	{ "duration", 'd', "S", 0, "Stop after S seconds (default: until Ctrl-C)", 0 },
 	{ "dev", 'D', "NAME|dm-N", 0, "Only this device (repeatable)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },

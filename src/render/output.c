@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Rendering scan findings: the terminal report (summary, VM dashboard, findings by
- * severity with remedies) and the JSON contract of DESIGN.md.
+ * severity with remedies) and the JSON contract of docs/scan.md.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Rendering of scan reports: terminal, JSON (DESIGN.md contract). */
+/* Rendering of scan reports: terminal, JSON (the contract of docs/scan.md). */
 #ifndef DMWATCH_OUTPUT_H
 #define DMWATCH_OUTPUT_H
 

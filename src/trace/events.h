@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Decoded trace events: what the BPF side saw plus the names userspace resolved at
- * that moment. One JSON line format (DESIGN.md) used by trace and, later, report.
+ * that moment. One JSON line format (docs/events.md) used by trace and report.
  */
 #ifndef DMWATCH_EVENTS_H
 #define DMWATCH_EVENTS_H

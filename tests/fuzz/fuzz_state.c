@@ -7,7 +7,7 @@
  * names, not only on the ones our collectors would produce.
  *
  * Then the save/load contract: a state that loaded must save, load back, and save
- * again to the same bytes (DESIGN.md: collected and loaded models are identical,
+ * again to the same bytes (docs/state.md: collected and loaded models are identical,
  * so nothing may change on the way through the file).
  *
  * state_load_json() wants a path: the input goes to a memfd, read back through

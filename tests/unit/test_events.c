@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Trace events in userspace: the name map that names dm-N at the moment an event
- * happens, the JSON lines of DESIGN.md (parsed back with json-c, not compared as
+ * happens, the JSON lines of docs/events.md (parsed back with json-c, not compared as
  * text), timestamps, errno names and the COW fill-rate / time-to-full maths.
  */
 #include <errno.h>
@@ -344,7 +344,7 @@ TEST(event_json_dm_create_ok)
 	CHECK_INT(jint(o, "ret"), 0);
 	CHECK(jnull(o, "errno"));
 	CHECK_STR(jstr(o, "source"), "kprobe");
-	/* the line starts with ts and event, as DESIGN.md shows it */
+	/* the line starts with ts and event, as docs/events.md says */
 	CHECK(!strncmp(buf, "{\"ts\":", 6));
 	json_object_put(o);
 }
