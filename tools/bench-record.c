@@ -26,6 +26,7 @@
 #include "postmortem/postmortem.h"
 #include "record/recfmt.h"
 #include "lib/util.h"
+#include "lib/clock.h"
 #include "lib/opts.h"
 
 #define MAJ	253u
@@ -33,10 +34,7 @@
 
 static uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static uint64_t rng = 88172645463325252ull;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmwatch record: the background recorder. Every event tracer.c delivers goes to
- * the segmented log (recfmt.c), plus the list of dm devices at start, at the head
+ * the segmented log (src/record/), plus the list of dm devices at start, at the head
  * of every segment and after every lifecycle change, so the name history
  * (dm-N -> name, uuid, table, from..until) can be rebuilt after the devices are
  * gone. Blocks are written and fdatasync'ed every second: kill -9 or a power loss

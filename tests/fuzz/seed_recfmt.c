@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writes seed inputs for fuzz_recfmt with the recorder's own encoder and writer,
- * so the seeds follow recfmt.c whatever it becomes (gen-corpus.sh builds and runs
+ * so the seeds follow the encoder whatever it becomes (gen-corpus.sh builds and runs
  * this; it is not part of the fuzz build).
  *
  *   seed_recfmt OUTDIR
@@ -205,7 +205,7 @@ static void summary_seed(const char *dir)
 	size_t blen, hlen, slen;
 	uLongf rlen;
 
-	/* enough errors that the summary is worth its bytes (recfmt.c) */
+	/* enough errors that the summary is worth its bytes (summary.c) */
 	for (int i = 0; i < 300; i++) {
 		ev.dev = ne.dev = 253 << 20 | (54 + i % 2);
 		ev.pid = 4711 + i % 2;
