@@ -12,7 +12,7 @@
 #include "record/decode.h"
 #include "lib/util.h"
 
-#define INFLATE_FIRST	4096	/* bytes inflated before the first record is looked at */
+#define INFLATE_FIRST	256	/* bytes inflated before the first record is looked at */
 #define VARINT_MAX	10
 
 struct blk_dec {

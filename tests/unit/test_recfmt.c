@@ -806,6 +806,7 @@ TEST(recfmt_io_summary)
 	CHECK_INT(sm.blocks, 1);
 	CHECK_INT(sm.records, 600);
 	CHECK_INT(g.n, 0);			/* taken: nothing decoded */
+	rt_got_free(&g);
 	{
 		uint64_t total = 0;
 

@@ -17,90 +17,10 @@
 #include <zlib.h>
 #include "test.h"
 #include "rec_helpers.h"
+#include "../fuzz/fuzz_rec.h"
 #include "lib/util.h"
 
 #define MiB (1u << 20)
-
-/* a segment being built in memory */
-struct seg {
-	uint8_t *b;
-	size_t len;
-};
-
-static void seg_add(struct seg *s, const void *p, size_t n)
-{
-	s->b = xrealloc(s->b, s->len + n);
-	memcpy(s->b + s->len, p, n);
-	s->len += n;
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = v >> (8 * i);
-}
-
-static void seg_start(struct seg *s)
-{
-	uint8_t h[REC_SEG_HEADER_LEN] = "DMWSEGMT";
-
-	le32(h + 8, RECFMT_VERSION);
-	le32(h + 12, REC_SEG_HEADER_LEN);
-	le32(h + 60, crc32(0, h, 60));
-	memset(s, 0, sizeof(*s));
-	seg_add(s, h, sizeof(h));
-}
-
-/* a block whose header says what the caller says, with CRCs that hold */
-static void seg_block(struct seg *s, uint8_t codec, const uint8_t *payload, size_t plen,
-		      uint32_t raw_claim, uint32_t n_records)
-{
-	uint8_t h[REC_BLOCK_HEADER_LEN] = "DMWB";
-
-	h[4] = RECFMT_VERSION;
-	h[5] = codec;
-	h[6] = REC_BLOCK_HEADER_LEN;
-	le32(h + 8, plen);
-	le32(h + 12, raw_claim);
-	le32(h + 16, n_records);
-	le32(h + 20, crc32(0, payload, plen));
-	le32(h + 24, (uint32_t)T0);
-	le32(h + 28, (uint32_t)(T0 >> 32));
-	le32(h + 36, crc32(0, h, 36));
-	seg_add(s, h, sizeof(h));
-	seg_add(s, payload, plen);
-}
-
-/* n LOST records from the real encoder, as one block */
-static void seg_lost_block(struct seg *s, uint64_t first, int n)
-{
-	struct rec_enc *e = rec_enc_new();
-	const uint8_t *out;
-	size_t len;
-
-	for (int i = 0; i < n; i++) {
-		struct rec r = { .kind = REC_LOST, .unix_ns = T0 + (first + i) * 1000, .lost = first + i };
-
-		rec_enc_add(e, &r);
-	}
-	if (!rec_enc_finish(e, 6, &out, &len))
-		seg_add(s, out, len);
-	rec_enc_free(e);
-}
-
-/* zlib of n zero bytes: the densest a lie about the raw length can be */
-static uint8_t *zeros_deflated(size_t n, size_t *zlen)
-{
-	uint8_t *zero = xcalloc(1, n);
-	uLongf len = compressBound(n);
-	uint8_t *z = xmalloc(len);
-
-	if (compress2(z, &len, zero, n, 9) != Z_OK)
-		len = 0;
-	free(zero);
-	*zlen = len;
-	return z;
-}
 
 static bool any_warning(const struct got *g, const char *what)
 {
@@ -113,23 +33,23 @@ static bool any_warning(const struct got *g, const char *what)
 TEST(recfmt_refuses_claims_beyond_cap)
 {
 	size_t zlen;
-	uint8_t *z = zeros_deflated(64 * 1024, &zlen);
+	uint8_t *z = fuzz_zeros_deflated(64 * 1024, &zlen);
 	struct rec_reader rd;
-	struct seg s;
+	struct fuzz_seg s = {};
 	struct got g;
 
 	/* a good block, 1000 that claim 64 MiB each (1000x a writer's block), a good block */
-	seg_start(&s);
-	seg_lost_block(&s, 0, 100);
+	fuzz_seg_start(&s);
+	fuzz_seg_lost(&s, 0, 100);
 	for (int i = 0; i < 1000; i++)
-		seg_block(&s, 1, z, zlen, 64 * MiB, 1);
-	seg_lost_block(&s, 100, 100);
+		fuzz_seg_block(&s, 1, z, zlen, 64 * MiB, 1);
+	fuzz_seg_lost(&s, 100, 100);
 	/* and one that claims a stored payload of 64 MiB the file does not hold */
-	seg_block(&s, 0, z, zlen, zlen, 1);
-	le32(s.b + s.len - zlen - REC_BLOCK_HEADER_LEN + 8, 64 * MiB);
-	le32(s.b + s.len - zlen - REC_BLOCK_HEADER_LEN + 36,
-	     crc32(0, s.b + s.len - zlen - REC_BLOCK_HEADER_LEN, 36));
-	seg_lost_block(&s, 200, 10);
+	fuzz_seg_block(&s, 0, z, zlen, zlen, 1);
+	fuzz_put32(s.b + s.len - zlen - REC_BLOCK_HEADER_LEN + 8, 64 * MiB);
+	fuzz_put32(s.b + s.len - zlen - REC_BLOCK_HEADER_LEN + 36,
+		   crc32(0, s.b + s.len - zlen - REC_BLOCK_HEADER_LEN, 36));
+	fuzz_seg_lost(&s, 200, 10);
 
 	rt_reader_init(&rd, &g);
 	rec_read_buf(&rd, s.b, s.len, "crafted");
@@ -151,16 +71,16 @@ TEST(recfmt_refuses_claims_beyond_cap)
 TEST(recfmt_inflates_only_what_it_reads)
 {
 	size_t zlen;
-	uint8_t *z = zeros_deflated(REC_BLOCK_RAW_MAX, &zlen);
+	uint8_t *z = fuzz_zeros_deflated(REC_BLOCK_RAW_MAX, &zlen);
 	struct rec_reader rd;
-	struct seg s;
+	struct fuzz_seg s = {};
 	struct got g;
 
 	/* 50 blocks at the cap whose 16 MiB inflate to zeros: no record in them */
-	seg_start(&s);
+	fuzz_seg_start(&s);
 	for (int i = 0; i < 50; i++)
-		seg_block(&s, 1, z, zlen, REC_BLOCK_RAW_MAX, 1000);
-	seg_lost_block(&s, 0, 30);
+		fuzz_seg_block(&s, 1, z, zlen, REC_BLOCK_RAW_MAX, 1000);
+	fuzz_seg_lost(&s, 0, 30);
 	rt_reader_init(&rd, &g);
 	rec_read_buf(&rd, s.b, s.len, "bombs");
 	CHECK_INT(g.n, 30);
@@ -176,13 +96,25 @@ TEST(recfmt_inflates_only_what_it_reads)
 	free(z);
 }
 
+/* one zlib block of z whose header claims raw_claim bytes and n_records records */
+static void read_lie(const uint8_t *z, size_t zlen, uint32_t raw_claim, uint32_t n_records,
+		     struct rec_reader *rd, struct got *g)
+{
+	struct fuzz_seg s = {};
+
+	fuzz_seg_start(&s);
+	fuzz_seg_block(&s, 1, z, zlen, raw_claim, n_records);
+	rt_reader_init(rd, g);
+	rec_read_buf(rd, s.b, s.len, "lie");
+	free(s.b);
+}
+
 /* a block whose zlib stream is shorter or longer than its header says */
 TEST(recfmt_stream_length_lies)
 {
 	uint8_t raw[64 * 4], *z = xmalloc(compressBound(sizeof(raw)));
 	uLongf zlen = compressBound(sizeof(raw));
 	struct rec_reader rd;
-	struct seg s;
 	struct got g;
 
 	/* 64 LOST records of 4 bytes each: kind, length 2, time delta 0, lost 5 */
@@ -195,36 +127,24 @@ TEST(recfmt_stream_length_lies)
 	CHECK_INT(compress(z, &zlen, raw, sizeof(raw)), Z_OK);
 
 	/* claims twice what the stream holds: its records, then a warning */
-	seg_start(&s);
-	seg_block(&s, 1, z, zlen, 2 * sizeof(raw), 1000);
-	rt_reader_init(&rd, &g);
-	rec_read_buf(&rd, s.b, s.len, "short");
+	read_lie(z, zlen, 2 * sizeof(raw), 1000, &rd, &g);
 	CHECK_INT(g.n, 64);
 	CHECK_INT(g.warnings, 1);
 	CHECK(strstr(g.last_warning, "does not inflate after 64 records") != NULL);
 	rt_got_free(&g);
-	free(s.b);
 
 	/* claims half: the records in that half, then a warning, the stream goes on */
-	seg_start(&s);
-	seg_block(&s, 1, z, zlen, sizeof(raw) / 2, 1000);
-	rt_reader_init(&rd, &g);
-	rec_read_buf(&rd, s.b, s.len, "long");
+	read_lie(z, zlen, sizeof(raw) / 2, 1000, &rd, &g);
 	CHECK_INT(g.n, 32);
 	CHECK_INT(g.warnings, 1);
 	CHECK(strstr(g.last_warning, "does not inflate after 32 records") != NULL);
 	rt_got_free(&g);
-	free(s.b);
 
 	/* a header with a smaller record count: no more than it says are delivered */
-	seg_start(&s);
-	seg_block(&s, 1, z, zlen, sizeof(raw), 10);
-	rt_reader_init(&rd, &g);
-	rec_read_buf(&rd, s.b, s.len, "count");
+	read_lie(z, zlen, sizeof(raw), 10, &rd, &g);
 	CHECK_INT(g.n, 10);
 	CHECK(strstr(g.last_warning, "more records than the header says") != NULL);
 	rt_got_free(&g);
-	free(s.b);
 	free(z);
 }
 
@@ -289,13 +209,13 @@ TEST(recfmt_big_segment_read_as_a_stream)
 	off_t hole = 300 * (off_t)MiB;
 	size_t records = 0, warnings = 0;
 	long grew = -1;
-	struct seg s, tail = {};
+	struct fuzz_seg s = {}, tail = {};
 	int fd;
 
 	/* a block, 300 MiB of a hole (zeros, as a power loss leaves), a block */
-	seg_start(&s);
-	seg_lost_block(&s, 0, 50);
-	seg_lost_block(&tail, 50, 50);
+	fuzz_seg_start(&s);
+	fuzz_seg_lost(&s, 0, 50);
+	fuzz_seg_lost(&tail, 50, 50);
 	fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
 	CHECK(fd >= 0);
 	if (fd < 0)
@@ -444,15 +364,15 @@ TEST(recfmt_stream_finds_a_magic_across_its_window)
 		for (size_t before = 1; before <= 3 && ok; before++) {
 			struct rec_reader rd;
 			struct got g;
-			struct seg s;
+			struct fuzz_seg s = {};
 			size_t fill = edge - before - REC_SEG_HEADER_LEN;
 			uint8_t *junk = xmalloc(fill);
 			FILE *f;
 
 			memset(junk, 0x5a, fill);
-			seg_start(&s);
-			seg_add(&s, junk, fill);
-			seg_lost_block(&s, 0, 20);
+			fuzz_seg_start(&s);
+			fuzz_seg_add(&s, junk, fill);
+			fuzz_seg_lost(&s, 0, 20);
 			f = fopen(path, "w");
 			if (!f || fwrite(s.b, 1, s.len, f) != s.len || fclose(f))
 				ok = false;
