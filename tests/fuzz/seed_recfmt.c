@@ -281,9 +281,9 @@ static void crafted_seeds(const char *dir)
 	fuzz_seg_start(&s);
 	fuzz_seg_lost(&s, 0, 20);
 	{
-		uint8_t *hole = xcalloc(1, 65536);
+		uint8_t *hole = xcalloc(1, 8192);
 
-		fuzz_seg_add(&s, hole, 65536);
+		fuzz_seg_add(&s, hole, 8192);
 		free(hole);
 	}
 	fuzz_seg_lost(&s, 20, 20);
