@@ -257,7 +257,8 @@ static void walk_skipped(struct walk *w, uint64_t end, const char *where)
 }
 
 /* a header that is not a block's: skip to the next magic */
-static void walk_damage(struct walk *w, const uint8_t *p, enum hdr_verdict v, const struct blk_hdr *h)
+static void walk_damage(struct walk *w, const uint8_t *p, enum hdr_verdict v,
+			const struct blk_hdr *h)
 {
 	if (w->bad_from == NO_OFFSET) {
 		w->bad_from = w->pos;
