@@ -8,13 +8,13 @@
  *   bench-record --write DIR N  write N events of the bench mix into the recorder
  *                               directory DIR (64 KiB blocks, no size limit): a big
  *                               log for timing `dmwatch report` on
- *   bench-record --write-storm DIR SIZE RATE
- *                               an error storm of RATE errors/s until the log in
- *                               DIR holds SIZE ("1G") bytes: what makes logs big
  *   bench-record --write-crafted DIR SIZE
  *                               a log of SIZE made to hurt the reader (issue 16):
  *                               block headers that lie about their size, zlib
  *                               streams of zeros, garbage; one segment
+ *   bench-record --write-storm DIR SIZE RATE
+ *                               an error storm of RATE errors/s until the log in
+ *                               DIR holds SIZE ("1G") bytes: what makes logs big
  *
  * The event mix is what a Proxmox node records in a bad backup window: snapshot
  * and pool samples every second, LVM's lifecycle bursts (lvcreate -s / lvremove:
@@ -704,9 +704,9 @@ static void put_lie(FILE *f, const uint8_t *payload, size_t plen, uint32_t raw_c
 }
 
 /*
- * A recorder directory whose one segment starts like a real one (the session
- * and device list a recorder writes first) and then holds, until it is `bytes`
- * long, what a reader must refuse cheaply: headers that claim 64 MiB (1000x a
+ * A recorder directory whose one segment starts like a real one (a session
+ * start and a snapshot's creation) and then holds, until it is `bytes` long,
+ * what a reader must refuse cheaply: headers that claim 64 MiB (1000x a
  * writer's block; refused unread), zlib streams of zeros at the cap and at a
  * writer's block size (inflated only until the first record is seen to be
  * none), and garbage to resynchronise through.
@@ -719,14 +719,15 @@ static int write_crafted(const char *dir, uint64_t bytes)
 	uint8_t *z64 = fuzz_zeros_deflated(64 * 1024, &z64_len), garbage[4096];
 	struct gen g = {};
 	uint64_t lies = 0;
-	char *path;
-	FILE *f;
+	char *path = NULL;
+	FILE *f = NULL;
+	int ret = 1;
 
 	rng = 5;
 	make_uuids();
 	make_names();
 	if (gen_open_log(&g, &o))
-		return 1;
+		goto cleanup;
 	session(&g, S(0), REC_SESSION_START, 900, S(0) - 3600 * PM_NS_PER_S);
 	lvcreate_snap(&g, S(1), 4001, 10, 100, 101, 102, names[0], names[30], 0, 30);
 	path = xstrdup(rec_log_segment_path(g.log));
@@ -745,13 +746,15 @@ static int write_crafted(const char *dir, uint64_t bytes)
 	}
 	if (!f || fclose(f)) {
 		elog("cannot write %s", path);
-		return 1;
+		goto cleanup;
 	}
 	printf("wrote %llu blocks that lie about their size to %s\n", (unsigned long long)lies, path);
+	ret = 0;
+cleanup:
 	free(path);
 	free(z16);
 	free(z64);
-	return 0;
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -760,19 +763,19 @@ int main(int argc, char **argv)
 		return write_fixture(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "--write"))
 		return write_mix(argv[2], strtoull(argv[3], NULL, 10));
-	if (argc == 5 && !strcmp(argv[1], "--write-storm")) {
-		uint64_t bytes;
-
-		if (opt_size(argv[3], &bytes))
-			return 2;
-		return write_storm(argv[2], bytes, strtoull(argv[4], NULL, 10));
-	}
 	if (argc == 4 && !strcmp(argv[1], "--write-crafted")) {
 		uint64_t bytes;
 
 		if (opt_size(argv[3], &bytes))
 			return 2;
 		return write_crafted(argv[2], bytes);
+	}
+	if (argc == 5 && !strcmp(argv[1], "--write-storm")) {
+		uint64_t bytes;
+
+		if (opt_size(argv[3], &bytes))
+			return 2;
+		return write_storm(argv[2], bytes, strtoull(argv[4], NULL, 10));
 	}
 	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
 		fprintf(stderr, "usage: bench-record [EVENTS] | --fixture DIR | --write DIR EVENTS | "

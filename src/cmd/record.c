@@ -24,6 +24,7 @@
 #include "trace/tracer.h"
 #include "lib/util.h"
 #include "lib/clock.h"
+#include "lib/fileio.h"
 #include "lib/opts.h"
 
 #define DEFAULT_DIR		"/var/lib/dmwatch"
@@ -317,15 +318,12 @@ static void log_devices(struct recorder *rc, bool full)
 
 static void read_boot_id(char *buf, size_t len)
 {
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	char *id = NULL;
 
 	buf[0] = 0;
-	if (f) {
-		if (!fgets(buf, len, f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	buf[strcspn(buf, "\n")] = 0;
+	if (!read_file("/proc/sys/kernel/random/boot_id", &id, NULL, 4096))
+		snprintf(buf, len, "%.*s", (int)strcspn(id, "\n"), id);
+	free(id);
 }
 
 static void log_session(struct recorder *rc, enum rec_session_what what)
