@@ -34,7 +34,7 @@
  * the cap leaves room for ~28,000 devices with names, uuids and tables of the
  * longest kind (far more in practice). The encoder refuses to make a bigger
  * block, and a reader takes a header that claims more as damage: no reader
- * ever allocates or inflates more than this for one block.
+ * holds or inflates more than this (and a header) for one block.
  *
  * A block whose records are all named I/O errors carries a summary in its header:
  * the errors grouped by device, process, op, error, lower device and name, with
@@ -214,8 +214,9 @@ size_t rec_read_buf(struct rec_reader *rd, const uint8_t *buf, size_t len, const
 int rec_read_file(struct rec_reader *rd, const char *path);
 
 /*
- * Read every segment of a recorder directory, oldest first. -ENOENT when there is
- * no such directory or no segment in it, with a one-line reason in *err.
+ * Read every segment of a recorder directory, oldest first, each as a stream
+ * (rec_read_file). -ENOENT when there is no such directory or no segment in it,
+ * with a one-line reason in *err.
  */
 int rec_read_dir(struct rec_reader *rd, const char *dir, char **err);
 
