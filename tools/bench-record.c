@@ -8,6 +8,10 @@
  *   bench-record --write DIR N  write N events of the bench mix into the recorder
  *                               directory DIR (64 KiB blocks, no size limit): a big
  *                               log for timing `dmwatch report` on
+ *   bench-record --write-crafted DIR SIZE
+ *                               a log of SIZE made to hurt the reader (issue 16):
+ *                               block headers that lie about their size, zlib
+ *                               streams of zeros, garbage; one segment
  *   bench-record --write-storm DIR SIZE RATE
  *                               an error storm of RATE errors/s until the log in
  *                               DIR holds SIZE ("1G") bytes: what makes logs big
@@ -29,17 +33,16 @@
 #include "postmortem/postmortem.h"
 #include "record/recfmt.h"
 #include "lib/util.h"
+#include "lib/clock.h"
 #include "lib/opts.h"
+#include "../tests/fuzz/fuzz_rec.h"
 
 #define MAJ	253u
 #define DEV(m)	(MAJ << DMW_MINORBITS | (m))
 
 static uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static uint64_t rng = 88172645463325252ull;
@@ -694,12 +697,82 @@ static int write_mix(const char *dir, size_t n)
 	return 0;
 }
 
+/* a block whose header claims raw_claim (CRCs that hold), appended to f */
+static void put_lie(FILE *f, const uint8_t *payload, size_t plen, uint32_t raw_claim)
+{
+	uint8_t h[REC_BLOCK_HEADER_LEN + 64 * 1024];
+
+	fuzz_block(h, payload, plen, raw_claim, 1, 1000, NULL, 0);
+	fwrite(h, 1, fuzz_block_len(plen, 0), f);
+}
+
+/*
+ * A recorder directory whose one segment starts like a real one (a session
+ * start and a snapshot's creation) and then holds, until it is `bytes` long,
+ * what a reader must refuse cheaply: headers that claim 64 MiB (1000x a
+ * writer's block; refused unread), zlib streams of zeros at the cap and at a
+ * writer's block size (inflated only until the first record is seen to be
+ * none), and garbage to resynchronise through.
+ */
+static int write_crafted(const char *dir, uint64_t bytes)
+{
+	struct rec_log_opts o = { .dir = dir, .max_size = UINT64_MAX / 2, .seg_size = UINT64_MAX / 4 };
+	size_t z16_len, z64_len;
+	uint8_t *z16 = fuzz_zeros_deflated(REC_BLOCK_RAW_MAX, &z16_len);
+	uint8_t *z64 = fuzz_zeros_deflated(64 * 1024, &z64_len), garbage[4096];
+	struct gen g = {};
+	uint64_t lies = 0;
+	char *path = NULL;
+	FILE *f = NULL;
+	int ret = 1;
+
+	rng = 5;
+	make_uuids();
+	make_names();
+	if (gen_open_log(&g, &o))
+		goto cleanup;
+	session(&g, S(0), REC_SESSION_START, 900, S(0) - 3600 * PM_NS_PER_S);
+	lvcreate_snap(&g, S(1), 4001, 10, 100, 101, 102, names[0], names[30], 0, 30);
+	path = xstrdup(rec_log_segment_path(g.log));
+	rec_log_close(g.log);
+	for (size_t i = 0; i < sizeof(garbage); i++)
+		garbage[i] = 'a' + xrand() % 26;
+	f = fopen(path, "a");
+	while (f && (uint64_t)ftell(f) < bytes) {
+		put_lie(f, z16, z16_len, REC_BLOCK_RAW_MAX);
+		for (int i = 0; i < 64; i++)
+			put_lie(f, z64, z64_len, 64 * 1024);
+		for (int i = 0; i < 16; i++)
+			put_lie(f, z64, z64_len, 64u << 20);
+		fwrite(garbage, 1, sizeof(garbage), f);
+		lies += 1 + 64 + 16;
+	}
+	if (!f || fclose(f)) {
+		elog("cannot write %s", path);
+		goto cleanup;
+	}
+	printf("wrote %llu blocks that lie about their size to %s\n", (unsigned long long)lies, path);
+	ret = 0;
+cleanup:
+	free(path);
+	free(z16);
+	free(z64);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--fixture"))
 		return write_fixture(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "--write"))
 		return write_mix(argv[2], strtoull(argv[3], NULL, 10));
+	if (argc == 4 && !strcmp(argv[1], "--write-crafted")) {
+		uint64_t bytes;
+
+		if (opt_size(argv[3], &bytes))
+			return 2;
+		return write_crafted(argv[2], bytes);
+	}
 	if (argc == 5 && !strcmp(argv[1], "--write-storm")) {
 		uint64_t bytes;
 
@@ -718,7 +791,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
 		fprintf(stderr, "usage: bench-record [EVENTS] | --fixture DIR | --write DIR EVENTS | "
-			"--write-storm DIR SIZE RATE | --report-decoded DIR\n");
+			"--write-storm DIR SIZE RATE | --write-crafted DIR SIZE | --report-decoded DIR\n");
 		return argc == 2 ? 0 : 2;
 	}
 	bench(argc == 2 ? strtoull(argv[1], NULL, 10) : 2000000);

@@ -14,7 +14,11 @@
 #   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
 #          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
 #   record the recorder's format: events/s, bytes/event, report speed on the
-#          bench mix and over an error-storm log of BENCH_STORM_SIZE (default 1G).
+#          bench mix and over an error-storm log of BENCH_STORM_SIZE (default 1G),
+#          then `crafted`.
+#   crafted `dmwatch report` over a log made to hurt the reader (BENCH_CRAFTED_SIZE,
+#          default 100M): CPU and wall time, peak RSS; table to
+#          bench/results-crafted.md. Target: 100 MB in < 2 s, RSS a few blocks.
 #   Each run also rewrites README.md's figures from bench/*.md.
 #
 # Environment: BENCH_RUNS (default 9), BENCH_SIZES ("devices:guests ...",
@@ -243,6 +247,53 @@ bench_record() {
 		bench_storm_report
 	} > "$md"
 	cat "$md"
+	bench_crafted
+}
+
+# `dmwatch report` over a crafted log (bench-record --write-crafted: block headers
+# that claim up to 64 MiB, zlib streams of zeros at the 16 MiB cap and at a
+# writer's 64 KiB, garbage between): it must cost what is on disk, not what is
+# claimed, and memory must stay at a few blocks. CPU time is the figure (a shared
+# machine stretches the wall clock); peak RSS from GNU time.
+bench_crafted() {
+	md=$top/bench/results-crafted.md
+	size=${BENCH_CRAFTED_SIZE:-100M}
+	dir=$work/crafted-$size
+	base=$work/crafted-base
+	mkdir -p "$work"
+	rm -rf "$dir" "$base"
+	"$top/.output/tools/bench-record" --write-crafted "$dir" "$size" > "$work/crafted.txt" &&
+		"$top/.output/tools/bench-record" --write-crafted "$base" 1 > /dev/null ||
+		die "bench-record --write-crafted failed"
+	[ -x /usr/bin/time ] || die "bench crafted needs GNU time (/usr/bin/time)"
+	# the same log without the lies: what report needs anyway
+	/usr/bin/time -f '%M' -o "$work/crafted-base.time" "$dmwatch" report --dir "$base" \
+		> /dev/null 2>&1 || die "dmwatch report over $base failed"
+	/usr/bin/time -f '%e %U %S %M' -o "$work/crafted.time" \
+		"$dmwatch" report --dir "$dir" > /dev/null 2> "$work/crafted.err" ||
+		die "dmwatch report over the crafted log failed: $(tail -n 1 "$work/crafted.err")"
+	read -r wall user sys rss < "$work/crafted.time"
+	base_rss=$(tail -n 1 "$work/crafted-base.time")
+	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+	{
+		echo "# report over a crafted log"
+		echo
+		echo "$(date_machine); \`bench-record --write-crafted DIR $size\`:" \
+		     "$(sed -n 's/^wrote \([0-9]*\) blocks.*/\1/p' "$work/crafted.txt") blocks that lie" \
+		     "about their size in one $(du -sh "$dir" | cut -f1) segment (headers claiming" \
+		     "64 MiB, zlib streams of zeros claiming 16 MiB and 64 KiB, garbage)"
+		echo
+		echo '| measure | value | target | |'
+		echo '|---|---|---|---|'
+		echo "| dmwatch report, CPU (user + sys) | $cpu s | < 2 s |" \
+		     "$(awk -v c="$cpu" 'BEGIN { print (c < 2 ? "met" : "NOT met") }') |"
+		echo "| dmwatch report, wall (a shared machine) | $wall s | | |"
+		echo "| peak RSS | $rss KiB | the log's real start alone ($base_rss KiB) + a few blocks |" \
+		     "$(awk -v r="$rss" -v b="$base_rss" 'BEGIN { print (r <= b + 1024 ? "met" : "NOT met") }') |"
+		echo "| warnings printed | $(wc -l < "$work/crafted.err") | 20 per segment, then a count | |"
+	} > "$md"
+	cat "$md"
+	rm -rf "$dir" "$base"
 }
 
 # `dmwatch report` over a big log: what makes a log big is an error storm, whose
@@ -284,7 +335,7 @@ update_readme() {
 	grep -q '^<!-- BENCH START -->' "$readme" || return 0
 	{
 		sed '/^<!-- BENCH START -->/q' "$readme"
-		for f in results-scan results-vmscan results-trace results-record; do
+		for f in results-scan results-vmscan results-trace results-record results-crafted; do
 			[ -f "$top/bench/$f.md" ] || continue
 			echo
 			sed 's/^# /#### /' "$top/bench/$f.md"
@@ -308,6 +359,9 @@ vmscan)
 record)
 	bench_record
 	;;
+crafted)
+	bench_crafted
+	;;
 readme)
 	;;
 all)
@@ -317,7 +371,7 @@ all)
 	bench_trace
 	;;
 *)
-	echo "usage: tools/bench.sh [scan|record|vmscan|trace|readme|all]" >&2
+	echo "usage: tools/bench.sh [scan|record|crafted|vmscan|trace|readme|all]" >&2
 	exit 2
 	;;
 esac

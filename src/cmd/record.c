@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dmwatch record: the background recorder. Every event tracer.c delivers goes to
- * the segmented log (recfmt.c), plus the list of dm devices at start, at the head
+ * the segmented log (src/record/), plus the list of dm devices at start, at the head
  * of every segment and after every lifecycle change, so the name history
  * (dm-N -> name, uuid, table, from..until) can be rebuilt after the devices are
  * gone. Blocks are written and fdatasync'ed every second: kill -9 or a power loss
@@ -24,6 +24,7 @@
 #include "trace/tracer.h"
 #include "lib/util.h"
 #include "lib/clock.h"
+#include "lib/fileio.h"
 #include "lib/opts.h"
 
 #define DEFAULT_DIR		"/var/lib/dmwatch"
@@ -317,15 +318,12 @@ static void log_devices(struct recorder *rc, bool full)
 
 static void read_boot_id(char *buf, size_t len)
 {
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	char *id = NULL;
 
 	buf[0] = 0;
-	if (f) {
-		if (!fgets(buf, len, f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	buf[strcspn(buf, "\n")] = 0;
+	if (!read_file("/proc/sys/kernel/random/boot_id", &id, NULL, 4096))
+		snprintf(buf, len, "%.*s", (int)strcspn(id, "\n"), id);
+	free(id);
 }
 
 static void log_session(struct recorder *rc, enum rec_session_what what)
@@ -490,15 +488,77 @@ static void human_size(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%llu B", (unsigned long long)v);
 }
 
+/* the sizes must leave rotation room; false (with the reason on stderr) if not */
+static bool sizes_usable(void)
+{
+	if (env.max_size < MIN_MAX_SIZE) {
+		elog("--max-size must be at least 64K");
+		return false;
+	}
+	if (env.seg_size && env.seg_size > env.max_size / 2) {
+		elog("--segment-size must be at most half of --max-size (rotation needs room)");
+		return false;
+	}
+	return true;
+}
+
+/* poll the tracer until a signal ends it: device lists, SIGHUP, a sync a second */
+static void record_loop(struct recorder *rc, struct tracer *t)
+{
+	uint64_t next_sync = clock_ns(CLOCK_MONOTONIC) + env.sync_s * 1e9;
+
+	while (!exiting) {
+		uint64_t now;
+
+		if (tracer_poll(t, 100) < 0) {
+			elog("ring buffer poll failed; stopping");
+			break;
+		}
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (rc->devs_changed && now - rc->last_scan_ns >= DEVLIST_MIN_GAP_NS)
+			log_devices(rc, false);
+		if (reopen) {
+			reopen = 0;
+			if (!rec_log_reopen(rc->log))
+				elog("reopened %s", rec_log_segment_path(rc->log));
+		}
+		if (now >= next_sync) {
+			rec_log_flush(rc->log, true);
+			next_sync = now + env.sync_s * 1e9;
+		}
+	}
+}
+
+/* what is still in flight, the last device list and the clean end, then the totals */
+static void record_finish(struct recorder *rc, struct tracer *t)
+{
+	const struct rec_log_stats *ls;
+	char disk[32];
+
+	tracer_drain(t);
+	for (size_t i = 0; i < rc->n_samples; i++)
+		write_held(rc, &rc->samples[i]);
+	log_devices(rc, false);
+	/* a clean end is marked: its absence tells report the recorder was killed */
+	if (exiting)
+		log_session(rc, REC_SESSION_STOP);
+	rec_log_flush(rc->log, true);
+	ls = rec_log_stats(rc->log);
+	human_size(disk, sizeof(disk), rec_log_disk_usage(rc->log));
+	fprintf(stderr, "dmwatch record: %llu events (%llu unchanged samples left out), %llu "
+		"records in %llu blocks, %s on disk in %s, %llu lost, %llu write errors\n",
+		(unsigned long long)rc->events, (unsigned long long)rc->samples_skipped,
+		(unsigned long long)ls->records, (unsigned long long)ls->blocks, disk, env.dir,
+		(unsigned long long)rc->lost, (unsigned long long)ls->write_errors);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct recorder rc = {};
 	struct rec_log_opts lo = {};
-	const struct rec_log_stats *ls;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct tracer *t = NULL;
-	char *err = NULL, disk[32];
-	uint64_t next_sync;
+	char *err = NULL;
 	int ret = EXIT_UNUSABLE, e;
 
 	memset(&env, 0, sizeof(env));
@@ -509,16 +569,8 @@ int cmd_record(int argc, char **argv)
 	env.level = 6;
 	exiting = reopen = 0;
 	argp_err_exit_status = EXIT_UNUSABLE;
-	if (argp_parse(&record_argp, argc, argv, 0, NULL, NULL))
+	if (argp_parse(&record_argp, argc, argv, 0, NULL, NULL) || !sizes_usable())
 		return EXIT_UNUSABLE;
-	if (env.max_size < MIN_MAX_SIZE) {
-		elog("--max-size must be at least 64K");
-		return EXIT_UNUSABLE;
-	}
-	if (env.seg_size && env.seg_size > env.max_size / 2) {
-		elog("--segment-size must be at most half of --max-size (rotation needs room)");
-		return EXIT_UNUSABLE;
-	}
 
 	lo.dir = env.dir;
 	lo.max_size = env.max_size;
@@ -551,43 +603,9 @@ int cmd_record(int argc, char **argv)
 		env.dir, rc.mode);
 	notify_systemd("READY=1\nSTATUS=Recording device-mapper events");
 
-	next_sync = clock_ns(CLOCK_MONOTONIC) + env.sync_s * 1e9;
-	while (!exiting) {
-		uint64_t now;
-
-		if (tracer_poll(t, 100) < 0) {
-			elog("ring buffer poll failed; stopping");
-			break;
-		}
-		now = clock_ns(CLOCK_MONOTONIC);
-		if (rc.devs_changed && now - rc.last_scan_ns >= DEVLIST_MIN_GAP_NS)
-			log_devices(&rc, false);
-		if (reopen) {
-			reopen = 0;
-			if (!rec_log_reopen(rc.log))
-				elog("reopened %s", rec_log_segment_path(rc.log));
-		}
-		if (now >= next_sync) {
-			rec_log_flush(rc.log, true);
-			next_sync = now + env.sync_s * 1e9;
-		}
-	}
+	record_loop(&rc, t);
 	notify_systemd("STOPPING=1");
-	tracer_drain(t);
-	for (size_t i = 0; i < rc.n_samples; i++)
-		write_held(&rc, &rc.samples[i]);
-	log_devices(&rc, false);
-	/* a clean end is marked: its absence tells report the recorder was killed */
-	if (exiting)
-		log_session(&rc, REC_SESSION_STOP);
-	rec_log_flush(rc.log, true);
-	ls = rec_log_stats(rc.log);
-	human_size(disk, sizeof(disk), rec_log_disk_usage(rc.log));
-	fprintf(stderr, "dmwatch record: %llu events (%llu unchanged samples left out), %llu "
-		"records in %llu blocks, %s on disk in %s, %llu lost, %llu write errors\n",
-		(unsigned long long)rc.events, (unsigned long long)rc.samples_skipped,
-		(unsigned long long)ls->records, (unsigned long long)ls->blocks, disk, env.dir,
-		(unsigned long long)rc.lost, (unsigned long long)ls->write_errors);
+	record_finish(&rc, t);
 	ret = exiting ? EXIT_OK : EXIT_UNUSABLE;
 cleanup:
 	tracer_free(t);

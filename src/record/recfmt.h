@@ -4,6 +4,11 @@
  * blocks of compactly encoded records, and the code that writes it (rotation, lock,
  * syncing) and reads it back (corrupt and torn blocks are skipped with a warning).
  *
+ * The code, one job a file: encode.c (records into a block), summary.c (a
+ * block's I/O error summary), decode.c (a block's records back), segread.c (the
+ * blocks of one segment, read as a stream), segdir.c (a directory of segments),
+ * writer.c (the segmented writer); wire.h holds the byte-level pieces they share.
+ *
  * A directory holds `lock` and segments `seg-<10-digit seq>.dmw`. A segment is a
  * 64-byte header followed by blocks. Every block stands alone: its header (magic,
  * version, lengths, CRC32 of the payload, its own CRC32) lets a reader validate it
@@ -21,7 +26,15 @@
  *	 40 optional I/O error summary, up to header_len (see below)
  *	record (inside the inflated payload)
  *	  u8 kind, varint body length, body: zigzag varint time delta in microseconds
- *	  from the previous record of the block, then the kind's fields (recfmt.c).
+ *	  from the previous record of the block, then the kind's fields (encode.c).
+ *
+ * A block's payload length and raw (inflated) length are at most
+ * REC_BLOCK_RAW_MAX. The writer closes a block at 64 KiB of records; only one
+ * record can make it bigger: a full device list, up to ~600 bytes a device, so
+ * the cap leaves room for ~28,000 devices with names, uuids and tables of the
+ * longest kind (far more in practice). The encoder refuses to make a bigger
+ * block, and a reader takes a header that claims more as damage: no reader
+ * holds or inflates more than this (and a header) for one block.
  *
  * A block whose records are all named I/O errors carries a summary in its header:
  * the errors grouped by device, process, op, error, lower device and name, with
@@ -49,6 +62,7 @@
 #define REC_SEG_HEADER_LEN	64
 #define REC_BLOCK_HEADER_LEN	40
 #define REC_PARAMS_MAX		256	/* table params kept per device in a device list */
+#define REC_BLOCK_RAW_MAX	(16u << 20)	/* a block's payload, stored or inflated (above) */
 
 enum rec_kind {
 	REC_KERNEL = 1,		/* a BPF event (lifecycle, io_error), its name resolved */
@@ -159,6 +173,7 @@ typedef void (*rec_warn_cb)(void *ctx, const char *msg);
 struct rec_read_stats {
 	uint64_t blocks, records, bad_blocks, skipped_bytes, segments, bad_segments;
 	uint64_t summarized_blocks;	/* taken from their summary, not inflated */
+	uint64_t inflated_bytes;	/* what zlib produced: the cost of reading */
 	bool torn_tail;		/* the last segment read ended in an incomplete block */
 	uint64_t first_ns, last_ns;
 };
@@ -183,17 +198,25 @@ struct rec_reader {
 /*
  * Read the blocks of one segment held in memory. A damaged block is skipped with
  * a warning and reading goes on at the next good block; an incomplete last block
- * (kill -9, power loss) is a warning too. Returns the length of the readable
- * prefix that ends with the last complete block (what a writer may keep).
+ * (kill -9, power loss) is a warning too. A block is inflated only as far as its
+ * records are read, so a block that lies about its contents costs little. After
+ * 20 warnings about one segment the rest are counted in one last line. Returns
+ * the length of the readable prefix that ends with the last complete block (what
+ * a writer may keep).
  */
 size_t rec_read_buf(struct rec_reader *rd, const uint8_t *buf, size_t len, const char *label);
 
-/* Read one segment file. -errno when it cannot be opened. */
+/*
+ * Read one segment file, as rec_read_buf() does, as a stream: memory stays at
+ * one block, whatever the file's size. -errno when it cannot be opened, -EINVAL
+ * when it is not a regular file.
+ */
 int rec_read_file(struct rec_reader *rd, const char *path);
 
 /*
- * Read every segment of a recorder directory, oldest first. -ENOENT when there is
- * no such directory or no segment in it, with a one-line reason in *err.
+ * Read every segment of a recorder directory, oldest first, each as a stream
+ * (rec_read_file). -ENOENT when there is no such directory or no segment in it,
+ * with a one-line reason in *err.
  */
 int rec_read_dir(struct rec_reader *rd, const char *dir, char **err);
 

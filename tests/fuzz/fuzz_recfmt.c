@@ -21,6 +21,13 @@
  *             byte is its length, the two after it (little-endian) the header's
  *             record count, then the summary (its CRC is added)
  *   bit 6     summaries offered are taken (the block is then not decoded)
+ *   bit 7     (with 1-3) the next 4 bytes (little-endian) are the raw length the
+ *             block header claims, whatever the payload holds: a lie, small or
+ *             beyond REC_BLOCK_RAW_MAX (refused unread)
+ *
+ * Besides "no crash": records decoded are sound strings, a summary offered keeps
+ * its promises, an intact block is readable to its end, and reading costs what
+ * is there: never more inflated than claimed, a claim beyond the cap refused.
  */
 #include <errno.h>
 #include "trace/events.h"
@@ -34,6 +41,7 @@ struct ctx {
 	bool stop_early;
 	int take_summaries;
 	size_t records, warnings;
+	char first_warning[512];
 };
 
 static void check_str(const char *s)
@@ -112,7 +120,8 @@ static void on_warn(void *vctx, const char *msg)
 	struct ctx *c = vctx;
 
 	check_str(msg);
-	c->warnings++;
+	if (!c->warnings++)
+		snprintf(c->first_warning, sizeof(c->first_warning), "%s", msg);
 }
 
 /* a summary the reader offers must be what it promises (recfmt.h) */
@@ -143,8 +152,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctx c = { 0 };
 	struct rec_reader rd = { 0 };
 	uint8_t *seg = NULL, *z = NULL;
-	uint32_t n_records;
+	uint32_t n_records, claim = 0;
 	size_t len, good;
+	bool lie = false;
 	uint8_t mode;
 
 	if (!size)
@@ -161,6 +171,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rd.quiet_torn_tail = mode & 8;
 	rd.summary = on_summary;
 	c.take_summaries = mode & 64;
+	if (mode & 128 && mode & 3 && size >= 4) {
+		lie = true;
+		claim = data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24;
+		data += 4;
+		size -= 4;
+	}
 
 	switch (mode & 3) {
 	case 0:
@@ -171,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 	case 3:
-		seg = fuzz_wrap_block(data, size, size, 0, n_records, &len);
+		seg = fuzz_wrap_block(data, size, lie ? claim : size, 0, n_records, &len);
 		if ((mode & 3) == 3 && len > REC_SEG_HEADER_LEN)
 			len -= 1 + (size ? data[0] % 64 : 0) % (len - REC_SEG_HEADER_LEN);
 		break;
@@ -192,7 +208,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		zlen = compressBound(size - slen);
 		z = xmalloc(zlen);
 		FUZZ_CHECK(compress(z, &zlen, data + slen, size - slen) == Z_OK);
-		seg = fuzz_wrap_block_sum(z, zlen, size - slen, 1, n_records, data, slen, &len);
+		seg = fuzz_wrap_block_sum(z, zlen, lie ? claim : size - slen, 1, n_records, data, slen,
+					  &len);
 		break;
 	}
 	}
@@ -202,9 +219,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rd.stats.records >= c.records);
 	if (c.stop_early && c.records)
 		FUZZ_CHECK(rd.stop && c.records == 1);
-	if ((mode & 3) == 1 || (mode & 3) == 2)
+	if (((mode & 3) == 1 || (mode & 3) == 2) && (!lie || claim <= REC_BLOCK_RAW_MAX))
 		/* one intact block with a valid header: all of it is readable */
 		FUZZ_CHECK(good == len || rd.stop);
+	if (lie && claim > REC_BLOCK_RAW_MAX && len >= REC_SEG_HEADER_LEN + REC_BLOCK_HEADER_LEN)
+		/*
+		 * a claim no writer makes: refused unread, first thing said (a block
+		 * the fuzzer hid in its payload may be read after it)
+		 */
+		FUZZ_CHECK(strstr(c.first_warning, "claim up to") != NULL);
+	else if (lie)
+		/* the block is taken whole: nothing else is read, nothing past the claim */
+		FUZZ_CHECK(rd.stats.inflated_bytes <= claim);
 
 	name_map_free(c.names);
 	free(z);

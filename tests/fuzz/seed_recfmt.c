@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writes seed inputs for fuzz_recfmt with the recorder's own encoder and writer,
- * so the seeds follow recfmt.c whatever it becomes (gen-corpus.sh builds and runs
+ * so the seeds follow the encoder whatever it becomes (gen-corpus.sh builds and runs
  * this; it is not part of the fuzz build).
  *
  *   seed_recfmt OUTDIR
@@ -9,6 +9,10 @@
  * OUTDIR/raw-*: mode byte 1 + the inflated payload of one block (every record kind)
  * OUTDIR/seg-*: mode byte 0 + a whole segment file written by rec_log
  * OUTDIR/summary-block: a block of I/O errors with its header summary (mode 0x62)
+ * OUTDIR/crafted-*: mode byte 0 + segments made to hurt a reader (issue 16): block
+ *   headers claiming more than a writer makes, zlib streams of zeros at and under
+ *   the cap, a hole of zeros between blocks (a big segment, in small)
+ * OUTDIR/lie-*: mode byte 1|128 or 2|128 + a raw length claim + one block's payload
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include <zlib.h>
 #include "record/recfmt.h"
 #include "lib/util.h"
+#include "fuzz_rec.h"
 
 static void write_seed(const char *dir, const char *name, uint8_t mode, const uint8_t *p,
 		       size_t n)
@@ -205,7 +210,7 @@ static void summary_seed(const char *dir)
 	size_t blen, hlen, slen;
 	uLongf rlen;
 
-	/* enough errors that the summary is worth its bytes (recfmt.c) */
+	/* enough errors that the summary is worth its bytes (summary.c) */
 	for (int i = 0; i < 300; i++) {
 		ev.dev = ne.dev = 253 << 20 | (54 + i % 2);
 		ev.pid = 4711 + i % 2;
@@ -237,6 +242,79 @@ static void summary_seed(const char *dir)
 	rec_enc_free(e);
 }
 
+static void crafted_seeds(const char *dir)
+{
+	struct fuzz_seg s = {};
+	uint8_t stored[16];
+	size_t zlen;
+	uint8_t *z = fuzz_zeros_deflated(64 * 1024, &zlen);
+
+	/* headers that claim 64 MiB (1000x a writer's block), zlib and stored */
+	fuzz_seg_start(&s);
+	fuzz_seg_lost(&s, 0, 20);
+	for (int i = 0; i < 3; i++)
+		fuzz_seg_block(&s, 1, z, zlen, 64u << 20, 1);
+	memset(stored, 'x', sizeof(stored));
+	fuzz_seg_block(&s, 0, stored, sizeof(stored), sizeof(stored), 1);
+	fuzz_put32(s.b + s.len - sizeof(stored) - REC_BLOCK_HEADER_LEN + 8, 64u << 20);
+	fuzz_put32(s.b + s.len - sizeof(stored) - REC_BLOCK_HEADER_LEN + 36,
+		   crc32(0, s.b + s.len - sizeof(stored) - REC_BLOCK_HEADER_LEN, 36));
+	fuzz_seg_lost(&s, 20, 20);
+	write_seed(dir, "crafted-claims-beyond-cap", 0, s.b, s.len);
+	free(s.b);
+	free(z);
+
+	/* blocks at and under the cap whose streams inflate to zeros, then a good one */
+	fuzz_seg_start(&s);
+	z = fuzz_zeros_deflated(REC_BLOCK_RAW_MAX, &zlen);
+	fuzz_seg_block(&s, 1, z, zlen, REC_BLOCK_RAW_MAX, 1000);
+	free(z);
+	z = fuzz_zeros_deflated(1 << 20, &zlen);
+	for (int i = 0; i < 4; i++)
+		fuzz_seg_block(&s, 1, z, zlen, 1 << 20, 1000);
+	free(z);
+	fuzz_seg_lost(&s, 0, 20);
+	write_seed(dir, "crafted-bombs-within-cap", 0, s.b, s.len);
+	free(s.b);
+
+	/* a hole of zeros between two blocks: a big segment, in small */
+	fuzz_seg_start(&s);
+	fuzz_seg_lost(&s, 0, 20);
+	{
+		uint8_t *hole = xcalloc(1, 8192);
+
+		fuzz_seg_add(&s, hole, 8192);
+		free(hole);
+	}
+	fuzz_seg_lost(&s, 20, 20);
+	write_seed(dir, "crafted-hole", 0, s.b, s.len);
+	free(s.b);
+}
+
+/* one block's payload, its header lying about its raw length (mode bit 7) */
+static void lie_seeds(const char *dir)
+{
+	uint8_t seed[4 + 64 * 4];
+	const struct { const char *name; uint8_t mode; uint32_t claim; } lies[] = {
+		{ "lie-twice-as-long", 2 | 128, 2 * 64 * 4 },
+		{ "lie-half-as-long", 2 | 128, 64 * 4 / 2 },
+		{ "lie-at-the-cap", 2 | 128, REC_BLOCK_RAW_MAX },
+		{ "lie-beyond-the-cap", 1 | 128, 64u << 20 },
+	};
+
+	/* 64 LOST records of 4 bytes: kind, body length 2, time delta 0, lost 5 */
+	for (int i = 0; i < 64; i++) {
+		seed[4 + 4 * i] = REC_LOST;
+		seed[5 + 4 * i] = 2;
+		seed[6 + 4 * i] = 0;
+		seed[7 + 4 * i] = 5;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(lies); i++) {
+		fuzz_put32(seed, lies[i].claim);
+		write_seed(dir, lies[i].name, lies[i].mode, seed, sizeof(seed));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -247,5 +325,7 @@ int main(int argc, char **argv)
 	raw_seed(argv[1], 1);
 	seg_seed(argv[1]);
 	summary_seed(argv[1]);
+	crafted_seeds(argv[1]);
+	lie_seeds(argv[1]);
 	return 0;
 }

@@ -12,141 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "test.h"
-#include "record/recfmt.h"
+#include "rec_helpers.h"
 #include "lib/util.h"
-
-#define DEV(ma, mi) ((uint32_t)(ma) << DMW_MINORBITS | (mi))
-#define T0 1761543000000000000ull	/* 2025-10-27 05:30:00 UTC */
-
-/* ---- helpers ---- */
-
-static char *tmpdir(void)
-{
-	char *d = xstrdup("/tmp/dmwatch-test-rec.XXXXXX");
-
-	if (!mkdtemp(d)) {
-		free(d);
-		return NULL;
-	}
-	return d;
-}
-
-static void rmdir_all(char *d)
-{
-	char *cmd;
-
-	if (!d)
-		return;
-	cmd = xasprintf("rm -rf '%s'", d);
-	if (system(cmd))
-		fprintf(stderr, "cannot remove %s\n", d);
-	free(cmd);
-	free(d);
-}
-
-/* every field of a record in one line: what went in must come out */
-static char *describe(const struct rec *r)
-{
-	char *s = NULL, *more;
-
-	switch (r->kind) {
-	case REC_KERNEL: {
-		const struct dmw_event *e = r->k.ev;
-		const struct name_entry *n = r->k.named;
-
-		s = xasprintf("K %llu t%u s%u p%u r%d d%x l%x sec%llu b%u op%u e%d f%x c=%s n=%s u=%s nn=%s",
-			      (unsigned long long)r->unix_ns, e->type, e->source, e->pid, e->ret,
-			      e->dev, e->lower_dev, (unsigned long long)e->sector, e->bytes, e->op,
-			      e->error, e->flags, e->comm, e->name, e->uuid, e->new_name);
-		if (n) {
-			more = xasprintf("%s | %x %s %s %d", s, n->dev, n->name, n->uuid, n->removed);
-			free(s);
-			s = more;
-		}
-		break;
-	}
-	case REC_COW:
-		s = xasprintf("C %llu %s %x %s %.2f %.2f %.2f %.2f %d",
-			      (unsigned long long)r->unix_ns, r->cow.name, r->cow.dev, r->cow.kind,
-			      r->cow.used_percent, r->cow.rate, r->cow.eta_s, r->cow.reader_eta_s,
-			      r->cow.overflow_before_reader);
-		break;
-	case REC_STATE:
-		s = xasprintf("S %llu %s %s %x %s", (unsigned long long)r->unix_ns, r->st.event,
-			      r->st.name, r->st.dev, r->st.state);
-		break;
-	case REC_LOST:
-		s = xasprintf("L %llu %llu", (unsigned long long)r->unix_ns,
-			      (unsigned long long)r->lost);
-		break;
-	case REC_DEVLIST:
-		s = xasprintf("D %llu full=%d n=%zu", (unsigned long long)r->unix_ns, r->dl.full,
-			      r->dl.n);
-		for (size_t i = 0; i < r->dl.n; i++) {
-			const struct rec_devent *d = &r->dl.devs[i];
-
-			more = xasprintf("%s [%x %d %s %s %s %s %d]", s, d->dev, d->gone, d->name,
-					 d->gone ? "" : d->uuid, d->gone ? "" : d->target,
-					 d->gone ? "" : d->params, d->gone ? 0 : d->open_count);
-			free(s);
-			s = more;
-		}
-		break;
-	case REC_SESSION:
-		s = xasprintf("X %llu %u %u %u %u %lld %s %s %s %s", (unsigned long long)r->unix_ns,
-			      r->ses.what, r->ses.pid, r->ses.dm_major, r->ses.interval_ms,
-			      (long long)r->ses.boot_offset_ns, r->ses.host, r->ses.version,
-			      r->ses.mode, r->ses.boot_id);
-		break;
-	default:
-		s = xasprintf("? %d", r->kind);
-	}
-	return s;
-}
-
-struct got {
-	char **lines;
-	size_t n;
-	size_t warnings;
-	char last_warning[512];
-	int kinds[REC_KIND_MAX];
-};
-
-static int collect(void *ctx, const struct rec *r)
-{
-	struct got *g = ctx;
-	char **slot = array_push(&g->lines, &g->n, sizeof(*slot));
-
-	*slot = describe(r);
-	if (r->kind > 0 && r->kind < REC_KIND_MAX)
-		g->kinds[r->kind]++;
-	return 0;
-}
-
-static void warned(void *ctx, const char *msg)
-{
-	struct got *g = ctx;
-
-	g->warnings++;
-	snprintf(g->last_warning, sizeof(g->last_warning), "%s", msg);
-}
-
-static void got_free(struct got *g)
-{
-	for (size_t i = 0; i < g->n; i++)
-		free(g->lines[i]);
-	free(g->lines);
-	memset(g, 0, sizeof(*g));
-}
-
-static void reader_init(struct rec_reader *rd, struct got *g)
-{
-	memset(rd, 0, sizeof(*rd));
-	memset(g, 0, sizeof(*g));
-	rd->cb = collect;
-	rd->warn = warned;
-	rd->ctx = g;
-}
 
 /* a sample of every kind, with awkward values */
 static int make_records(struct rec *out, struct dmw_event *evs, struct name_entry *nms,
@@ -256,21 +123,12 @@ static int writer_open(struct writer *w, uint64_t max, uint64_t seg)
 	int e;
 
 	memset(w, 0, sizeof(*w));
-	w->dir = tmpdir();
+	w->dir = rt_tmpdir();
 	o.dir = w->dir;
 	e = rec_log_open(&w->log, &o, &err);
 	if (e)
 		fprintf(stderr, "  rec_log_open: %s\n", err);
 	free(err);
-	return e;
-}
-
-static int read_whole(const char *path, uint8_t **buf, size_t *len)
-{
-	char *b;
-	int e = read_file(path, &b, len, 1 << 26);
-
-	*buf = (uint8_t *)b;
 	return e;
 }
 
@@ -305,23 +163,23 @@ TEST(recfmt_roundtrip_every_kind)
 		CHECK_INT(rec_log_add(w.log, &recs[i]), 0);
 	rec_log_close(w.log);
 
-	reader_init(&rd, &g);
+	rt_reader_init(&rd, &g);
 	CHECK_INT(rec_read_dir(&rd, w.dir, &err), 0);
 	CHECK_INT(g.warnings, 0);
 	CHECK_INT(rd.stats.blocks, 2);
 	CHECK_INT(g.n, 1 + 2 * n);		/* + the session on_seg wrote */
 	for (int k = 0; k < 2; k++)
 		for (int i = 0; i < n && (size_t)(1 + k * n + i) < g.n; i++) {
-			char *want = describe(&recs[i]);
+			char *want = rt_describe(&recs[i]);
 
 			CHECK_STR(g.lines[1 + k * n + i], want);
 			free(want);
 		}
 	/* the uuid flag survived in flags, the 127-byte name whole */
 	CHECK(strstr(g.lines[1], " f4000 ") != NULL);
-	got_free(&g);
+	rt_got_free(&g);
 	free(err);
-	rmdir_all(w.dir);
+	rt_rmdir_all(w.dir);
 }
 
 TEST(recfmt_rejects_unencodable)
@@ -381,7 +239,7 @@ TEST(recfmt_string_table_overflow_and_long_records)
 	seg = xcalloc(1, 64 + len);
 	memcpy(seg, "DMWSEGMT", 8);	/* a header with a bad CRC: read anyway, with a warning */
 	memcpy(seg + 64, blk, len);
-	reader_init(&rd, &g);
+	rt_reader_init(&rd, &g);
 	rec_read_buf(&rd, seg, 64 + len, "test");
 	CHECK_INT(g.n, expect);
 	CHECK_INT(g.warnings, 1);
@@ -396,7 +254,7 @@ TEST(recfmt_string_table_overflow_and_long_records)
 			ok = false;
 	}
 	CHECK(ok);
-	got_free(&g);
+	rt_got_free(&g);
 	free(seg);
 	free(devs);
 	free(names);
@@ -408,7 +266,7 @@ static uint8_t *make_segment(int blocks, int per, size_t *len, size_t *offsets, 
 {
 	struct rec_log_opts o = { .max_size = 1 << 24 };
 	struct rec_log *log;
-	char *dir = tmpdir(), *err = NULL, *path;
+	char *dir = rt_tmpdir(), *err = NULL, *path;
 	uint8_t *buf = NULL;
 	struct stat st;
 
@@ -430,7 +288,7 @@ static uint8_t *make_segment(int blocks, int per, size_t *len, size_t *offsets, 
 		offsets[b] = st.st_size;
 	}
 	rec_log_close(log);
-	read_whole(path, &buf, len);
+	rt_read_whole(path, &buf, len);
 	free(path);
 	*dirp = dir;
 	return buf;
@@ -458,7 +316,7 @@ TEST(recfmt_truncated_at_every_offset)
 				complete = b + 1;
 			boundary |= offsets[b] == cut;
 		}
-		reader_init(&rd, &g);
+		rt_reader_init(&rd, &g);
 		kept = rec_read_buf(&rd, seg, cut, "cut");
 		if (g.n != complete * 7 || g.kinds[REC_LOST] != (int)(complete * 7)) {
 			FAIL_AT("cut at %zu: %zu records, expected %zu", cut, g.n, complete * 7);
@@ -477,17 +335,17 @@ TEST(recfmt_truncated_at_every_offset)
 			FAIL_AT("cut at block end %zu warned: %s", cut, g.last_warning);
 			ok = false;
 		}
-		got_free(&g);
+		rt_got_free(&g);
 		if (!ok)
 			break;
 	}
 	free(seg);
-	rmdir_all(dir);
+	rt_rmdir_all(dir);
 }
 
 static size_t read_count(const uint8_t *buf, size_t len, struct got *g, struct rec_reader *rd)
 {
-	reader_init(rd, g);
+	rt_reader_init(rd, g);
 	rec_read_buf(rd, buf, len, "seg");
 	return g->n;
 }
@@ -515,7 +373,7 @@ TEST(recfmt_crc_corruption_middle_and_tail)
 	CHECK(strstr(g.last_warning, "seg") != NULL);
 	CHECK_INT(rd.stats.bad_blocks, 1);
 	CHECK_STR(g.lines[20], "L 1761543000000030000 3000");	/* block 4 starts right */
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* a damaged header (its length field): resynchronise on the next block */
 	memcpy(c, seg, len);
@@ -523,14 +381,14 @@ TEST(recfmt_crc_corruption_middle_and_tail)
 	CHECK_INT(read_count(c, len, &g, &rd), 40);
 	CHECK_INT(g.warnings, 1);
 	CHECK(strstr(g.last_warning, "damaged bytes") != NULL);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* garbage over blocks 2 and 3 */
 	memcpy(c, seg, len);
 	memset(c + offsets[0] + 5, 0xa5, offsets[2] - offsets[0] - 5);
 	CHECK_INT(read_count(c, len, &g, &rd), 30);
 	CHECK_INT(g.warnings, 1);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* the last block corrupt: skipped, the others read */
 	memcpy(c, seg, len);
@@ -538,14 +396,14 @@ TEST(recfmt_crc_corruption_middle_and_tail)
 	CHECK_INT(read_count(c, len, &g, &rd), 40);
 	CHECK_INT(g.warnings, 1);
 	CHECK(!rd.stats.torn_tail);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* the segment header damaged: blocks still read, one warning */
 	memcpy(c, seg, len);
 	c[20] ^= 1;
 	CHECK_INT(read_count(c, len, &g, &rd), 50);
 	CHECK_INT(g.warnings, 1);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* zeros at the end (a power loss after the size grew): a torn tail */
 	c = xrealloc(c, len + 4096);
@@ -554,17 +412,17 @@ TEST(recfmt_crc_corruption_middle_and_tail)
 	CHECK_INT(read_count(c, len + 4096, &g, &rd), 50);
 	CHECK(rd.stats.torn_tail);
 	CHECK_INT(g.warnings, 1);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* pure garbage: nothing, warnings, no crash */
 	for (size_t i = 0; i < len; i++)
 		c[i] = (uint8_t)(i * 131 + 7);
 	CHECK_INT(read_count(c, len, &g, &rd), 0);
 	CHECK(g.warnings >= 1);
-	got_free(&g);
+	rt_got_free(&g);
 	free(c);
 	free(seg);
-	rmdir_all(dir);
+	rt_rmdir_all(dir);
 }
 
 static void fix_header_crc(uint8_t *h)
@@ -599,16 +457,16 @@ TEST(recfmt_version_field)
 	CHECK_INT(read_count(seg, len, &g, &rd), 8);
 	CHECK_INT(g.warnings, 1);
 	CHECK(strstr(g.last_warning, "newer") != NULL);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* version 0 never existed: damage */
 	seg[offsets[0] + 4] = 0;
 	fix_header_crc(seg + offsets[0]);
 	CHECK_INT(read_count(seg, len, &g, &rd), 8);
 	CHECK_INT(g.warnings, 1);
-	got_free(&g);
+	rt_got_free(&g);
 	free(seg);
-	rmdir_all(dir);
+	rt_rmdir_all(dir);
 }
 
 TEST(recfmt_unknown_record_kind_skipped)
@@ -641,7 +499,7 @@ TEST(recfmt_unknown_record_kind_skipped)
 	CHECK_INT(g.warnings, 0);
 	if (g.n)
 		CHECK_STR(g.lines[0], "L 1000 42");	/* ts: 0 + 1 µs; the extra byte ignored */
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* a record length running past the block: damage, not a crash */
 	raw[1] = 60;
@@ -651,7 +509,7 @@ TEST(recfmt_unknown_record_kind_skipped)
 	memcpy(buf + 104, raw, sizeof(raw));
 	CHECK_INT(read_count(buf, sizeof(buf), &g, &rd), 0);
 	CHECK_INT(g.warnings, 1);
-	got_free(&g);
+	rt_got_free(&g);
 }
 
 static uint64_t dir_usage(const char *dir, int *segs)
@@ -712,15 +570,15 @@ TEST(recfmt_rotation_keeps_max_size)
 	CHECK(w.segments > segs);
 
 	/* what is left reads cleanly, and every segment starts with its session */
-	reader_init(&rd, &g);
+	rt_reader_init(&rd, &g);
 	CHECK_INT(rec_read_dir(&rd, w.dir, &err), 0);
 	CHECK_INT(g.warnings, 0);
 	CHECK_INT(g.kinds[REC_SESSION], segs);
 	first = g.n ? g.lines[0] : NULL;
 	CHECK(first && first[0] == 'X');
-	got_free(&g);
+	rt_got_free(&g);
 	free(err);
-	rmdir_all(w.dir);
+	rt_rmdir_all(w.dir);
 }
 
 TEST(recfmt_lock_and_torn_tail_repair)
@@ -759,11 +617,11 @@ TEST(recfmt_lock_and_torn_tail_repair)
 	rec_log_close(w.log);	/* (the lock goes with it) */
 	free(p);
 
-	reader_init(&rd, &g);
+	rt_reader_init(&rd, &g);
 	rec_read_dir(&rd, w.dir, &err);
 	CHECK_INT(g.n, 21);
 	CHECK_INT(g.warnings, 1);		/* the torn tail */
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* the next recorder cuts it off and starts a new segment */
 	memset(&w2, 0, sizeof(w2));
@@ -772,23 +630,23 @@ TEST(recfmt_lock_and_torn_tail_repair)
 	CHECK_INT(rec_log_open(&log2, &o, &err), 0);
 	CHECK(log2 && strstr(rec_log_segment_path(log2), "seg-0000000002.dmw"));
 	rec_log_close(log2);
-	reader_init(&rd, &g);
+	rt_reader_init(&rd, &g);
 	CHECK_INT(rec_read_dir(&rd, w.dir, &err), 0);
 	CHECK_INT(g.n, 22);
 	CHECK_INT(g.warnings, 0);
-	got_free(&g);
+	rt_got_free(&g);
 	free(err);
-	rmdir_all(w.dir);
+	rt_rmdir_all(w.dir);
 }
 
 TEST(recfmt_read_dir_problems)
 {
 	struct rec_reader rd;
 	struct got g;
-	char *dir = tmpdir(), *err = NULL, *p;
+	char *dir = rt_tmpdir(), *err = NULL, *p;
 	FILE *f;
 
-	reader_init(&rd, &g);
+	rt_reader_init(&rd, &g);
 	CHECK_INT(rec_read_dir(&rd, "/nonexistent/dmwatch", &err), -ENOENT);
 	CHECK(err && strstr(err, "/nonexistent/dmwatch"));
 	free(err);
@@ -824,9 +682,9 @@ TEST(recfmt_read_dir_problems)
 	CHECK_INT(g.n, 1);
 	CHECK_INT(g.warnings, 2);
 	CHECK_INT(rd.stats.segments, 3);
-	got_free(&g);
+	rt_got_free(&g);
 	free(err);
-	rmdir_all(dir);
+	rt_rmdir_all(dir);
 }
 
 TEST(recfmt_random_damage_never_crashes)
@@ -838,13 +696,13 @@ TEST(recfmt_random_damage_never_crashes)
 	struct rec_reader rd;
 	struct got g;
 
-	CHECK_INT(read_whole(path, &seg, &len), 0);
+	CHECK_INT(rt_read_whole(path, &seg, &len), 0);
 	if (!seg || len < 1000)
 		return;
 	full = read_count(seg, len, &g, &rd);
 	CHECK(full > 200);
 	CHECK_INT(g.warnings, 0);
-	got_free(&g);
+	rt_got_free(&g);
 	c = xmalloc(len);
 	for (int round = 0; round < 300; round++) {
 		size_t cut = len, n;
@@ -860,7 +718,7 @@ TEST(recfmt_random_damage_never_crashes)
 		/* damage costs records, never adds any, and always says so */
 		if (n > full || (n < full && !g.warnings))
 			FAIL_AT("round %d: %zu of %zu records, %zu warnings", round, n, full, g.warnings);
-		got_free(&g);
+		rt_got_free(&g);
 	}
 	free(c);
 	free(seg);
@@ -917,7 +775,7 @@ static void one_block(const struct rec *recs, size_t n, struct sums *sm, struct 
 	rec_enc_finish(e, 6, &out, &len);
 	seg = xmalloc(len);
 	memcpy(seg, out, len);
-	reader_init(&rd, g);
+	rt_reader_init(&rd, g);
 	rd.summary = on_summary;
 	summaries = sm;
 	rec_read_buf(&rd, seg, len, "block");
@@ -948,6 +806,7 @@ TEST(recfmt_io_summary)
 	CHECK_INT(sm.blocks, 1);
 	CHECK_INT(sm.records, 600);
 	CHECK_INT(g.n, 0);			/* taken: nothing decoded */
+	rt_got_free(&g);
 	{
 		uint64_t total = 0;
 
@@ -976,7 +835,7 @@ TEST(recfmt_io_summary)
 	one_block(r, n, &sm, &g);
 	CHECK_INT(sm.blocks, 1);
 	CHECK_INT(g.n, 600);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* a few errors: a summary would cost more bytes than inflating saves time */
 	memset(&sm, 0, sizeof(sm));
@@ -984,7 +843,7 @@ TEST(recfmt_io_summary)
 	one_block(r, 30, &sm, &g);
 	CHECK_INT(sm.blocks, 0);
 	CHECK_INT(g.n, 30);
-	got_free(&g);
+	rt_got_free(&g);
 
 	/* an unnamed error, another kind of record, a device under two names: no summary */
 	{
@@ -996,7 +855,7 @@ TEST(recfmt_io_summary)
 		one_block(r, n, &sm, &g);
 		CHECK_INT(sm.blocks, 0);
 		CHECK_INT(g.n, 600);
-		got_free(&g);
+		rt_got_free(&g);
 		r[7] = keep;
 
 		r[n] = (struct rec){ .kind = REC_LOST, .unix_ns = T0 + 40 * 1000000, .lost = 3 };
@@ -1005,14 +864,14 @@ TEST(recfmt_io_summary)
 		one_block(r, n + 1, &sm, &g);
 		CHECK_INT(sm.blocks, 0);
 		CHECK_INT(g.n, 601);
-		got_free(&g);
+		rt_got_free(&g);
 
 		snprintf(nm[4].name, sizeof(nm[4].name), "vg-snap--1-renamed");
 		memset(&sm, 0, sizeof(sm));
 		sm.take = 1;
 		one_block(r, n, &sm, &g);
 		CHECK_INT(sm.blocks, 0);
-		got_free(&g);
+		rt_got_free(&g);
 		snprintf(nm[4].name, sizeof(nm[4].name), "vg-snap--1");
 	}
 
@@ -1026,7 +885,7 @@ TEST(recfmt_io_summary)
 	one_block(r, n, &sm, &g);
 	CHECK_INT(sm.blocks, 0);
 	CHECK_INT(g.n, 100 * (REC_SUMMARY_GROUPS_MAX + 1));
-	got_free(&g);
+	rt_got_free(&g);
 	/* one group fewer: summarized */
 	for (int i = 0; i < 100 * REC_SUMMARY_GROUPS_MAX; i++)
 		ioerr_rec(&r[i], &ev[i], &nm[i], T0 + i, 60 + i % REC_SUMMARY_GROUPS_MAX, 100,
@@ -1036,7 +895,7 @@ TEST(recfmt_io_summary)
 	one_block(r, 100 * REC_SUMMARY_GROUPS_MAX, &sm, &g);
 	CHECK_INT(sm.blocks, 1);
 	CHECK_INT(sm.n, REC_SUMMARY_GROUPS_MAX);
-	got_free(&g);
+	rt_got_free(&g);
 }
 
 /* a damaged summary is not offered; the block itself still reads */
@@ -1066,14 +925,14 @@ TEST(recfmt_io_summary_damaged)
 		blk[off] ^= 0x41;
 		memset(&sm, 0, sizeof(sm));
 		sm.take = 1;
-		reader_init(&rd, &g);
+		rt_reader_init(&rd, &g);
 		rd.summary = on_summary;
 		summaries = &sm;
 		rec_read_buf(&rd, blk, len, "block");
 		if (sm.blocks || g.n != 400)
 			FAIL_AT("summary byte %zu flipped: offered %zu, decoded %zu records", off,
 				sm.blocks, g.n);
-		got_free(&g);
+		rt_got_free(&g);
 		blk[off] ^= 0x41;
 	}
 	free(blk);
