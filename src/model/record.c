@@ -599,7 +599,7 @@ static int cb_key(void *ctx, const unsigned char *key, size_t len)
 		return 1;
 	}
 	seen = f->hex ? &f->seen_hex : &f->seen;
-	/* json-c let the last of two equal keys win silently; refuse the ambiguity */
+	/* a reader that lets the last of two equal keys win hides which one was meant */
 	if (*seen & (1u << i)) {
 		char k[64];
 

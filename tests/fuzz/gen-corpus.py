@@ -194,7 +194,7 @@ if os.path.exists(lib):
     seeddir = "/tmp/seed-recfmt.d"
     shutil.rmtree(seeddir, ignore_errors=True)
     os.makedirs(seeddir)
-    pkg = subprocess.run(["pkg-config", "--libs", "zlib", "json-c", "yajl", "devmapper"],
+    pkg = subprocess.run(["pkg-config", "--libs", "zlib", "yajl", "devmapper"],
                          check=True, capture_output=True, text=True).stdout.split()
     subprocess.run(["clang", "-g", "-fsanitize=address,undefined", "-Isrc", "-Iinclude",
                     "tests/fuzz/seed_recfmt.c", lib] + pkg + ["-lm", "-o", seeddir + "/gen"],
