@@ -40,109 +40,135 @@ static const char *dev_label(const struct dm_dev *d, char *buf, size_t len)
 	return buf;
 }
 
-void output_table(FILE *f, const struct report *r)
+static void print_summary(FILE *f, const struct report *r, const struct palette *p)
 {
 	const struct state *st = r->st;
-	struct palette p = palette_for(f);
 	enum severity overall = r->criticals ? SEV_CRITICAL : r->warnings ? SEV_WARNING : SEV_OK;
-	char dn[32];
-	size_t shown;
+	bool other_node = st->node && st->host && strcmp(st->node, st->host);
 
-	fprintf(f, "%sdmwatch scan%s  host %s%s%s  grade %s%s%s\n\n", p.bold, p.reset,
-		st->host ? st->host : "?", st->node && st->host && strcmp(st->node, st->host) ?
-		" node " : "", st->node && st->host && strcmp(st->node, st->host) ? st->node : "",
-		sev_colour(&p, overall), r->grade, p.reset);
+	fprintf(f, "%sdmwatch scan%s  host %s%s%s  grade %s%s%s\n\n", p->bold, p->reset,
+		st->host ? st->host : "?", other_node ? " node " : "", other_node ? st->node : "",
+		sev_colour(p, overall), r->grade, p->reset);
 	fprintf(f, "  %zu dm devices: %zu valid, %zu internal, %zu tombstone, %zu duplicate, "
 		"%zu unmanaged\n", r->n_devs, r->n_class[CLASS_VALID], r->n_class[CLASS_INTERNAL],
 		r->n_class[CLASS_TOMBSTONE], r->n_class[CLASS_DUPLICATE], r->n_class[CLASS_UNMANAGED]);
 	fprintf(f, "  %zu warnings, %zu critical\n", r->warnings, r->criticals);
 	if (!st->have_lvm)
-		fprintf(f, "  %sLVM report unavailable: LVM checks skipped%s\n", p.yellow, p.reset);
+		fprintf(f, "  %sLVM report unavailable: LVM checks skipped%s\n", p->yellow, p->reset);
 	if (!st->have_pve)
-		fprintf(f, "  %sno Proxmox config found: guest checks skipped%s\n", p.dim, p.reset);
+		fprintf(f, "  %sno Proxmox config found: guest checks skipped%s\n", p->dim, p->reset);
+}
 
-	if (r->n_guests) {
-		fprintf(f, "\n%sGUESTS%s\n  %-8s %-4s %-24s %-9s %s\n", p.bold, p.reset,
-			"VMID", "TYPE", "NAME", "STATUS", "DM HEALTH");
-		for (size_t i = 0; i < r->n_guests; i++) {
-			const struct guest_finding *g = &r->guests[i];
-			enum severity s = !strcmp(g->health, "duplicate") ? SEV_CRITICAL :
-					  !strcmp(g->health, "tombstone") ? SEV_WARNING : SEV_OK;
+static void print_guests(FILE *f, const struct report *r, const struct palette *p)
+{
+	if (!r->n_guests)
+		return;
+	fprintf(f, "\n%sGUESTS%s\n  %-8s %-4s %-24s %-9s %s\n", p->bold, p->reset,
+		"VMID", "TYPE", "NAME", "STATUS", "DM HEALTH");
+	for (size_t i = 0; i < r->n_guests; i++) {
+		const struct guest_finding *g = &r->guests[i];
+		enum severity s = !strcmp(g->health, "duplicate") ? SEV_CRITICAL :
+				  !strcmp(g->health, "tombstone") ? SEV_WARNING : SEV_OK;
 
-			fprintf(f, "  %-8d %-4s %-24.24s %-9s %s%s%s", g->vmid,
-				g->name || g->node ? (g->type == GUEST_LXC ? "ct" : "vm") : "-",
-				g->name ? g->name : g->node ? "" : "(no such guest)",
-				!g->node ? "-" : !g->local ? "remote" : g->running ? "running" : "stopped",
-				sev_colour(&p, s), g->health, p.reset);
-			if (g->n_issues)
-				fprintf(f, " (%zu)", g->n_issues);
-			fputc('\n', f);
-		}
+		fprintf(f, "  %-8d %-4s %-24.24s %-9s %s%s%s", g->vmid,
+			g->name || g->node ? (g->type == GUEST_LXC ? "ct" : "vm") : "-",
+			g->name ? g->name : g->node ? "" : "(no such guest)",
+			!g->node ? "-" : !g->local ? "remote" : g->running ? "running" : "stopped",
+			sev_colour(p, s), g->health, p->reset);
+		if (g->n_issues)
+			fprintf(f, " (%zu)", g->n_issues);
+		fputc('\n', f);
 	}
+}
 
-	if (r->n_spaces) {
-		fprintf(f, "\n%sSNAPSHOTS AND POOLS%s\n  %-32s %-12s %7s %7s  %-18s\n", p.bold, p.reset,
-			"LV", "KIND", "USED%", "META%", "STATE");
-		for (size_t i = 0; i < r->n_spaces; i++) {
-			const struct space_finding *s = &r->spaces[i];
-			char used[16] = "-", meta[16] = "-";
+static void print_spaces(FILE *f, const struct report *r, const struct palette *p)
+{
+	if (!r->n_spaces)
+		return;
+	fprintf(f, "\n%sSNAPSHOTS AND POOLS%s\n  %-32s %-12s %7s %7s  %-18s\n", p->bold, p->reset,
+		"LV", "KIND", "USED%", "META%", "STATE");
+	for (size_t i = 0; i < r->n_spaces; i++) {
+		const struct space_finding *s = &r->spaces[i];
+		char used[16] = "-", meta[16] = "-";
 
-			if (!isnan(s->used_percent))
-				snprintf(used, sizeof(used), "%.1f", s->used_percent);
-			if (!isnan(s->metadata_percent))
-				snprintf(meta, sizeof(meta), "%.1f", s->metadata_percent);
-			fprintf(f, "  %-32.32s %-12s %7s %7s  %s%s%s%s\n", s->lv, s->kind, used, meta,
-				sev_colour(&p, s->severity), s->state, s->needs_check ? ",needs_check" : "",
-				p.reset);
-		}
+		if (!isnan(s->used_percent))
+			snprintf(used, sizeof(used), "%.1f", s->used_percent);
+		if (!isnan(s->metadata_percent))
+			snprintf(meta, sizeof(meta), "%.1f", s->metadata_percent);
+		fprintf(f, "  %-32.32s %-12s %7s %7s  %s%s%s%s\n", s->lv, s->kind, used, meta,
+			sev_colour(p, s->severity), s->state, s->needs_check ? ",needs_check" : "",
+			p->reset);
 	}
+}
+
+/* "CRITICAL" or "WARNINGS" before the first finding of that severity */
+static void heading_once(FILE *f, const struct palette *p, int sev, size_t *shown)
+{
+	if (!(*shown)++)
+		fprintf(f, "\n%s%s%s\n", sev_colour(p, sev),
+			sev == SEV_CRITICAL ? "CRITICAL" : "WARNINGS", p->reset);
+}
+
+/* finding i (a device, then the snapshots and pools) when it has severity sev */
+static void print_finding(FILE *f, const struct report *r, const struct palette *p, int sev,
+			  size_t i, size_t *shown)
+{
+	const char *fix;
+	char dn[32];
+
+	if (i < r->n_devs) {
+		const struct dev_finding *d = &r->devs[i];
+
+		if ((int)d->severity != sev)
+			return;
+		heading_once(f, p, sev, shown);
+		fprintf(f, "  %s%s%s (%s) %s%s%s%s%s\n      %s\n", p->bold, d->dev->name, p->reset,
+			dev_label(d->dev, dn, sizeof(dn)), sev_colour(p, sev), class_str(d->cls),
+			d->reason ? "/" : "", d->reason ? d->reason : "", p->reset,
+			d->detail ? d->detail : "");
+		fix = d->remedy;
+	} else {
+		const struct space_finding *s = &r->spaces[i - r->n_devs];
+
+		if ((int)s->severity != sev)
+			return;
+		heading_once(f, p, sev, shown);
+		fprintf(f, "  %s%s%s %s%s%s\n      %s\n", p->bold, s->lv, p->reset,
+			sev_colour(p, sev), s->kind, p->reset, s->detail ? s->detail : "");
+		fix = s->remedy;
+	}
+	if (fix)
+		fprintf(f, "      %sfix:%s %s\n", p->bold, p->reset, fix);
+}
+
+/* critical findings, then warnings (bad inputs among them) */
+static void print_findings(FILE *f, const struct report *r, const struct palette *p)
+{
+	const struct state *st = r->st;
 
 	for (int sev = SEV_CRITICAL; sev >= SEV_WARNING; sev--) {
-		shown = 0;
-		for (size_t i = 0; i < r->n_devs + r->n_spaces; i++) {
-			const char *what, *why, *fix;
+		size_t shown = 0;
 
-			if (i < r->n_devs) {
-				const struct dev_finding *d = &r->devs[i];
-
-				if ((int)d->severity != sev)
-					continue;
-				what = d->dev->name;
-				why = d->detail;
-				fix = d->remedy;
-				if (!shown++)
-					fprintf(f, "\n%s%s%s\n", sev_colour(&p, sev),
-						sev == SEV_CRITICAL ? "CRITICAL" : "WARNINGS", p.reset);
-				fprintf(f, "  %s%s%s (%s) %s%s%s%s%s\n      %s\n", p.bold, what, p.reset,
-					dev_label(d->dev, dn, sizeof(dn)), sev_colour(&p, sev),
-					class_str(d->cls), d->reason ? "/" : "", d->reason ? d->reason : "",
-					p.reset, why ? why : "");
-			} else {
-				const struct space_finding *s = &r->spaces[i - r->n_devs];
-
-				if ((int)s->severity != sev)
-					continue;
-				what = s->lv;
-				why = s->detail;
-				fix = s->remedy;
-				if (!shown++)
-					fprintf(f, "\n%s%s%s\n", sev_colour(&p, sev),
-						sev == SEV_CRITICAL ? "CRITICAL" : "WARNINGS", p.reset);
-				fprintf(f, "  %s%s%s %s%s%s\n      %s\n", p.bold, what, p.reset,
-					sev_colour(&p, sev), s->kind, p.reset, why ? why : "");
-			}
-			if (fix)
-				fprintf(f, "      %sfix:%s %s\n", p.bold, p.reset, fix);
-		}
-		if (sev == SEV_WARNING) {
-			for (size_t i = 0; i < st->n_problems; i++) {
-				if (!shown++)
-					fprintf(f, "\n%sWARNINGS%s\n", p.yellow, p.reset);
-				fprintf(f, "  %s%s%s input\n      %s\n", p.bold, st->problems[i].source,
-					p.reset, st->problems[i].message);
-			}
+		for (size_t i = 0; i < r->n_devs + r->n_spaces; i++)
+			print_finding(f, r, p, sev, i, &shown);
+		if (sev != SEV_WARNING)
+			continue;
+		for (size_t i = 0; i < st->n_problems; i++) {
+			heading_once(f, p, sev, &shown);
+			fprintf(f, "  %s%s%s input\n      %s\n", p->bold, st->problems[i].source,
+				p->reset, st->problems[i].message);
 		}
 	}
+}
+
+void output_table(FILE *f, const struct report *r)
+{
+	struct palette p = palette_for(f);
+
+	print_summary(f, r, &p);
+	print_guests(f, r, &p);
+	print_spaces(f, r, &p);
+	print_findings(f, r, &p);
 	if (!r->warnings && !r->criticals)
 		fprintf(f, "\n%sNo problems found.%s\n", p.green, p.reset);
 }
