@@ -1070,3 +1070,34 @@ TEST(state_load_deep_nesting)
 	free(err);
 	free(text);
 }
+
+/*
+ * The saved format does not drift: cluster.json saved is, byte for byte,
+ * cluster-saved.json (written by dmwatch 0.1's json-c saver; the table-driven
+ * yajl writer must keep every byte of it).
+ */
+TEST(state_save_matches_golden_file)
+{
+	char *dir = tmp_dir(), *path = NULL, *got = NULL, *want = NULL;
+	size_t got_len = 0, want_len = 0;
+	struct state st;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	if (fixture_state(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		goto cleanup;
+	}
+	path = xasprintf("%s/state.json", dir);
+	CHECK_INT(state_save_json(&st, path), 0);
+	state_free(&st);
+	CHECK_INT(read_file(path, &got, &got_len, 1 << 24), 0);
+	CHECK_INT(read_file(FIXTURES "/state/cluster-saved.json", &want, &want_len, 1 << 24), 0);
+	CHECK(got && want && got_len == want_len && !memcmp(got, want, got_len));
+cleanup:
+	free(got);
+	free(want);
+	free(path);
+	tmp_dir_remove(dir, "state.json");
+}
