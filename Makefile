@@ -12,7 +12,7 @@ ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
 
-PKGS      := libbpf libelf zlib devmapper json-c yajl
+PKGS      := libbpf libelf zlib devmapper yajl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

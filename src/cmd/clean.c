@@ -24,12 +24,13 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <json-c/json.h>
 #include <libdevmapper.h>
 #include "analyze/classify.h"
 #include "cmd/source.h"
 #include "cmd/commands.h"
 #include "collect/pve.h"
+#include "model/record.h"
+#include "lib/fileio.h"
 #include "lib/util.h"
 
 #define DEFAULT_JOURNAL_DIR "/var/lib/dmwatch/journal"
@@ -211,61 +212,98 @@ static char *refusal(const struct dev_finding *f, const struct state *fresh)
 
 /* ---- journal ---- */
 
-struct journal {
-	char *path;
-	json_object *entries;
+/*
+ * One action, written before it is taken: enough to undo it. The journal is a
+ * JSON array of these, one per line, written and read through the same table
+ * (model/record.h): a name that is not UTF-8 keeps its exact bytes in
+ * "name_hex", so such a device can be restored too.
+ */
+struct journal_entry {
+	char *time;
+	char *name;
+	char *uuid;
+	uint32_t major, minor;
+	bool read_only;
+	char *cls;
+	char *reason;
+	char *detail;
+	char *action;		/* dm-remove | lvchange-an */
+	char *vg, *lv;		/* lvchange-an */
+	struct dm_line *table;
+	size_t n_table;
 };
 
-static json_object *table_json(const struct dm_dev *d)
+static const struct field entry_fields[] = {
+	FSTR_NULL(struct journal_entry, time, "time"),
+	FSTR(struct journal_entry, name, "name"),
+	FSTR_NULL(struct journal_entry, uuid, "uuid"),
+	FINT(struct journal_entry, major, "major", 0, 4095),
+	FINT(struct journal_entry, minor, "minor", 0, (1 << 20) - 1),
+	FBOOL(struct journal_entry, read_only, "read_only"),
+	FSTR_NULL(struct journal_entry, cls, "class"),
+	FSTR_NULL(struct journal_entry, reason, "reason"),
+	FSTR_NULL(struct journal_entry, detail, "detail"),
+	FSTR(struct journal_entry, action, "action"),
+	FSTR_NULL(struct journal_entry, vg, "vg"),
+	FSTR_NULL(struct journal_entry, lv, "lv"),
+	FRECS(struct journal_entry, table, n_table, "table", dm_line_desc),
+};
+static const struct record_desc entry_desc = RECORD(struct journal_entry, entry_fields, NULL);
+
+struct journal {
+	struct journal_entry *entries;
+	size_t n_entries;
+	char *path;		/* not in the file */
+};
+
+static const struct field journal_fields[] = {
+	FRECS(struct journal, entries, n_entries, "entries", entry_desc),
+};
+static const struct record_desc journal_desc = {
+	.size = sizeof(struct journal), .fields = journal_fields,
+	.n_fields = ARRAY_SIZE(journal_fields), .array_root = true,
+};
+
+static int write_journal_cb(FILE *f, void *j)
 {
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < d->n_table; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "start", json_object_new_uint64(d->table[i].start));
-		json_object_object_add(o, "length", json_object_new_uint64(d->table[i].length));
-		json_object_object_add(o, "type", json_object_new_string(d->table[i].type));
-		json_object_object_add(o, "params", json_object_new_string(d->table[i].params));
-		json_object_array_add(arr, o);
-	}
-	return arr;
+	return records_write(f, &journal_desc, j);
 }
 
-/* rewrite the journal (crash-safe) so it is complete before each action */
-static int journal_write(struct journal *j)
+static char *xstrdup_null(const char *s)
 {
-	char *text = xasprintf("%s\n",
-			       json_object_to_json_string_ext(j->entries, JSON_C_TO_STRING_PRETTY));
-	int err;
-
-	err = write_file_atomic(j->path, text, strlen(text), 0600);
-	free(text);
-	return err;
+	return s ? xstrdup(s) : NULL;
 }
 
+/* the entry goes to the journal, rewritten (crash-safe) so it is complete before the action */
 static int journal_add(struct journal *j, const struct dev_finding *f, const char *action)
 {
-	json_object *o = json_object_new_object();
+	struct journal_entry *e = array_push(&j->entries, &j->n_entries, sizeof(*e));
+	const struct dm_dev *d = f->dev;
 	char ts[32];
 	time_t now = time(NULL);
 
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	json_object_object_add(o, "time", json_object_new_string(ts));
-	json_object_object_add(o, "name", json_object_new_string(f->dev->name));
-	json_object_object_add(o, "uuid", json_object_new_string(f->dev->uuid));
-	json_object_object_add(o, "major", json_object_new_int(f->dev->major));
-	json_object_object_add(o, "minor", json_object_new_int(f->dev->minor));
-	json_object_object_add(o, "read_only", json_object_new_boolean(f->dev->read_only));
-	json_object_object_add(o, "class", json_object_new_string(class_str(f->cls)));
-	json_object_object_add(o, "reason", f->reason ? json_object_new_string(f->reason) : NULL);
-	json_object_object_add(o, "detail", json_object_new_string(f->detail ? f->detail : ""));
-	json_object_object_add(o, "action", json_object_new_string(action));
-	json_object_object_add(o, "vg", f->vg ? json_object_new_string(f->vg) : NULL);
-	json_object_object_add(o, "lv", f->lv ? json_object_new_string(f->lv) : NULL);
-	json_object_object_add(o, "table", table_json(f->dev));
-	json_object_array_add(j->entries, o);
-	return journal_write(j);
+	e->time = xstrdup(ts);
+	e->name = xstrdup(d->name);
+	e->uuid = xstrdup(d->uuid);
+	e->major = d->major;
+	e->minor = d->minor;
+	e->read_only = d->read_only;
+	e->cls = xstrdup(class_str(f->cls));
+	e->reason = xstrdup_null(f->reason);
+	e->detail = xstrdup(f->detail ? f->detail : "");
+	e->action = xstrdup(action);
+	e->vg = xstrdup_null(f->vg);
+	e->lv = xstrdup_null(f->lv);
+	for (size_t i = 0; i < d->n_table; i++) {
+		struct dm_line *l = array_push(&e->table, &e->n_table, sizeof(*l));
+
+		l->start = d->table[i].start;
+		l->length = d->table[i].length;
+		l->type = xstrdup(d->table[i].type);
+		l->params = xstrdup(d->table[i].params);
+	}
+	return write_file_atomic_with(j->path, 0600, write_journal_cb, j);
 }
 
 /* ---- actions ---- */
@@ -477,7 +515,6 @@ int cmd_clean(int argc, char **argv)
 
 				strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", gmtime(&now));
 				j.path = xasprintf("%s/clean-%s-%d.json", env.journal_dir, ts, getpid());
-				j.entries = json_object_new_array();
 			}
 			err = journal_add(&j, f, deactivate ? "lvchange-an" : "dm-remove");
 			if (err) {
@@ -514,8 +551,7 @@ int cmd_clean(int argc, char **argv)
 		       j.path ? j.path : "");
 	ret = refused ? EXIT_WARNING : EXIT_OK;
 cleanup:
-	if (j.entries)
-		json_object_put(j.entries);
+	records_free(&journal_desc, &j);
 	free(j.path);
 	report_free(&rep);
 	state_free(&st);
@@ -526,44 +562,24 @@ cleanup:
 
 /* ---- restore ---- */
 
-static const char *jstr(json_object *o, const char *key)
+static int create_device(const struct journal_entry *e)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int create_device(json_object *e, const char *name, const char *uuid)
-{
-	json_object *table, *l, *v;
 	struct dm_task *dmt;
 	uint32_t cookie = 0;
 	int ok = 0;
 
-	if (!json_object_object_get_ex(e, "table", &table) ||
-	    json_object_get_type(table) != json_type_array)
-		return -EINVAL;
 	dmt = dm_task_create(DM_DEVICE_CREATE);
 	if (!dmt)
 		return -ENOMEM;
-	if (!dm_task_set_name(dmt, name) || (!str_empty(uuid) && !dm_task_set_uuid(dmt, uuid)))
+	if (!dm_task_set_name(dmt, e->name) ||
+	    (!str_empty(e->uuid) && !dm_task_set_uuid(dmt, e->uuid)))
 		goto cleanup;
-	if (json_object_object_get_ex(e, "read_only", &v) && json_object_get_boolean(v))
+	if (e->read_only)
 		dm_task_set_ro(dmt);
-	for (size_t i = 0; i < json_object_array_length(table); i++) {
-		json_object *s, *len;
-		const char *type, *params;
+	for (size_t i = 0; i < e->n_table; i++) {
+		const struct dm_line *l = &e->table[i];
 
-		l = json_object_array_get_idx(table, i);
-		type = jstr(l, "type");
-		params = jstr(l, "params");
-		if (!type || !params || !json_object_object_get_ex(l, "start", &s) ||
-		    !json_object_object_get_ex(l, "length", &len))
-			goto cleanup;
-		if (!dm_task_add_target(dmt, json_object_get_uint64(s), json_object_get_uint64(len),
-					type, params))
+		if (!dm_task_add_target(dmt, l->start, l->length, l->type, l->params))
 			goto cleanup;
 	}
 	if (dm_task_set_cookie(dmt, &cookie, 0))
@@ -576,9 +592,9 @@ cleanup:
 
 int cmd_restore(int argc, char **argv)
 {
-	json_object *root = NULL;
+	struct journal jr = {};
 	int ret = EXIT_UNUSABLE, failed = 0;
-	size_t n;
+	char *err = NULL;
 
 	memset(&env, 0, sizeof(env));
 	argp_err_exit_status = EXIT_UNUSABLE;
@@ -588,39 +604,31 @@ int cmd_restore(int argc, char **argv)
 		elog("restore needs root to create devices");
 		return EXIT_UNUSABLE;
 	}
-	root = json_object_from_file(env.journal);
-	if (!root || json_object_get_type(root) != json_type_array) {
-		elog("%s: not a dmwatch clean journal", env.journal);
+	if (records_read(env.journal, "dmwatch clean journal", &journal_desc, &jr, &err)) {
+		elog("%s", err);
 		goto cleanup;
 	}
-	n = json_object_array_length(root);
 	/* undo in reverse order: the last removal first */
-	for (size_t k = n; k-- > 0;) {
-		json_object *e = json_object_array_get_idx(root, k);
-		const char *name = jstr(e, "name"), *uuid = jstr(e, "uuid"), *action = jstr(e, "action");
+	for (size_t k = jr.n_entries; k-- > 0;) {
+		const struct journal_entry *e = &jr.entries[k];
+		const char *name = e->name, *action = e->action, *vg = e->vg, *lv = e->lv;
 		bool exists = false;
 		int open_count, err;
 		char cur[130];
 
-		if (!name || !action) {
-			elog("%s: entry %zu is incomplete; skipped", env.journal, k);
-			failed++;
-			continue;
-		}
 		dm_info(name, &exists, &open_count, cur, sizeof(cur));
 		if (exists) {
 			printf("%s: exists already, left alone\n", name);
 			continue;
 		}
 		if (!strcmp(action, "lvchange-an")) {
-			const char *vg = jstr(e, "vg"), *lv = jstr(e, "lv");
 			char *lvpath = xasprintf("%s/%s", vg ? vg : "", lv ? lv : "");
 			char *cmd[] = { "lvchange", "-ay", lvpath, NULL };
 
 			err = vg && lv ? run_cmd(cmd) : -EINVAL;
 			free(lvpath);
 		} else {
-			err = create_device(e, name, uuid);
+			err = create_device(e);
 		}
 		if (err) {
 			printf("%s: FAILED to restore: %s\n", name, strerror(-err));
@@ -631,6 +639,7 @@ int cmd_restore(int argc, char **argv)
 	}
 	ret = failed ? EXIT_WARNING : EXIT_OK;
 cleanup:
-	json_object_put(root);
+	records_free(&journal_desc, &jr);
+	free(err);
 	return ret;
 }

@@ -2,7 +2,7 @@
 /*
  * LVM's view: `lvs -a --segments --reportformat json` (LVs with uuids, attrs, pool,
  * origin, percents, thin ids and PE ranges) and `pvs` (where extents start), parsed
- * with json-c. PE ranges become sector extents on the PV's device so that scan can
+ * with yajl's tree (a report is small: a few rows per LV). PE ranges become sector extents on the PV's device so that scan can
  * tell which LV owns the blocks a stale mapping points at.
  */
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <json-c/json.h>
+#include <yajl/yajl_tree.h>
 #include "collect/lvm.h"
 #include "lib/util.h"
 
@@ -20,13 +20,12 @@
 		   "data_percent,metadata_percent,thin_id,seg_pe_ranges,vg_extent_size"
 #define PVS_FIELDS "pv_name,pe_start"
 
-static const char *jget(json_object *o, const char *key)
+/* the string member key of object o, NULL when absent or not a string */
+static const char *jget(yajl_val o, const char *key)
 {
-	json_object *v;
+	const char *path[] = { key, NULL };
 
-	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
-		return NULL;
-	return json_object_get_string(v);
+	return YAJL_GET_STRING(yajl_tree_get(o, path, yajl_t_string));
 }
 
 /* lvs prints numbers as strings, "" when not applicable; -1 / NaN for those. */
@@ -53,17 +52,25 @@ static double parse_percent(const char *s)
 }
 
 /* The rows of the first report object's `key` array, or NULL. */
-static json_object *report_rows(json_object *root, const char *key)
+static yajl_val report_rows(yajl_val root, const char *key)
 {
-	json_object *report, *first, *rows;
+	const char *report_path[] = { "report", NULL }, *rows_path[] = { key, NULL };
+	yajl_val report = yajl_tree_get(root, report_path, yajl_t_array);
 
-	if (!root || !json_object_object_get_ex(root, "report", &report) ||
-	    json_object_get_type(report) != json_type_array ||
-	    !(first = json_object_array_get_idx(report, 0)) ||
-	    !json_object_object_get_ex(first, key, &rows) ||
-	    json_object_get_type(rows) != json_type_array)
+	if (!report || !report->u.array.len)
 		return NULL;
-	return rows;
+	return yajl_tree_get(report->u.array.values[0], rows_path, yajl_t_array);
+}
+
+static size_t n_rows(yajl_val rows)
+{
+	return rows ? rows->u.array.len : 0;
+}
+
+/* a report's JSON (NULL: none); NULL when it is not JSON */
+static yajl_val parse_report(const char *text)
+{
+	return text ? yajl_tree_parse(text, NULL, 0) : NULL;
 }
 
 static const struct lvm_lv *find_lv_uuid(const struct state *st, const char *uuid)
@@ -98,7 +105,7 @@ static bool parse_pe(const char *s, const char *stop, uint64_t *out)
  * on LV areas ("data_tdata:0-19", a thin pool's data) are not PVs: skipped. Each
  * range is judged on its own; a bad one is reported once per LV.
  */
-static int add_pe_ranges(struct state *st, const char *source, json_object *pv_rows,
+static int add_pe_ranges(struct state *st, const char *source, yajl_val pv_rows,
 			 const struct lvm_lv *lv, const char *ranges, uint64_t extent_size,
 			 lvm_resolve_fn resolve)
 {
@@ -127,8 +134,8 @@ static int add_pe_ranges(struct state *st, const char *source, json_object *pv_r
 		}
 		if (tok[0] != '/' || !pv_rows)
 			continue;	/* an LV area, or no pvs report (said once by the caller) */
-		for (size_t i = 0; i < json_object_array_length(pv_rows); i++) {
-			json_object *pv = json_object_array_get_idx(pv_rows, i);
+		for (size_t i = 0; i < n_rows(pv_rows); i++) {
+			yajl_val pv = pv_rows->u.array.values[i];
 			const char *name = jget(pv, "pv_name");
 
 			if (name && !strcmp(name, tok))
@@ -163,9 +170,8 @@ static int add_pe_ranges(struct state *st, const char *source, json_object *pv_r
 int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
 		     const char *pvs_json, lvm_resolve_fn resolve)
 {
-	json_object *lroot = json_tokener_parse(lvs_json);
-	json_object *proot = pvs_json ? json_tokener_parse(pvs_json) : NULL;
-	json_object *rows = report_rows(lroot, "lv"), *pv_rows = report_rows(proot, "pv");
+	yajl_val lroot = parse_report(lvs_json), proot = parse_report(pvs_json);
+	yajl_val rows = report_rows(lroot, "lv"), pv_rows = report_rows(proot, "pv");
 	int err = 0;
 
 	if (!rows)
@@ -175,8 +181,8 @@ int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
 		err = -EINVAL;
 		goto cleanup;
 	}
-	for (size_t i = 0; i < json_object_array_length(rows); i++) {
-		json_object *r = json_object_array_get_idx(rows, i);
+	for (size_t i = 0; i < n_rows(rows); i++) {
+		yajl_val r = rows->u.array.values[i];
 		const char *vg = jget(r, "vg_name"), *name = jget(r, "lv_name");
 		const char *uuid = jget(r, "lv_uuid"), *ranges = jget(r, "seg_pe_ranges");
 		const struct lvm_lv *known;
@@ -219,8 +225,8 @@ int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
 	}
 	st->have_lvm = true;
 cleanup:
-	json_object_put(lroot);
-	json_object_put(proot);
+	yajl_tree_free(lroot);
+	yajl_tree_free(proot);
 	return err;
 }
 

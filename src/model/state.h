@@ -13,6 +13,10 @@
 
 #define STATE_SCHEMA 1
 
+/* Snapshot and thin pool fill: warning and critical by default (scan --warn, --crit) */
+#define FILL_WARN_PERCENT_DEFAULT	80.0
+#define FILL_CRIT_PERCENT_DEFAULT	95.0
+
 /* One line of a dm table or status: "<start> <length> <type> <params>" */
 struct dm_line {
 	uint64_t start;		/* sectors */
@@ -81,6 +85,9 @@ enum guest_type {
 	GUEST_LXC,
 };
 
+/* "qemu" or "lxc", Proxmox's names (config dirs qemu-server/lxc, the JSON contract) */
+const char *guest_type_name(enum guest_type type);
+
 /* A volume a guest config references: "<storage>:<volume>" */
 struct pve_volref {
 	char *key;		/* scsi0, rootfs, unused1, vmstate ... */
@@ -144,6 +151,10 @@ void state_add_problem(struct state *st, const char *source, const char *fmt, ..
  * on load failure *err gets a one-line reason (caller frees). */
 int state_save_json(const struct state *st, const char *path);
 int state_load_json(struct state *st, const char *path, char **err);
+
+/* The table describing a dm table/status line (model/record.h), for other files that save one */
+struct record_desc;
+extern const struct record_desc dm_line_desc;
 
 /* Sort every array into its canonical order, so a collected and a loaded state compare equal. */
 void state_normalize(struct state *st);

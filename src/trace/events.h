@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Decoded trace events: what the BPF side saw plus the names userspace resolved at
- * that moment. One JSON line format (docs/events.md) used by trace and report.
+ * that moment. The name map (name_map.c), the event names and the one JSON line
+ * format (docs/events.md) used by trace, record and report (event_json.c; always
+ * valid UTF-8), and the fill-rate maths (fill_rate.c).
  */
 #ifndef DMWATCH_EVENTS_H
 #define DMWATCH_EVENTS_H
@@ -38,7 +40,8 @@ void format_ts(char *buf, size_t len, uint64_t unix_ns);
 
 /*
  * One event as a JSON line (no newline) into buf. The dm name and uuid of an
- * io_error come from `named` (resolved when the event arrived). Returns length.
+ * io_error come from `named` (resolved when the event arrived). Returns the
+ * line's length like snprintf (>= len: cut short).
  */
 int event_to_json(char *buf, size_t len, const struct dmw_event *e, uint64_t unix_ns,
 		  const struct name_entry *named, uint32_t lower_dev);

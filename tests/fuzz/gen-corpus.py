@@ -152,6 +152,10 @@ for r in ["/dev/loop0:0-99999999999999999999", "/dev/loop0:5--9", "/dev/loop0:1-
           "/dev/loop0:0-1 garbage /dev/loop1:0-1"]:
     add("fuzz_lvm_report", "unit-pe-ranges-" + r,
         '{"report":[{"seg":[' + ROW % ("vm-100-disk-0", "U1", r) + "]}]}\0" + PVS)
+add("fuzz_lvm_report", "unit-hostile-names",
+    ('{"report":[{"seg":[' + ROW % ("vm\\u0000x", "U1", "/dev/loop0:0-0") + "," +
+     ROW % ("ctl\\u0001\\u001b", "U2", "/dev/loop0:1-1") + "," +
+     ROW % ("raw\xff", "U3", "/dev/lo\xffop1:0-1") + "]}]}\0" + PVS).encode("latin-1"))
 for s in ["{\"report\": [{\"lv\": [", "{\"report\":[{\"lv\":{}}]}", "[]"]:
     add("fuzz_lvm_report", "unit-wrong-shape", s)
 
@@ -180,6 +184,23 @@ add("fuzz_state", "empty",
     '"have_dm":true,"have_lvm":false,"have_pve":false,"devices":[],"lvs":[],"extents":[],'
     '"storages":[],"guests":[],"problems":[]}')
 add("fuzz_state", "not-json", "{\"schema\":1,")
+# hostile names (issue 16): control bytes, ESC, bytes that are not UTF-8 (raw, as
+# json-c wrote them, and as "_hex" companions), \u0000, an unsupported schema
+HOSTILE_DEV = ('{"name":%s,%s"uuid":"","major":253,"minor":%d,"open_count":0,"event_nr":0,'
+               '"suspended":false,"read_only":false,"live_table":true,"table":[{"start":0,'
+               '"length":8,"type":"linear","params":"7:0 %d"}],"status":[],"deps":[1792]}')
+HOSTILE_HEAD = ('{"schema":%d,"kind":"dmwatch-state","host":"h\\u001b]0;x\\u0007",'
+                '"node":"h","dm_major":253,"have_dm":true,"have_lvm":false,"have_pve":false,'
+                '"devices":[%s],"lvs":[],"extents":[],"storages":[],"guests":[],'
+                '"problems":[{"source":"/etc/pve/qemu-server/101.conf",'
+                '"message":"bad line \\u0001\\u0002\\ufffd","message_hex":"626164206c696e65200102ff"}]}')
+hostile = [('"ctl\\u0001\\u0002\\ufffd"', '"name_hex":"63746c0102ff",'),
+           ('"esc\\u001b[2J"', ''), (b'"raw\xff\xc3("'.decode("latin-1"), ''),
+           ('"\\ufffd\\ufffd"', '"name_hex":"fffe",')]
+devs = ",\n".join(HOSTILE_DEV % (n, h, i, i) for i, (n, h) in enumerate(hostile))
+add("fuzz_state", "hostile-names", (HOSTILE_HEAD % (1, devs)).encode("latin-1"))
+add("fuzz_state", "nul-in-name", HOSTILE_HEAD % (1, HOSTILE_DEV % ('"a\\u0000b"', '', 0, 0)))
+add("fuzz_state", "schema-2", HOSTILE_HEAD % (2, ""))
 gen = os.path.join(TOP, ".output/tools/gen-state")
 if os.access(gen, os.X_OK):
     tmp = "/tmp/gen-state-seed.json"
@@ -194,7 +215,7 @@ if os.path.exists(lib):
     seeddir = "/tmp/seed-recfmt.d"
     shutil.rmtree(seeddir, ignore_errors=True)
     os.makedirs(seeddir)
-    pkg = subprocess.run(["pkg-config", "--libs", "zlib", "json-c", "yajl", "devmapper"],
+    pkg = subprocess.run(["pkg-config", "--libs", "zlib", "yajl", "devmapper"],
                          check=True, capture_output=True, text=True).stdout.split()
     subprocess.run(["clang", "-g", "-fsanitize=address,undefined", "-Isrc", "-Iinclude",
                     "tests/fuzz/seed_recfmt.c", lib] + pkg + ["-lm", "-o", seeddir + "/gen"],

@@ -8,6 +8,7 @@
 #include "render/output.h"
 #include "model/state.h"
 #include "test.h"
+#include "jtree.h"
 #include "lib/util.h"
 
 static const struct dev_finding *by_name(const struct report *r, const char *name)
@@ -147,10 +148,29 @@ TEST(classify_without_pve_skips_guest_checks)
 	state_free(&st);
 }
 
+/* the scan JSON, parsed back by a strict UTF-8 parser */
+static yajl_val scan_json(int *failed__, const struct report *r)
+{
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	yajl_val root;
+
+	if (!f)
+		return NULL;
+	output_json(f, r);
+	fclose(f);
+	root = jt_parse(text, err, sizeof(err));
+	if (!root)
+		FAIL_AT("scan JSON does not parse: %s", err);
+	free(text);
+	return root;
+}
+
 TEST(classify_json_contract)
 {
 	struct classify_opts o;
-	json_object *root, *v, *dev;
+	yajl_val root, v, dev;
 	struct state st;
 	struct report r;
 
@@ -160,34 +180,27 @@ TEST(classify_json_contract)
 	}
 	classify_opts_default(&o);
 	classify(&st, &o, &r);
-	root = output_json_object(&r);
-	CHECK(json_object_object_get_ex(root, "schema", &v) && json_object_get_int(v) == 1);
-	CHECK(json_object_object_get_ex(root, "grade", &v) && !strcmp(json_object_get_string(v), "F"));
-	CHECK(json_object_object_get_ex(root, "exit", &v) && json_object_get_int(v) == 2);
-	CHECK(json_object_object_get_ex(root, "summary", &v));
-	CHECK(json_object_object_get_ex(v, "tombstones", &v) && json_object_get_int(v) == 4);
-	CHECK(json_object_object_get_ex(root, "devices", &v) && json_object_array_length(v) == 24);
-	for (size_t i = 0; i < json_object_array_length(v); i++) {
-		json_object *n, *f;
-
-		dev = json_object_array_get_idx(v, i);
-		json_object_object_get_ex(dev, "name", &n);
-		if (strcmp(json_object_get_string(n), "pve-vm--101--disk--0"))
+	root = scan_json(failed__, &r);
+	CHECK_INT(jt_int(root, "schema"), 1);
+	CHECK_STR(jt_str(root, "grade"), "F");
+	CHECK_INT(jt_int(root, "exit"), 2);
+	CHECK_INT(jt_int(jt_get(root, "summary"), "tombstones"), 4);
+	v = jt_get(root, "devices");
+	CHECK_INT(jt_len(v), 24);
+	for (size_t i = 0; i < jt_len(v); i++) {
+		dev = jt_at(v, i);
+		if (strcmp(jt_str(dev, "name"), "pve-vm--101--disk--0"))
 			continue;
-		CHECK(json_object_object_get_ex(dev, "dev", &f) &&
-		      !strncmp(json_object_get_string(f), "dm-", 3));
-		CHECK(json_object_object_get_ex(dev, "vmid", &f) && json_object_get_int(f) == 101);
-		CHECK(json_object_object_get_ex(dev, "guest_type", &f) &&
-		      !strcmp(json_object_get_string(f), "qemu"));
-		CHECK(json_object_object_get_ex(dev, "volume", &f) &&
-		      !strcmp(json_object_get_string(f), "vm-101-disk-0"));
-		CHECK(json_object_object_get_ex(dev, "layer", &f) && f == NULL);
-		CHECK(json_object_object_get_ex(dev, "duplicate_of", &f) &&
-		      json_object_array_length(f) == 1);
+		CHECK(!strncmp(jt_str(dev, "dev"), "dm-", 3));
+		CHECK_INT(jt_int(dev, "vmid"), 101);
+		CHECK_STR(jt_str(dev, "guest_type"), "qemu");
+		CHECK_STR(jt_str(dev, "volume"), "vm-101-disk-0");
+		CHECK(jt_null(dev, "layer"));
+		CHECK_INT(jt_len(jt_get(dev, "duplicate_of")), 1);
 	}
-	CHECK(json_object_object_get_ex(root, "snapshots", &v) && json_object_array_length(v) == 3);
-	CHECK(json_object_object_get_ex(root, "guests", &v) && json_object_array_length(v) == 9);
-	json_object_put(root);
+	CHECK_INT(jt_len(jt_get(root, "snapshots")), 3);
+	CHECK_INT(jt_len(jt_get(root, "guests")), 9);
+	yajl_tree_free(root);
 	report_free(&r);
 	state_free(&st);
 }
@@ -263,4 +276,47 @@ TEST(grade_scale_seed000)
 	CHECK_STR(grade_for(50, 0), "D");
 	CHECK_STR(grade_for(51, 0), "F");
 	CHECK_STR(grade_for(0, 1), "F");
+}
+
+/* Hostile names through scan --json: valid UTF-8 JSON, bad bytes as U+FFFD, controls escaped */
+TEST(scan_json_hostile_names)
+{
+	static const char *const names[] = { "ctl\001\002\377", "esc\033[2J", "bad\xc3\x28" };
+	static const char *const shown[] = {
+		"ctl\001\002\xef\xbf\xbd", "esc\033[2J", "bad\xef\xbf\xbd(",
+	};
+	struct state st = { .schema = STATE_SCHEMA, .have_dm = true };
+	struct classify_opts o;
+	struct report r;
+	yajl_val root, devs;
+
+	st.host = xstrdup("h\377");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct dm_dev *d = array_push(&st.devs, &st.n_devs, sizeof(*d));
+
+		d->name = xstrdup(names[i]);
+		d->uuid = xstrdup("");
+		d->major = 253;
+		d->minor = i;
+	}
+	state_add_problem(&st, "/etc/pve/qemu-server/101.conf", "bad line \"\001\002\377\"");
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	root = scan_json(failed__, &r);
+	devs = jt_get(root, "devices");
+	CHECK_INT(jt_len(devs), ARRAY_SIZE(names));
+	for (size_t i = 0; i < jt_len(devs); i++) {
+		const char *name = jt_str(jt_at(devs, i), "name");
+		bool known = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(shown); k++)
+			known |= name && !strcmp(name, shown[k]);
+		CHECK(known);
+	}
+	CHECK_STR(jt_str(root, "host"), "h\xef\xbf\xbd");
+	CHECK_STR(jt_str(jt_at(jt_get(root, "problems"), 0), "message"),
+		  "bad line \"\001\002\xef\xbf\xbd\"");
+	yajl_tree_free(root);
+	report_free(&r);
+	state_free(&st);
 }

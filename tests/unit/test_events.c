@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Trace events in userspace: the name map that names dm-N at the moment an event
- * happens, the JSON lines of docs/events.md (parsed back with json-c, not compared as
- * text), timestamps, errno names and the COW fill-rate / time-to-full maths.
+ * happens, the JSON lines of docs/events.md (parsed back with a strict UTF-8 parser,
+ * not compared as text), timestamps, errno names and the COW fill-rate / time-to-full maths.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include <json-c/json.h>
 #include <linux/dm-ioctl.h>
 #include "test.h"
+#include "jtree.h"
 #include "trace/events.h"
 #include "lib/util.h"
 
@@ -266,58 +266,24 @@ TEST(name_map_many)
 
 /* ---- JSON lines ---- */
 
-static json_object *parse(int *failed__, const char *buf)
+static yajl_val parse(int *failed__, const char *buf)
 {
-	json_object *o = json_tokener_parse(buf);
+	char err[256];
+	yajl_val o = jt_parse(buf, err, sizeof(err));
 
-	if (!o || json_object_get_type(o) != json_type_object) {
-		FAIL_AT("not a JSON object: %s", buf);
-		json_object_put(o);
+	if (!YAJL_IS_OBJECT(o)) {
+		FAIL_AT("not a JSON object in UTF-8 (%s): %s", err, buf);
+		yajl_tree_free(o);
 		return NULL;
 	}
 	return o;
 }
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static bool jhas(json_object *o, const char *key)
-{
-	return json_object_object_get_ex(o, key, NULL);
-}
-
-/* present and null: the contract's "no value" (absent would be "unknown field") */
-static bool jnull(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v == NULL;
-}
-
-static int64_t jint(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_int)
-		return INT64_MIN;
-	return json_object_get_int64(v);
-}
-
-static double jdbl(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int))
-		return NAN;
-	return json_object_get_double(v);
-}
+#define jstr jt_str
+#define jhas jt_has
+#define jnull jt_null
+#define jint jt_int
+#define jdbl jt_dbl
 
 TEST(event_json_dm_create_ok)
 {
@@ -325,7 +291,7 @@ TEST(event_json_dm_create_ok)
 				"LVM-yAHGnUCWfgDmRuFydILkXIhEFqSCwLJ1"
 				"ol8DklZDOCj2ISaJiHkTj0rLGlkoMXGj", 0);
 	char buf[2048];
-	json_object *o;
+	yajl_val o;
 	int n;
 
 	n = event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
@@ -346,14 +312,14 @@ TEST(event_json_dm_create_ok)
 	CHECK_STR(jstr(o, "source"), "kprobe");
 	/* the line starts with ts and event, as docs/events.md says */
 	CHECK(!strncmp(buf, "{\"ts\":", 6));
-	json_object_put(o);
+	yajl_tree_free(o);
 }
 
 TEST(event_json_dm_create_ebusy)
 {
 	struct dmw_event e = ev(DMW_EV_DM_CREATE, 0, "pve-vm--101--disk--0", NULL, -16);
 	char buf[2048];
-	json_object *o;
+	yajl_val o;
 
 	e.source = DMW_SRC_SYSCALL;
 	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
@@ -368,7 +334,7 @@ TEST(event_json_dm_create_ebusy)
 	CHECK(jnull(o, "dev"));
 	CHECK(jnull(o, "uuid"));
 	CHECK_STR(jstr(o, "source"), "syscall");
-	json_object_put(o);
+	yajl_tree_free(o);
 
 	/* an errno without a name still says it failed */
 	e.ret = -200;
@@ -378,14 +344,14 @@ TEST(event_json_dm_create_ebusy)
 		return;
 	CHECK_INT(jint(o, "ret"), -200);
 	CHECK(jstr(o, "errno") != NULL);
-	json_object_put(o);
+	yajl_tree_free(o);
 }
 
 TEST(event_json_dm_rename)
 {
 	struct dmw_event e = ev(DMW_EV_DM_RENAME, DEV(253, 12), "pve-vm--101--disk--0", NULL, 0);
 	char buf[2048];
-	json_object *o;
+	yajl_val o;
 
 	snprintf(e.new_name, sizeof(e.new_name), "%s", "pve-vm--101--disk--0.old");
 	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
@@ -396,7 +362,7 @@ TEST(event_json_dm_rename)
 	CHECK_STR(jstr(o, "name"), "pve-vm--101--disk--0");
 	CHECK_STR(jstr(o, "new_name"), "pve-vm--101--disk--0.old");
 	CHECK_STR(jstr(o, "dev"), "dm-12");
-	json_object_put(o);
+	yajl_tree_free(o);
 
 	/* new_name only on renames */
 	e.type = DMW_EV_DM_SUSPEND;
@@ -406,7 +372,7 @@ TEST(event_json_dm_rename)
 		return;
 	CHECK_STR(jstr(o, "event"), "dm_suspend");
 	CHECK(!jhas(o, "new_name"));
-	json_object_put(o);
+	yajl_tree_free(o);
 }
 
 /* A remove seen without a name (by dev only) is named from the map */
@@ -415,7 +381,7 @@ TEST(event_json_named_from_map)
 	struct name_map *m = name_map_new();
 	struct dmw_event e = ev(DMW_EV_DM_REMOVE, DEV(253, 54), NULL, NULL, 0);
 	char buf[2048];
-	json_object *o;
+	yajl_val o;
 
 	name_map_set(m, DEV(253, 54), "lvm-snap--473--1", "LVM-x");
 	event_to_json(buf, sizeof(buf), &e, T0, name_map_get(m, e.dev), 0);
@@ -423,7 +389,7 @@ TEST(event_json_named_from_map)
 	if (o) {
 		CHECK_STR(jstr(o, "name"), "lvm-snap--473--1");
 		CHECK_STR(jstr(o, "dev"), "dm-54");
-		json_object_put(o);
+		yajl_tree_free(o);
 	}
 	/* no dev in the event either (syscall path): the map entry's dev */
 	e.dev = 0;
@@ -431,7 +397,7 @@ TEST(event_json_named_from_map)
 	o = parse(failed__, buf);
 	if (o) {
 		CHECK_STR(jstr(o, "dev"), "dm-54");
-		json_object_put(o);
+		yajl_tree_free(o);
 	}
 	name_map_free(m);
 }
@@ -441,7 +407,7 @@ TEST(event_json_io_error)
 	struct dmw_event e = ev(DMW_EV_IO_ERROR, DEV(253, 54), NULL, NULL, 0);
 	struct name_entry named = { .dev = DEV(253, 54) };
 	char buf[2048];
-	json_object *o;
+	yajl_val o;
 
 	snprintf(named.name, sizeof(named.name), "%s", "lvm-snap--473--1");
 	snprintf(named.uuid, sizeof(named.uuid), "%s", "LVM-abc-cow");
@@ -467,7 +433,7 @@ TEST(event_json_io_error)
 	CHECK_STR(jstr(o, "errno"), "EIO");
 	CHECK_STR(jstr(o, "lower_dev"), "259:3");
 	CHECK_STR(jstr(o, "comm"), "dd");
-	json_object_put(o);
+	yajl_tree_free(o);
 
 	/* gone before anyone named it, on the dm device itself, a write hitting ENOSPC */
 	e.op = DMW_OP_WRITE;
@@ -483,13 +449,10 @@ TEST(event_json_io_error)
 	CHECK_STR(jstr(o, "op"), "write");
 	CHECK(!jhas(o, "lower_dev"));
 	{
-		json_object *v = NULL;
-
 		/* the whole 64-bit sector, not a negative or rounded number */
-		CHECK(json_object_object_get_ex(o, "sector", &v) &&
-		      json_object_get_uint64(v) == UINT64_MAX);
+		CHECK(jt_u64(o, "sector") == UINT64_MAX);
 	}
-	json_object_put(o);
+	yajl_tree_free(o);
 
 	/* an error value the table does not know, and an unknown op */
 	e.error = -EREMOTEIO;
@@ -500,7 +463,7 @@ TEST(event_json_io_error)
 		return;
 	CHECK_STR(jstr(o, "errno"), "EREMOTEIO");
 	CHECK_STR(jstr(o, "op"), "other");
-	json_object_put(o);
+	yajl_tree_free(o);
 }
 
 /* Names are data: quotes, backslashes and control bytes must not break the line */
@@ -508,7 +471,7 @@ TEST(event_json_escaping)
 {
 	struct dmw_event e = ev(DMW_EV_DM_CREATE, DEV(253, 1), "a\"b\\c\nd/e\t\x01", NULL, 0);
 	char buf[2048];
-	json_object *o;
+	yajl_val o;
 
 	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
 	CHECK(!strchr(buf, '\n'));
@@ -516,7 +479,7 @@ TEST(event_json_escaping)
 	if (!o)
 		return;
 	CHECK_STR(jstr(o, "name"), "a\"b\\c\nd/e\t\x01");
-	json_object_put(o);
+	yajl_tree_free(o);
 }
 
 TEST(event_json_small_buffer)
@@ -601,7 +564,7 @@ TEST(cow_sample_json)
 		.overflow_before_reader = true,
 	};
 	char buf[1024];
-	json_object *o;
+	yajl_val o;
 
 	cow_sample_to_json(buf, sizeof(buf), &cs, T0);
 	o = parse(failed__, buf);
@@ -616,8 +579,8 @@ TEST(cow_sample_json)
 	CHECK_DBL(jdbl(o, "rate_bytes_per_s"), 1048576.5);
 	CHECK_DBL(jdbl(o, "eta_s"), 93.5);
 	CHECK_DBL(jdbl(o, "reader_eta_s"), 120);
-	CHECK(json_object_get_boolean(json_object_object_get(o, "overflow_before_reader_done")));
-	json_object_put(o);
+	CHECK(jt_true(o, "overflow_before_reader_done"));
+	yajl_tree_free(o);
 
 	/* not filling, no reader: null, not -1 */
 	cs.eta_s = -1;
@@ -631,8 +594,8 @@ TEST(cow_sample_json)
 	CHECK(jnull(o, "eta_s"));
 	CHECK(jnull(o, "reader_eta_s"));
 	CHECK_DBL(jdbl(o, "rate_bytes_per_s"), 0);
-	CHECK(!json_object_get_boolean(json_object_object_get(o, "overflow_before_reader_done")));
-	json_object_put(o);
+	CHECK(!jt_true(o, "overflow_before_reader_done"));
+	yajl_tree_free(o);
 
 	/* full: eta 0 is a value */
 	cs.eta_s = 0;
@@ -644,13 +607,13 @@ TEST(cow_sample_json)
 	CHECK(!jnull(o, "eta_s"));
 	CHECK_DBL(jdbl(o, "eta_s"), 0);
 	CHECK_DBL(jdbl(o, "used_percent"), 100);
-	json_object_put(o);
+	yajl_tree_free(o);
 }
 
 TEST(state_change_json)
 {
 	char buf[512];
-	json_object *o;
+	yajl_val o;
 
 	state_change_to_json(buf, sizeof(buf), "pool_mode", "pve-data-tpool", DEV(253, 4),
 			     "out_of_data_space", T0);
@@ -661,7 +624,7 @@ TEST(state_change_json)
 		CHECK(!jhas(o, "state"));
 		CHECK_STR(jstr(o, "name"), "pve-data-tpool");
 		CHECK_STR(jstr(o, "dev"), "dm-4");
-		json_object_put(o);
+		yajl_tree_free(o);
 	}
 	state_change_to_json(buf, sizeof(buf), "snapshot_invalid", "lvm-snap--473--1",
 			     DEV(253, 54), "invalid", T0);
@@ -670,7 +633,7 @@ TEST(state_change_json)
 		CHECK_STR(jstr(o, "event"), "snapshot_invalid");
 		CHECK_STR(jstr(o, "state"), "invalid");
 		CHECK(!jhas(o, "mode"));
-		json_object_put(o);
+		yajl_tree_free(o);
 	}
 }
 
@@ -746,26 +709,70 @@ TEST(fill_rate_odd_clocks)
 	CHECK(fr.rate >= 0);
 }
 
-/* io_error is formatted without json-c: hostile names must still give valid JSON */
+/* hostile names in an io_error must still give valid JSON */
 TEST(io_error_json_escapes_names)
 {
 	struct dmw_event e = { .type = DMW_EV_IO_ERROR, .dev = (254 << 20) | 7, .error = -5,
 			       .op = DMW_OP_READ, .sector = 8, .bytes = 512, .pid = 1 };
 	struct name_entry n = { .dev = (254 << 20) | 7 };
-	json_object *o, *v;
+	yajl_val o;
 	char buf[2048];
 
 	snprintf(n.name, sizeof(n.name), "a\"b\\c\nd\x01/e");
 	snprintf(e.comm, sizeof(e.comm), "dd\"x");
 	CHECK(event_to_json(buf, sizeof(buf), &e, 1000000000ULL, &n, (8 << 20) | 16) > 0);
-	o = json_tokener_parse(buf);
-	CHECK(o != NULL);
+	o = parse(failed__, buf);
 	if (!o)
 		return;
-	CHECK(json_object_object_get_ex(o, "name", &v) && !strcmp(json_object_get_string(v), n.name));
-	CHECK(json_object_object_get_ex(o, "comm", &v) && !strcmp(json_object_get_string(v), "dd\"x"));
-	CHECK(json_object_object_get_ex(o, "uuid", &v) && v == NULL);
-	CHECK(json_object_object_get_ex(o, "lower_dev", &v) && !strcmp(json_object_get_string(v), "8:16"));
-	CHECK(json_object_object_get_ex(o, "errno", &v) && !strcmp(json_object_get_string(v), "EIO"));
-	json_object_put(o);
+	CHECK_STR(jstr(o, "name"), n.name);
+	CHECK_STR(jstr(o, "comm"), "dd\"x");
+	CHECK(jnull(o, "uuid"));
+	CHECK_STR(jstr(o, "lower_dev"), "8:16");
+	CHECK_STR(jstr(o, "errno"), "EIO");
+	yajl_tree_free(o);
+}
+
+/*
+ * Names that are not UTF-8 (a dm name is any bytes): every event line is still
+ * valid UTF-8 JSON, each bad byte shown as U+FFFD, control characters escaped.
+ */
+TEST(event_json_invalid_utf8_is_replaced)
+{
+	struct dmw_event e = ev(DMW_EV_DM_CREATE, DEV(253, 1), "a\001\002\377\033]0;x\xc3", NULL, 0);
+	struct name_entry n = { .dev = DEV(253, 1) };
+	struct cow_sample cs = { .name = "s\377", .kind = "lvm-snapshot", .eta_s = -1,
+				 .reader_eta_s = -1 };
+	char buf[2048];
+	yajl_val o;
+
+	snprintf(e.comm, sizeof(e.comm), "c\xff\xfe");
+	event_to_json(buf, sizeof(buf), &e, T0, NULL, 0);
+	CHECK(!strchr(buf, '\033') && !strchr(buf, '\001'));
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "name"), "a\001\002\xef\xbf\xbd\033]0;x\xef\xbf\xbd");
+		CHECK_STR(jstr(o, "comm"), "c\xef\xbf\xbd\xef\xbf\xbd");
+		yajl_tree_free(o);
+	}
+	snprintf(n.name, sizeof(n.name), "io\377");
+	e.type = DMW_EV_IO_ERROR;
+	e.error = -EIO;
+	event_to_json(buf, sizeof(buf), &e, T0, &n, 0);
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "name"), "io\xef\xbf\xbd");
+		yajl_tree_free(o);
+	}
+	cow_sample_to_json(buf, sizeof(buf), &cs, T0);
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "name"), "s\xef\xbf\xbd");
+		yajl_tree_free(o);
+	}
+	state_change_to_json(buf, sizeof(buf), "pool_mode", "p\377", DEV(253, 4), "m\377", T0);
+	o = parse(failed__, buf);
+	if (o) {
+		CHECK_STR(jstr(o, "mode"), "m\xef\xbf\xbd");
+		yajl_tree_free(o);
+	}
 }

@@ -13,7 +13,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "test.h"
+#include "jtree.h"
 #include "model/state.h"
+#include "lib/fileio.h"
 #include "lib/util.h"
 
 /* Every test works in its own directory so parallel runs cannot collide. */
@@ -956,6 +958,103 @@ TEST(state_load_error_path)
 		 "\"start\":0,\"type\":\"linear\",\"params\":\"\"", "devices[0].status[0].length: missing");
 	bad_edit(failed__, "\"deps\":[2051]", "\"deps\":[2051,{}]", "devices[0].deps[1]");
 	bad_edit(failed__, "\"schema\":1,", "\"schema\":2,", "schema: unsupported version");
+	/* the number this dmwatch reads, not a macro's name */
+	bad_edit(failed__, "\"schema\":1,", "\"schema\":2,", "(this dmwatch reads 1)");
+}
+
+/* \u0000 would silently cut a name short where C strings end: refused, element named */
+TEST(state_load_refuses_nul)
+{
+	bad_edit(failed__, "\"name\":\"pve-root\"", "\"name\":\"pve\\u0000-root\"",
+		 "devices[0].name: holds \\u0000");
+	bad_edit(failed__, "\"volume\":\"vm-100-disk-0\"", "\"volume\":\"vm\\u0000\"",
+		 "guests[0].refs[0].volume: holds");
+	bad_edit(failed__, "\"name\":\"pve-root\"", "\"name\":\"x\",\"name_hex\":\"7800\"",
+		 "devices[0].name_hex: holds a NUL byte");
+	bad_edit(failed__, "\"name\":\"pve-root\"", "\"name\":\"x\",\"name_hex\":\"7g\"",
+		 "devices[0].name_hex: not hex");
+}
+
+/*
+ * Names are bytes: control characters, ESC and bytes that are not UTF-8 save as
+ * strict UTF-8 JSON (a _hex companion keeps the exact bytes) and load back
+ * byte for byte, so a device with such a name can still be removed and restored.
+ */
+TEST(state_hostile_names_round_trip)
+{
+	static const char *const names[] = {
+		"ctl\001\002\377", "esc\033]0;title\007", "bad\xc3\x28utf8", "\xff\xfe",
+		"ok-\xc3\xa9t\xc3\xa9", "del\x7f\xc2\x9b", "quote\"back\\slash",
+	};
+	struct state orig = { .schema = STATE_SCHEMA }, loaded;
+	char *dir = tmp_dir(), *path = NULL, *text = NULL, *err = NULL, why[256];
+	yajl_val root;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	path = xasprintf("%s/state.json", dir);
+	orig.host = xstrdup("host\377");
+	orig.have_dm = true;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct dm_dev *d = array_push(&orig.devs, &orig.n_devs, sizeof(*d));
+		struct dm_line *l = array_push(&d->table, &d->n_table, sizeof(*l));
+
+		d->name = xstrdup(names[i]);
+		d->uuid = xstrdup(i % 2 ? "" : names[i]);
+		d->minor = i;
+		l->length = 8;
+		l->type = xstrdup("linear");
+		l->params = xasprintf("8:%zu 0 \377", i);
+	}
+	state_normalize(&orig);
+	CHECK_INT(state_save_json(&orig, path), 0);
+	CHECK_INT(read_file(path, &text, NULL, 1 << 20), 0);
+	root = text ? jt_parse(text, why, sizeof(why)) : NULL;
+	if (!root)
+		FAIL_AT("saved state is not strict UTF-8 JSON: %s", why);
+	CHECK(text && !strchr(text, '\033') && !strchr(text, '\001'));
+	CHECK(text && strstr(text, "\"host_hex\":\"686f7374ff\""));
+	CHECK(text && strstr(text, "\"name\":\"\\ufffd\\ufffd\",\"name_hex\":\"fffe\""));
+	/* valid UTF-8 needs no companion, however odd */
+	CHECK(text && strstr(text, "\"name\":\"ok-\xc3\xa9t\xc3\xa9\",\"uuid\""));
+	yajl_tree_free(root);
+	if (state_load_json(&loaded, path, &err)) {
+		FAIL_AT("load failed: %s", err);
+		free(err);
+		goto cleanup;
+	}
+	compare_states(failed__, &orig, &loaded);
+	for (size_t i = 0; i < loaded.n_devs; i++)
+		CHECK_STR(loaded.devs[i].name, orig.devs[i].name);
+	CHECK_STR(loaded.host, "host\377");
+	state_free(&loaded);
+cleanup:
+	state_free(&orig);
+	free(text);
+	free(path);
+	tmp_dir_remove(dir, "state.json");
+}
+
+/* the exact bytes win over the text shown, whichever comes first */
+TEST(state_load_hex_companion)
+{
+	struct state st;
+
+	if (load_edit(failed__, "\"name\":\"pve-root\"",
+		      "\"name_hex\":\"7076652dff\",\"name\":\"pve-\\ufffd\"", &st) == 0) {
+		CHECK_STR(st.devs[0].name, "pve-\377");
+		state_free(&st);
+	}
+	if (load_edit(failed__, "\"name\":\"pve-root\"",
+		      "\"name\":\"pve-\\ufffd\",\"name_hex\":\"7076652DFF\"", &st) == 0) {
+		CHECK_STR(st.devs[0].name, "pve-\377");
+		state_free(&st);
+	}
+	bad_edit(failed__, "\"name\":\"pve-root\"",
+		 "\"name\":\"x\",\"name_hex\":\"78\",\"name_hex\":\"78\"", "name_hex: given twice");
+	bad_edit(failed__, "\"name\":\"pve-root\"", "\"name\":\"x\",\"name_hex\":7",
+		 "devices[0].name: wrong type");
 }
 
 TEST(state_load_deep_nesting)
@@ -970,4 +1069,35 @@ TEST(state_load_deep_nesting)
 	err = expect_bad(failed__, "deep nesting", text, 2 * depth);
 	free(err);
 	free(text);
+}
+
+/*
+ * The saved format does not drift: cluster.json saved is, byte for byte,
+ * cluster-saved.json (written by dmwatch 0.1's json-c saver; the table-driven
+ * yajl writer must keep every byte of it).
+ */
+TEST(state_save_matches_golden_file)
+{
+	char *dir = tmp_dir(), *path = NULL, *got = NULL, *want = NULL;
+	size_t got_len = 0, want_len = 0;
+	struct state st;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	if (fixture_state(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		goto cleanup;
+	}
+	path = xasprintf("%s/state.json", dir);
+	CHECK_INT(state_save_json(&st, path), 0);
+	state_free(&st);
+	CHECK_INT(read_file(path, &got, &got_len, 1 << 24), 0);
+	CHECK_INT(read_file(FIXTURES "/state/cluster-saved.json", &want, &want_len, 1 << 24), 0);
+	CHECK(got && want && got_len == want_len && !memcmp(got, want, got_len));
+cleanup:
+	free(got);
+	free(want);
+	free(path);
+	tmp_dir_remove(dir, "state.json");
 }
