@@ -64,37 +64,58 @@ static void pair(const struct state *st, struct report *r, size_t a, size_t b)
 	add_dup(&r->devs[b], a);
 }
 
-static void collect_extents(const struct state *st, struct alias_extent **ext, size_t *n_ext)
+/* What a table maps: extents of lower devices, and thin ids of pools */
+static void table_extents(const struct dm_line *table, size_t n_table, size_t dev,
+			  struct alias_extent **ext, size_t *n_ext)
 {
-	for (size_t i = 0; i < st->n_devs; i++) {
-		const struct dm_dev *d = &st->devs[i];
+	for (size_t t = 0; t < n_table; t++) {
+		struct dm_extent lower[16];
+		uint32_t pmaj, pmin;
+		uint64_t id;
+		int n;
 
-		for (size_t t = 0; t < d->n_table; t++) {
-			struct dm_extent lower[16];
-			uint32_t pmaj, pmin;
-			uint64_t id;
-			int n;
+		if (!strcmp(table[t].type, "thin")) {
+			struct alias_extent *x;
 
-			if (!strcmp(d->table[t].type, "thin")) {
-				struct alias_extent *x;
-
-				if (parse_thin_table(d->table[t].params, &pmaj, &pmin, &id))
-					continue;
-				/* a thin id is a one-sector "extent" of its pool */
-				x = array_push(ext, n_ext, sizeof(*x));
-				*x = (struct alias_extent){ pmaj, pmin | 0x80000000u, id, id + 1, i };
+			if (parse_thin_table(table[t].params, &pmaj, &pmin, &id))
 				continue;
-			}
-			n = table_lower_extents(d->table[t].type, d->table[t].params,
-						d->table[t].length, lower, ARRAY_SIZE(lower));
-			for (int k = 0; k < n; k++) {
-				struct alias_extent *x = array_push(ext, n_ext, sizeof(*x));
+			/* a thin id is a one-sector "extent" of its pool */
+			x = array_push(ext, n_ext, sizeof(*x));
+			*x = (struct alias_extent){ pmaj, pmin | 0x80000000u, id, id + 1, dev };
+			continue;
+		}
+		n = table_lower_extents(table[t].type, table[t].params, table[t].length, lower,
+					ARRAY_SIZE(lower));
+		for (int k = 0; k < n; k++) {
+			struct alias_extent *x = array_push(ext, n_ext, sizeof(*x));
 
-				*x = (struct alias_extent){ lower[k].major, lower[k].minor,
-					lower[k].offset, lower[k].offset + lower[k].length, i };
-			}
+			*x = (struct alias_extent){ lower[k].major, lower[k].minor, lower[k].offset,
+						    lower[k].offset + lower[k].length, dev };
 		}
 	}
+}
+
+static void collect_extents(const struct state *st, struct alias_extent **ext, size_t *n_ext)
+{
+	for (size_t i = 0; i < st->n_devs; i++)
+		table_extents(st->devs[i].table, st->devs[i].n_table, i, ext, n_ext);
+}
+
+bool tables_alias(const struct dm_line *a, size_t na, const struct dm_line *b, size_t nb)
+{
+	struct alias_extent *ea = NULL, *eb = NULL;
+	size_t n_a = 0, n_b = 0;
+	bool overlap = false;
+
+	table_extents(a, na, 0, &ea, &n_a);
+	table_extents(b, nb, 1, &eb, &n_b);
+	for (size_t i = 0; i < n_a && !overlap; i++)
+		for (size_t k = 0; k < n_b && !overlap; k++)
+			overlap = ea[i].major == eb[k].major && ea[i].minor == eb[k].minor &&
+				  ea[i].start < eb[k].end && eb[k].start < ea[i].end;
+	free(ea);
+	free(eb);
+	return overlap;
 }
 
 /*

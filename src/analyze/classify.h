@@ -118,6 +118,9 @@ bool lvm_uuid_eq(const char *lvs_uuid, const char *plain);
 const struct lvm_extent *lvm_extent_owner(const struct state *st, const struct dm_line *table,
 					  size_t n_table, const char *not_uuid);
 
+/* Do two tables map overlapping sectors of one lower device, or one thin id of one pool? */
+bool tables_alias(const struct dm_line *a, size_t na, const struct dm_line *b, size_t nb);
+
 /* Grade from counts, seed 000's scale. */
 const char *grade_for(size_t warnings, size_t criticals);
 

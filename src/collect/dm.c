@@ -49,6 +49,11 @@ static void dm_log_quiet(int level, const char *file, int line, int dm_errno,
 	va_end(ap);
 }
 
+static void dm_quiet(void)
+{
+	dm_log_with_errno_init(dm_log_quiet);
+}
+
 static struct dm_task *dm_task_for(int type, const char *name)
 {
 	struct dm_task *dmt = dm_task_create(type);
@@ -65,7 +70,7 @@ fail:
 	return NULL;
 }
 
-static void read_lines(int type, const char *name, struct dm_line **lines, size_t *n)
+static int read_lines(int type, const char *name, struct dm_line **lines, size_t *n)
 {
 	struct dm_task *dmt = dm_task_for(type, name);
 	uint64_t start, length;
@@ -73,7 +78,7 @@ static void read_lines(int type, const char *name, struct dm_line **lines, size_
 	void *next = NULL;
 
 	if (!dmt)
-		return;
+		return -ENOENT;
 	do {
 		struct dm_line *l;
 
@@ -87,6 +92,7 @@ static void read_lines(int type, const char *name, struct dm_line **lines, size_
 		l->params = xstrdup(params ? params : "");
 	} while (next);
 	dm_task_destroy(dmt);
+	return 0;
 }
 
 static int read_device(struct state *st, const char *name)
@@ -138,7 +144,7 @@ int dm_collect(struct state *st)
 	unsigned int next = 0;
 	int err = 0;
 
-	dm_log_with_errno_init(dm_log_quiet);
+	dm_quiet();
 	st->dm_major = dm_read_major();
 	if (!st->dm_major) {
 		state_add_problem(st, "/proc/devices", "device-mapper is not loaded in this kernel");
@@ -188,4 +194,112 @@ const struct dm_dev *dm_find(const struct state *st, const char *what)
 			return d;
 	}
 	return NULL;
+}
+
+/* ---- single-device operations (clean, restore, the tracer) ---- */
+
+/*
+ * Every operation below releases libdevmapper's control fd when done, so no
+ * descriptor of /dev/mapper/control is open when an LVM tool is started.
+ */
+
+int dm_device_info(const char *name, struct dm_dev_info *out)
+{
+	struct dm_task *dmt;
+	struct dm_info info;
+	const char *uuid;
+	int err = -EIO;
+
+	memset(out, 0, sizeof(*out));
+	if (!dm_read_major())
+		return -ENODEV;
+	dm_quiet();
+	dmt = dm_task_create(DM_DEVICE_INFO);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
+		goto cleanup;
+	out->exists = info.exists;
+	out->open_count = info.open_count;
+	out->major = info.major;
+	out->minor = info.minor;
+	uuid = dm_task_get_uuid(dmt);
+	snprintf(out->uuid, sizeof(out->uuid), "%s", info.exists && uuid ? uuid : "");
+	err = 0;
+cleanup:
+	dm_task_destroy(dmt);
+	dm_lib_release();
+	return err;
+}
+
+int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t *n)
+{
+	int err;
+
+	*lines = NULL;
+	*n = 0;
+	if (!dm_read_major())
+		return -ENODEV;
+	dm_quiet();
+	err = read_lines(status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name, lines, n);
+	dm_lib_release();
+	return err;
+}
+
+int dm_remove_device(const char *name)
+{
+	struct dm_task *dmt;
+	uint32_t cookie = 0;
+	int ok = 0;
+
+	if (!dm_read_major())
+		return -ENODEV;
+	dm_quiet();
+	dmt = dm_task_create(DM_DEVICE_REMOVE);
+	if (!dmt)
+		return -ENOMEM;
+	/* retry: udev or blkid may hold it open for a moment */
+	if (dm_task_set_name(dmt, name) && dm_task_retry_remove(dmt) &&
+	    dm_task_set_cookie(dmt, &cookie, 0))
+		ok = dm_task_run(dmt);
+	if (cookie)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	dm_lib_release();
+	return ok ? 0 : -EBUSY;
+}
+
+int dm_create_device(const char *name, const char *uuid, bool read_only,
+		     const struct dm_line *table, size_t n_table)
+{
+	struct dm_task *dmt;
+	uint32_t cookie = 0;
+	int ok = 0;
+
+	if (!dm_read_major())
+		return -ENODEV;
+	dm_quiet();
+	dmt = dm_task_create(DM_DEVICE_CREATE);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || (uuid && *uuid && !dm_task_set_uuid(dmt, uuid)))
+		goto cleanup;
+	if (read_only && !dm_task_set_ro(dmt))
+		goto cleanup;
+	for (size_t i = 0; i < n_table; i++)
+		if (!dm_task_add_target(dmt, table[i].start, table[i].length, table[i].type,
+					table[i].params))
+			goto cleanup;
+	if (dm_task_set_cookie(dmt, &cookie, 0))
+		ok = dm_task_run(dmt);
+	if (cookie)
+		dm_udev_wait(cookie);
+cleanup:
+	dm_task_destroy(dmt);
+	dm_lib_release();
+	return ok ? 0 : -EIO;
 }
