@@ -383,15 +383,15 @@ static const struct lvm_lv *lv_of(const struct state *st, const struct dev_findi
 }
 
 /*
- * lvchange -an, by uuid: the selection names the LV by its uuid, the VG/LV argument
- * (from LVM's own report for that uuid) only narrows it, so a mapping whose name
- * claims another LV can never make us deactivate that one.
+ * lvchange -an/-ay by uuid: the selection names the LV by its uuid, the VG/LV
+ * argument (after "--") only narrows it, so a mapping whose name claims another LV
+ * can never make us (de)activate that one.
  */
-static int deactivate_lv(const struct lvm_lv *lv)
+int lv_set_active(const char *dashed_uuid, const char *vg, const char *lv, bool active)
 {
-	char *select = xasprintf("lv_uuid=%s", lv->lv_uuid);
-	char *path = xasprintf("%s/%s", lv->vg_name, lv->lv_name);
-	char *cmd[] = { "lvchange", "-an", "--select", select, "--", path, NULL };
+	char *select = xasprintf("lv_uuid=%s", dashed_uuid);
+	char *path = xasprintf("%s/%s", vg, lv);
+	char *cmd[] = { "lvchange", active ? "-ay" : "-an", "--select", select, "--", path, NULL };
 	int err = run_lvm_tool(cmd);
 
 	free(path);
@@ -405,7 +405,8 @@ static int act(const struct state *st, const struct dev_finding *f)
 	struct dm_dev_info info;
 	int err;
 
-	err = lv ? deactivate_lv(lv) : dm_remove_device(f->dev->name);
+	err = lv ? lv_set_active(lv->lv_uuid, lv->vg_name, lv->lv_name, false)
+		 : dm_remove_device(f->dev->name);
 	if (err)
 		return err;
 	/* lvchange exits 0 when its selection matched nothing: check the device went */

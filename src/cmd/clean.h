@@ -3,6 +3,8 @@
 #ifndef DMWATCH_CMD_CLEAN_H
 #define DMWATCH_CMD_CLEAN_H
 
+#include <stdbool.h>
+
 /* One clean or restore at a time per host: the lock fd, or -1 after saying why not */
 int clean_lock(void);
 
@@ -11,5 +13,11 @@ int clean_lock(void);
  * stdin, stdout and stderr. 0 when it exits 0, else -errno / -EIO.
  */
 int run_lvm_tool(char *const argv[]);
+
+/*
+ * lvchange -ay (active) or -an on the LV with this uuid (as lvs prints it); vg/lv
+ * only narrow the selection. 0 or -errno.
+ */
+int lv_set_active(const char *dashed_uuid, const char *vg, const char *lv, bool active);
 
 #endif /* DMWATCH_CMD_CLEAN_H */

@@ -269,19 +269,6 @@ static char *entry_conflict(const struct jentry *e, const struct state *st)
 	return NULL;
 }
 
-/* lvchange -ay by uuid, the VG/LV only narrowing the selection (as clean's -an) */
-static int activate_lv(const char *dashed_uuid, const char *vg, const char *lv)
-{
-	char *select = xasprintf("lv_uuid=%s", dashed_uuid);
-	char *path = xasprintf("%s/%s", vg, lv);
-	char *cmd[] = { "lvchange", "-ay", "--select", select, "--", path, NULL };
-	int err = run_lvm_tool(cmd);
-
-	free(path);
-	free(select);
-	return err;
-}
-
 static int restore_entry(const struct jentry *e, const struct state *st)
 {
 	char vgu[33], lvu[33], layer[32], dashed[40];
@@ -298,7 +285,7 @@ static int restore_entry(const struct jentry *e, const struct state *st)
 		/* lvs prints the LV uuid as 6-4-4-4-4-4-6 */
 		snprintf(dashed, sizeof(dashed), "%.6s-%.4s-%.4s-%.4s-%.4s-%.4s-%.6s", lvu, lvu + 6,
 			 lvu + 10, lvu + 14, lvu + 18, lvu + 22, lvu + 26);
-		err = activate_lv(dashed, e->vg, e->lv);
+		err = lv_set_active(dashed, e->vg, e->lv, true);
 	} else if ((why = entry_conflict(e, st))) {
 		printf("%s: refused: %s\n", name, why);
 		err = -EEXIST;

@@ -250,56 +250,77 @@ int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t 
 	return err;
 }
 
-int dm_remove_device(const char *name)
+/* A task that changes one device: NULL with *err set when there can be none */
+static struct dm_task *change_task(int type, const char *name, int *err)
 {
 	struct dm_task *dmt;
-	uint32_t cookie = 0;
-	int ok = 0;
 
+	*err = -ENODEV;
 	if (!dm_read_major())
-		return -ENODEV;
+		return NULL;
 	dm_quiet();
-	dmt = dm_task_create(DM_DEVICE_REMOVE);
+	*err = -ENOMEM;
+	dmt = dm_task_create(type);
 	if (!dmt)
-		return -ENOMEM;
-	/* retry: udev or blkid may hold it open for a moment */
-	if (dm_task_set_name(dmt, name) && dm_task_retry_remove(dmt) &&
-	    dm_task_set_cookie(dmt, &cookie, 0))
-		ok = dm_task_run(dmt);
+		return NULL;
+	*err = -EINVAL;
+	if (!dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		dm_lib_release();
+		return NULL;
+	}
+	return dmt;
+}
+
+/* Run it, wait until udev has made or removed the nodes, and let go of dm */
+static bool run_and_settle(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	bool ok = dm_task_set_cookie(dmt, &cookie, 0) && dm_task_run(dmt);
+
 	if (cookie)
 		dm_udev_wait(cookie);
 	dm_task_destroy(dmt);
 	dm_lib_release();
-	return ok ? 0 : -EBUSY;
+	return ok;
+}
+
+int dm_remove_device(const char *name)
+{
+	int err;
+	struct dm_task *dmt = change_task(DM_DEVICE_REMOVE, name, &err);
+
+	if (!dmt)
+		return err;
+	/* retry: udev or blkid may hold it open for a moment */
+	if (!dm_task_retry_remove(dmt)) {
+		dm_task_destroy(dmt);
+		dm_lib_release();
+		return -ENOMEM;
+	}
+	return run_and_settle(dmt) ? 0 : -EBUSY;
 }
 
 int dm_create_device(const char *name, const char *uuid, bool read_only,
 		     const struct dm_line *table, size_t n_table)
 {
-	struct dm_task *dmt;
-	uint32_t cookie = 0;
-	int ok = 0;
+	int err;
+	struct dm_task *dmt = change_task(DM_DEVICE_CREATE, name, &err);
+	bool ok = dmt != NULL;
 
-	if (!dm_read_major())
-		return -ENODEV;
-	dm_quiet();
-	dmt = dm_task_create(DM_DEVICE_CREATE);
 	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_set_name(dmt, name) || (uuid && *uuid && !dm_task_set_uuid(dmt, uuid)))
-		goto cleanup;
-	if (read_only && !dm_task_set_ro(dmt))
-		goto cleanup;
-	for (size_t i = 0; i < n_table; i++)
-		if (!dm_task_add_target(dmt, table[i].start, table[i].length, table[i].type,
-					table[i].params))
-			goto cleanup;
-	if (dm_task_set_cookie(dmt, &cookie, 0))
-		ok = dm_task_run(dmt);
-	if (cookie)
-		dm_udev_wait(cookie);
-cleanup:
-	dm_task_destroy(dmt);
-	dm_lib_release();
-	return ok ? 0 : -EIO;
+		return err;
+	if (uuid && *uuid)
+		ok = dm_task_set_uuid(dmt, uuid);
+	if (ok && read_only)
+		ok = dm_task_set_ro(dmt);
+	for (size_t i = 0; ok && i < n_table; i++)
+		ok = dm_task_add_target(dmt, table[i].start, table[i].length, table[i].type,
+					table[i].params);
+	if (!ok) {
+		dm_task_destroy(dmt);
+		dm_lib_release();
+		return -EINVAL;
+	}
+	return run_and_settle(dmt) ? 0 : -EIO;
 }
