@@ -4,6 +4,7 @@
 #define DMWATCH_CMD_CLEAN_H
 
 #include <stdbool.h>
+#include "model/state.h"
 
 /* One clean or restore at a time per host: the lock fd, or -1 after saying why not */
 int clean_lock(void);
@@ -19,5 +20,21 @@ int run_lvm_tool(char *const argv[]);
  * only narrow the selection. 0 or -errno.
  */
 int lv_set_active(const char *dashed_uuid, const char *vg, const char *lv, bool active);
+
+/* One entry of a clean journal, as restore reads it */
+struct journal_entry {
+	const char *name, *uuid, *action, *vg, *lv;	/* point into the parsed journal */
+	bool read_only;
+	struct dm_line *table;
+	size_t n_table;
+	char *bad;			/* why the entry could not be read, NULL if it could */
+};
+
+/*
+ * Why restore must not use this entry (dm and LVM name rules, the dm uuid, a
+ * table contiguous from 0 with sane target types and parameters), or NULL.
+ * Pure. Caller frees.
+ */
+char *journal_entry_problem(const struct journal_entry *e);
 
 #endif /* DMWATCH_CMD_CLEAN_H */

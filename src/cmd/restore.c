@@ -69,15 +69,6 @@ static const char *jstr(json_object *o, const char *key)
 }
 
 
-/* One journal entry, read whole before anything is acted on */
-struct jentry {
-	const char *name, *uuid, *action, *vg, *lv;	/* point into the parsed journal */
-	bool read_only;
-	struct dm_line *table;
-	size_t n_table;
-	char *bad;			/* why the entry cannot be used, NULL if it can */
-};
-
 static bool jbool(json_object *o, const char *key)
 {
 	json_object *v;
@@ -86,7 +77,7 @@ static bool jbool(json_object *o, const char *key)
 }
 
 /* The table array of an entry; false if it is not one */
-static bool jtable(json_object *e, struct jentry *out)
+static bool jtable(json_object *e, struct journal_entry *out)
 {
 	json_object *table, *l, *s, *len;
 
@@ -114,7 +105,7 @@ static bool jtable(json_object *e, struct jentry *out)
 }
 
 /* Parse a journal into entries (fields point into *root). 0, or -1 with *why set. */
-static int journal_load(const char *path, json_object **root, struct jentry **entries,
+static int journal_load(const char *path, json_object **root, struct journal_entry **entries,
 			size_t *n, char **why)
 {
 	char *text = NULL;
@@ -136,7 +127,7 @@ static int journal_load(const char *path, json_object **root, struct jentry **en
 	*entries = xcalloc(*n ? *n : 1, sizeof(**entries));
 	for (size_t k = 0; k < *n; k++) {
 		json_object *e = json_object_array_get_idx(*root, k);
-		struct jentry *j = &(*entries)[k];
+		struct journal_entry *j = &(*entries)[k];
 
 		j->name = jstr(e, "name");
 		j->uuid = jstr(e, "uuid");
@@ -150,7 +141,7 @@ static int journal_load(const char *path, json_object **root, struct jentry **en
 	return 0;
 }
 
-static void jentries_free(struct jentry *entries, size_t n)
+static void jentries_free(struct journal_entry *entries, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; i < entries[k].n_table; i++) {
@@ -200,7 +191,7 @@ static bool valid_lvm_name(const char *s)
 }
 
 /* A table the kernel would take as one device: contiguous from 0, sane types and params */
-static char *table_problem(const struct jentry *e)
+static char *table_problem(const struct journal_entry *e)
 {
 	uint64_t next = 0;
 
@@ -221,7 +212,7 @@ static char *table_problem(const struct jentry *e)
 	return NULL;
 }
 
-static char *entry_problem(const struct jentry *e)
+char *journal_entry_problem(const struct journal_entry *e)
 {
 	char vgu[33], lvu[33], layer[32];
 
@@ -246,7 +237,7 @@ static char *entry_problem(const struct jentry *e)
 }
 
 /* Would recreating e map storage someone else uses now? NULL, or why. */
-static char *entry_conflict(const struct jentry *e, const struct state *st)
+static char *entry_conflict(const struct journal_entry *e, const struct state *st)
 {
 	char vgu[33], lvu[33], layer[32];
 	const struct lvm_extent *owner;
@@ -269,7 +260,7 @@ static char *entry_conflict(const struct jentry *e, const struct state *st)
 	return NULL;
 }
 
-static int restore_entry(const struct jentry *e, const struct state *st)
+static int restore_entry(const struct journal_entry *e, const struct state *st)
 {
 	char vgu[33], lvu[33], layer[32], dashed[40];
 	char *name = term_escaped(e->name), *why = NULL;
@@ -304,10 +295,10 @@ cleanup:
 }
 
 /* Every entry usable, or the journal is refused whole: 0, or -1 after saying why */
-static int check_entries(const struct jentry *entries, size_t n)
+static int check_entries(const struct journal_entry *entries, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
-		char *why = entry_problem(&entries[k]);
+		char *why = journal_entry_problem(&entries[k]);
 
 		if (why) {
 			elog("%s: entry %zu: %s; nothing restored", journal_path, k + 1, why);
@@ -321,7 +312,7 @@ static int check_entries(const struct jentry *entries, size_t n)
 int cmd_restore(int argc, char **argv)
 {
 	struct collect_opts co = {};
-	struct jentry *entries = NULL;
+	struct journal_entry *entries = NULL;
 	json_object *root = NULL;
 	struct state st = {};
 	int ret = EXIT_UNUSABLE, failed = 0, lock = -1;
