@@ -7,7 +7,9 @@
 # config starts to reference, between the plan and the act is skipped (clean reads
 # and classifies again); without LVM data clean refuses to run; LVM is told of no
 # leaked descriptor; restore brings back byte-identical tables and refuses a
-# hostile journal without changing anything.
+# hostile journal without changing anything, and recreates no mapping over storage
+# someone else uses now (a new LV on the stale mapping's extents, the LV a removed
+# duplicate copied).
 . "$(dirname "$0")/lib.sh"
 
 mkvg pve "$(mkloop 96)"
@@ -25,7 +27,6 @@ lvremove -qq -y other/vm-108-disk-0
 dm_create other-vm--108--disk--0 "$stale_table" --uuid "$stale_uuid"
 # a duplicate of (stopped) VM 102's disk, and one of running VM 101's
 dm_create pve-vm--102--disk--0-dup "$(dmsetup table pve-vm--102--disk--0)"
-dup_table=$(dmsetup table pve-vm--102--disk--0-dup)
 dm_create pve-vm--101--disk--0-dup "$(dmsetup table pve-vm--101--disk--0)"
 
 pve_init pve1
@@ -189,18 +190,22 @@ expect_fail dmsetup info other-vm--108--disk--0
 assert_not_contains /tmp/conflict.txt "leaked"
 lvremove -qq -y other/squatter
 
-# 5. restore: the removed mappings come back with identical tables and uuids
-"$DMWATCH" restore "$journal" > /tmp/restore.txt 2>&1
+# 5. restore: the stale mapping comes back with its table and uuid, the LV is active
+#    again; the duplicate is not recreated: its storage is vm-102-disk-0's
+rc=0
+"$DMWATCH" restore "$journal" > /tmp/restore.txt 2>&1 || rc=$?
 cat /tmp/restore.txt >&2
+assert_eq 1 "$rc" "restore with the duplicate refused"
 assert_not_contains /tmp/restore.txt "leaked"
-
-assert_eq "$(dmsetup table pve-vm--102--disk--0-dup)" "$dup_table" "restored dup table"
+assert_contains /tmp/restore.txt "pve-vm--102--disk--0-dup: refused: mapping pve-vm--102--disk--0 maps the same storage now"
+expect_fail dmsetup info pve-vm--102--disk--0-dup
 assert_eq "$(dmsetup table other-vm--108--disk--0)" "$stale_table" "restored stale table"
 assert_eq "$(dmsetup info -c --noheadings -o uuid other-vm--108--disk--0)" "$stale_uuid" "restored uuid"
 dmsetup info pve-vm--109--disk--0 > /dev/null
 # restoring again is harmless
-"$DMWATCH" restore "$journal" > /tmp/again.txt
-assert_contains /tmp/again.txt "exists already"
+rc=0
+"$DMWATCH" restore "$journal" > /tmp/again.txt || rc=$?
+assert_contains /tmp/again.txt "other-vm--108--disk--0: exists already"
 # bad journal: exit 3
 echo '{"not":"a journal"}' > /tmp/bad.json
 rc=0

@@ -11,8 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 
 mkvg vmdata "$(mkloop 64)"
-mkvg pve "$(mkloop 96)"
-lvcreate -qq -L 48M -T pve/data
+mkvg thinvg "$(mkloop 96)"
+lvcreate -qq -L 48M -T thinvg/data
 # the LVs LVMPlugin makes for a qcow2 disk with three snapshots, and leftovers
 for lv in vm-8006-disk-0.qcow2 snap_vm-8006-disk-0_snap1.qcow2 snap_vm-8006-disk-0_snap2.qcow2 \
 	  snap_vm-8006-disk-0_snap3.qcow2 snap_vm-8006-disk-0_old.qcow2 vm-8006-state-snap1 \
@@ -22,14 +22,14 @@ for lv in vm-8006-disk-0.qcow2 snap_vm-8006-disk-0_snap1.qcow2 snap_vm-8006-disk
 done
 for lv in vm-8006-disk-0 vm-8006-disk-1 vm-8006-disk-2 vm-8006-disk-3 vm-120-cloudinit \
 	  vm-130-disk-0 vm-130-fleece-0 vm-200-disk-0 vm-200-disk-3 base-170-disk-0; do
-	lvcreate -qq -V 8M -T pve/data -n "$lv"
+	lvcreate -qq -V 8M -T thinvg/data -n "$lv"
 done
 
 pve_init pve1
 cat > /etc/pve/storage.cfg <<'EOF2'
 lvmthin: local-lvm
 	thinpool data
-	vgname pve
+	vgname thinvg
 	content rootdir,images
 
 lvm: lvm-store
@@ -104,18 +104,18 @@ expect() {	# expect JSON DMNAME "class reason vmid"
 for name in vmdata-vm--8006--disk--0.qcow2 vmdata-snap_vm--8006--disk--0_snap1.qcow2 \
 	    vmdata-snap_vm--8006--disk--0_snap2.qcow2 vmdata-snap_vm--8006--disk--0_snap3.qcow2 \
 	    vmdata-vm--8006--state--snap1 vmdata-vm--120--disk--0 vmdata-vm--8006--cloudinit \
-	    pve-vm--8006--disk--0 pve-vm--8006--disk--1 pve-vm--8006--disk--2 \
-	    pve-vm--8006--disk--3 pve-vm--120--cloudinit; do
+	    thinvg-vm--8006--disk--0 thinvg-vm--8006--disk--1 thinvg-vm--8006--disk--2 \
+	    thinvg-vm--8006--disk--3 thinvg-vm--120--cloudinit; do
 	expect "$json" "$name" "valid - 8006"
 done
-expect "$json" pve-vm--130--fleece--0 "valid - 130"
+expect "$json" thinvg-vm--130--fleece--0 "valid - 130"
 expect "$json" vmdata-vm--130--fleece--1 "valid - 130"
-expect "$json" pve-vm--200--disk--0 "valid - 200"
+expect "$json" thinvg-vm--200--disk--0 "valid - 200"
 expect "$json" vmdata-vm--200--disk--1 "valid - 200"
-expect "$json" pve-vm--200--disk--3 "valid - 200"
+expect "$json" thinvg-vm--200--disk--3 "valid - 200"
 expect "$json" vmdata-snap_vm--8006--disk--0_old.qcow2 "tombstone unreferenced 8006"
 expect "$json" vmdata-vm--999--disk--0 "tombstone no-guest 999"
-expect "$json" pve-base--170--disk--0 "tombstone no-guest 170"
+expect "$json" thinvg-base--170--disk--0 "tombstone no-guest 170"
 # thick LVM does not take base-N names: a plain LV
 expect "$json" vmdata-base--170--disk--0 "valid - None"
 assert_not_contains /tmp/rules.txt "input"
@@ -138,7 +138,7 @@ rm /tmp/pve-edit/nodes/pve1/qemu-server/8006.conf
 keep /tmp/whatif.json
 expect /tmp/whatif.json vmdata-vm--120--disk--0 "tombstone no-guest 120"
 expect /tmp/whatif.json vmdata-snap_vm--8006--disk--0_snap1.qcow2 "tombstone no-guest 8006"
-expect /tmp/whatif.json pve-vm--130--fleece--0 "valid - 130"
+expect /tmp/whatif.json thinvg-vm--130--fleece--0 "valid - 130"
 # options that read this host are refused with a saved state
 rc=0
 "$DMWATCH" scan --state /tmp/rules-state.json --run-dir /run > /tmp/refused.txt 2>&1 || rc=$?
