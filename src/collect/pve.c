@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Proxmox VE configuration: storage.cfg, the guest configs of every node of the
- * cluster, and which guests of this node run.
+ * Proxmox VE tree: storage.cfg and the guest configs of every node of the cluster
+ * (parsed in pvestorage.c and pveguest.c), and which guests of this node run.
  *
- * Everything read here decides whether a dm device is somebody's disk. A volume we
- * fail to see referenced becomes a "tombstone" that a cleanup may offer to remove,
- * so whenever a line is ambiguous we keep the reference (over-referencing only
- * hides an orphan; under-referencing endangers data), and whenever a source cannot
- * be read we say so in st->problems rather than pretending it was empty.
+ * Everything read here decides whether a dm device is somebody's disk, so whenever
+ * a source cannot be read we say so in st->problems rather than pretending it was
+ * empty.
  */
 #include <ctype.h>
 #include <dirent.h>
