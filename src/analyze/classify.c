@@ -6,13 +6,16 @@
  *   1. Is it a layer of something else (LVM layer uuid/name, hidden pool LV,
  *      kpartx partition)?                        -> internal
  *   2. Does it alias storage another active mapping owns (overlapping extents on the
- *      same lower device, or the same thin id in the same pool)? Stale mappings
- *      are judged by 3 first.                     -> duplicate
+ *      same lower device, or the same thin id in the same pool; alias.c)? Stale
+ *      mappings are judged by 3 first. Without LVM data neither side can be called
+ *      the copy.                                  -> duplicate (/unresolved)
  *   3. Is its LVM uuid gone from LVM metadata, or does the LV now carry another
  *      uuid?                                      -> tombstone/stale
- *   4. Is it a guest volume (vm-<id>-disk-<n> ...)? Then the cluster's guest
- *      configs decide: valid, or tombstone no-guest / unreferenced / other-node.
+ *   4. Does a guest config reference its LV (pveref.c), or is it named like a
+ *      guest volume? The configs decide: valid, or tombstone no-guest /
+ *      unreferenced / other-node.
  *   5. Otherwise an LVM LV is valid, anything else is unmanaged.
+ * From 2 on, an LVM mapping is its LV by uuid, whatever its dm name says.
  */
 #include <ctype.h>
 #include <math.h>
@@ -20,10 +23,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/sysmacros.h>
-#include <libdevmapper.h>
 #include <stdarg.h>
 #include "analyze/internal.h"
 #include "model/dmstatus.h"
+#include "collect/dm.h"
 #include "collect/pve.h"
 #include "lib/escape.h"
 #include "lib/util.h"
@@ -69,18 +72,7 @@ const char *grade_for(size_t warnings, size_t criticals)
 
 bool split_lvm_name(const char *dmname, char **vg, char **lv, char **layer)
 {
-	char *buf = xstrdup(dmname), *v = buf, *l = NULL, *y = NULL;
-	bool ok;
-
-	/* with no pool, dm_split_lvm_name() splits the writable copy in *vgname in place */
-	ok = dm_split_lvm_name(NULL, NULL, &v, &l, &y) && l && *l && *v;
-	if (ok) {
-		*vg = xstrdup(v);
-		*lv = xstrdup(l);
-		*layer = xstrdup(y ? y : "");
-	}
-	free(buf);
-	return ok;
+	return dm_name_split(dmname, vg, lv, layer);
 }
 
 bool parse_lvm_uuid(const char *uuid, char *vg_uuid, char *lv_uuid, char *layer)

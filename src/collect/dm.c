@@ -196,6 +196,22 @@ const struct dm_dev *dm_find(const struct state *st, const char *what)
 	return NULL;
 }
 
+bool dm_name_split(const char *dmname, char **vg, char **lv, char **layer)
+{
+	char *buf = xstrdup(dmname), *v = buf, *l = NULL, *y = NULL;
+	bool ok;
+
+	/* with no pool, dm_split_lvm_name() splits the writable copy in *vgname in place */
+	ok = dm_split_lvm_name(NULL, NULL, &v, &l, &y) && l && *l && *v;
+	if (ok) {
+		*vg = xstrdup(v);
+		*lv = xstrdup(l);
+		*layer = xstrdup(y ? y : "");
+	}
+	free(buf);
+	return ok;
+}
+
 /* ---- single-device operations (clean, restore, the tracer) ---- */
 
 /*
