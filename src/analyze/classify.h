@@ -24,19 +24,22 @@ enum severity {
 
 struct dev_finding {
 	const struct dm_dev *dev;
-	char *vg, *lv, *layer;		/* from the dm name, NULL when not an LVM-style name */
+	char *vg, *lv, *layer;		/* the LV its uuid names (LVM data), else from the dm
+					   name; NULL when neither is LVM-style */
+	bool renamed;			/* vg/lv are the uuid's LV, not what the dm name says */
 	enum dev_class cls;
-	const char *reason;		/* tombstone: stale no-guest unreferenced other-node */
+	const char *reason;		/* tombstone: stale no-guest unreferenced other-node;
+					   duplicate: unresolved (no LVM data to tell) */
 	enum severity severity;
 	int vmid;			/* -1 when not a guest volume */
 	enum guest_type guest_type;
 	bool has_guest;
 	char *storage;			/* Proxmox storage id backing it, NULL if unknown */
 	char *volume;			/* Proxmox volume name (the LV name) */
-	size_t *dup_of;			/* indexes into report.devs of aliasing devices */
+	size_t *dup_of;			/* indexes into report.devs of (up to 8) aliasing devices */
 	size_t n_dup_of;
-	char *detail;			/* one line: why */
-	char *remedy;			/* one line: what to do, NULL when nothing */
+	char *detail;			/* one line: why, and what to weigh before the remedy */
+	char *remedy;			/* one command, arguments shell-quoted; NULL when none */
 };
 
 struct space_finding {
@@ -50,8 +53,8 @@ struct space_finding {
 	const char *state;		/* active invalid overflow ... rw ro out_of_data_space fail */
 	bool needs_check;
 	enum severity severity;
-	char *detail;
-	char *remedy;
+	char *detail;			/* as in dev_finding */
+	char *remedy;			/* one command, arguments shell-quoted; NULL when none */
 };
 
 struct guest_finding {
@@ -107,6 +110,16 @@ bool parse_lvm_uuid(const char *uuid, char *vg_uuid, char *lv_uuid, char *layer)
 
 /* lvs prints uuids as 6-4-4-4-4-4-6 with dashes, dm uuids have none: equal but for those? */
 bool lvm_uuid_eq(const char *lvs_uuid, const char *plain);
+
+/*
+ * The LVM extent (other than those of the LV with plain uuid `not_uuid`, may be
+ * NULL) that a table's linear/striped targets map over, or NULL.
+ */
+const struct lvm_extent *lvm_extent_owner(const struct state *st, const struct dm_line *table,
+					  size_t n_table, const char *not_uuid);
+
+/* Do two tables map overlapping sectors of one lower device, or one thin id of one pool? */
+bool tables_alias(const struct dm_line *a, size_t na, const struct dm_line *b, size_t nb);
 
 /* Grade from counts, seed 000's scale. */
 const char *grade_for(size_t warnings, size_t criticals);

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmwatch clean / restore: remove tombstones and duplicates without ever losing data.
+ * dmwatch clean: remove tombstones and duplicates without ever losing data.
  *
+ * - refuses to run at all without LVM data: only LVM tells a disk from its copy;
  * - dry run unless told otherwise; each action is shown with its reason and asked
  *   for on a tty (an empty answer is no); --yes for scripts;
  * - never touches a device that is open, has holders, belongs to a running guest,
- *   or is valid/internal; every condition is checked again right before acting;
- * - prefers `lvchange -an` when the LV is still in LVM metadata, else a
- *   libdevmapper remove with retry;
+ *   or is valid/internal; right before acting, dm, LVM and the Proxmox configs are
+ *   read again and classified again, and the action goes ahead only if the same
+ *   device (same dm uuid, same table) still has the same verdict;
+ * - an LV is deactivated by its uuid (`lvchange -an -S lv_uuid=...`), never by what
+ *   the dm name claims; a mapping LVM does not know is removed with libdevmapper;
  * - before acting writes name, uuid, table and reason to a journal, which
- *   `dmwatch restore JOURNAL` replays;
- * - one cleanup at a time (flock).
+ *   `dmwatch restore JOURNAL` replays (restore.c);
+ * - one cleanup or restore at a time per host (flock on HOST_LOCK).
  */
 #include <argp.h>
 #include <dirent.h>
@@ -24,16 +27,21 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <libdevmapper.h>
 #include "analyze/classify.h"
 #include "cmd/source.h"
+#include "cmd/clean.h"
+#include "cmd/journal.h"
 #include "cmd/commands.h"
+#include "collect/dm.h"
 #include "collect/pve.h"
-#include "model/record.h"
+#include "lib/clock.h"
+#include "lib/escape.h"
 #include "lib/fileio.h"
 #include "lib/util.h"
 
 #define DEFAULT_JOURNAL_DIR "/var/lib/dmwatch/journal"
+/* one lock per host, whatever --journal-dir says: clean and restore take it */
+#define HOST_LOCK "/run/lock/dmwatch-clean.lock"
 
 static struct clean_env {
 	bool yes;
@@ -41,7 +49,6 @@ static struct clean_env {
 	const char *only;		/* duplicates | tombstones | NULL */
 	const char *journal_dir;
 	struct source_opts src;		/* --pve-dir, --node ... (never --state: clean acts here) */
-	const char *journal;		/* restore */
 } env;
 
 enum { OPT_ONLY = 0x100, OPT_JOURNAL_DIR };
@@ -70,24 +77,6 @@ static error_t clean_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static error_t restore_parse(int key, char *arg, struct argp_state *state)
-{
-	switch (key) {
-	case ARGP_KEY_ARG:
-		if (env.journal)
-			argp_error(state, "one journal at a time, not also '%s'", arg);
-		env.journal = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!env.journal)
-			argp_error(state, "which journal? (dmwatch restore JOURNAL)");
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
 static const struct argp_option clean_options[] = {
 	{ "only", OPT_ONLY, "KIND", 0, "Only duplicates or only tombstones", 0 },
 	{ "yes", 'y', NULL, 0, "Act without asking (for scripts)", 0 },
@@ -109,42 +98,53 @@ static const struct argp clean_argp = {
 	.doc = "Remove tombstone and duplicate device-mapper mappings safely: duplicates first, "
 	       "then tombstones; each action shown with its reason and asked for (empty answer "
 	       "is no). Devices that are open, held, or belong to a running guest are never "
-	       "touched. Every removal is journaled first; `dmwatch restore JOURNAL` undoes it."
+	       "touched, and each action waits for a fresh scan that still gives the same "
+	       "verdict. Needs LVM data (refused with --no-lvm or when lvs fails). Every removal "
+	       "is journaled first; `dmwatch restore JOURNAL` undoes it."
 	       "\vExit: 0 done (or nothing to do, or plan shown), 1 some actions refused or "
 	       "skipped, 3 could not run.",
 };
 
-static const struct argp restore_argp = {
-	.options = NULL,
-	.parser = restore_parse,
-	.args_doc = "JOURNAL",
-	.doc = "Recreate the mappings a `dmwatch clean` removed, from its journal: dm devices "
-	       "with their exact table and uuid, LVs it deactivated are activated again.",
-};
+/* ---- the host lock ---- */
+
+/*
+ * A lock file that is a regular file of ours, opened without following a link
+ * (O_NOFOLLOW) and never inherited (O_CLOEXEC). Not O_EXCL: it outlives a crash,
+ * and flock, not the file's existence, is the lock.
+ */
+static int take_host_lock(void)
+{
+	int fd = open(HOST_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	struct stat sb;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+		close(fd);
+		return -EPERM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The lock, or -1 after saying why not */
+int clean_lock(void)
+{
+	int fd = take_host_lock();
+
+	if (fd == -EWOULDBLOCK)
+		elog("another dmwatch clean or restore is running (lock %s)", HOST_LOCK);
+	else if (fd < 0)
+		elog("cannot take the lock %s: %s", HOST_LOCK, strerror(-fd));
+	return fd < 0 ? -1 : fd;
+}
 
 /* ---- safety checks (live) ---- */
-
-static int dm_info(const char *name, bool *exists, int *open_count, char *uuid, size_t ulen)
-{
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
-	struct dm_info info;
-	const char *u;
-	int err = -EIO;
-
-	*exists = false;
-	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
-		goto cleanup;
-	*exists = info.exists;
-	*open_count = info.open_count;
-	u = dm_task_get_uuid(dmt);
-	snprintf(uuid, ulen, "%s", u ? u : "");
-	err = 0;
-cleanup:
-	dm_task_destroy(dmt);
-	return err;
-}
 
 static int count_holders(uint32_t minor)
 {
@@ -186,88 +186,88 @@ static bool held_in_state(const struct state *st, const struct dm_dev *d)
 
 /*
  * Why a device must not be touched now, or NULL. Asked twice: when planning, and
- * right before acting against a freshly read dm state and guest list.
+ * right before acting against a fresh state and its verdicts.
  */
-static char *refusal(const struct dev_finding *f, const struct state *fresh)
+static char *refusal(const struct dev_finding *f, const struct state *st)
 {
 	const struct dm_dev *d = f->dev;
-	char uuid[130];
-	bool exists;
-	int open_count = 0, holders;
+	struct dm_dev_info info;
+	char *u, *why;
+	int holders;
 
-	if (dm_info(d->name, &exists, &open_count, uuid, sizeof(uuid)) || !exists)
+	if (dm_device_info(d->name, &info) || !info.exists)
 		return xstrdup("it is gone already");
-	if (strcmp(uuid, d->uuid))
-		return xasprintf("its uuid changed to '%s' since the scan", uuid);
+	if (strcmp(info.uuid, d->uuid)) {
+		u = term_escaped(info.uuid);
+		why = xasprintf("its uuid changed to '%s' since the scan", u);
+		free(u);
+		return why;
+	}
 	/* holders first: a holder opens it too, and "stacked on" says more than "open" */
 	holders = count_holders(d->minor);
-	if (holders > 0 || held_in_state(fresh, d))
+	if (holders > 0 || held_in_state(st, d))
 		return xasprintf("other devices are stacked on it (%d holders)", holders);
-	if (open_count > 0)
-		return xasprintf("it is open (open count %d): something uses it", open_count);
-	if (f->vmid >= 0 && guest_running(fresh, f->vmid))
+	if (info.open_count > 0)
+		return xasprintf("it is open (open count %d): something uses it", info.open_count);
+	if (f->vmid >= 0 && guest_running(st, f->vmid))
 		return xasprintf("guest %d is running", f->vmid);
 	return NULL;
 }
 
-/* ---- journal ---- */
+/* ---- the re-check right before acting ---- */
+
+static bool same_table(const struct dm_dev *a, const struct dm_dev *b)
+{
+	if (a->n_table != b->n_table)
+		return false;
+	for (size_t i = 0; i < a->n_table; i++)
+		if (a->table[i].start != b->table[i].start || a->table[i].length != b->table[i].length ||
+		    strcmp(a->table[i].type, b->table[i].type) ||
+		    strcmp(a->table[i].params, b->table[i].params))
+			return false;
+	return true;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
 
 /*
- * One action, written before it is taken: enough to undo it. The journal is a
- * JSON array of these, one per line, written and read through the same table
- * (model/record.h): a name that is not UTF-8 keeps its exact bytes in
- * "name_hex", so such a device can be restored too.
+ * Read dm, LVM and the Proxmox configs again, classify again, and find the planned
+ * device in the new verdicts: NULL with *why set unless it is the same device
+ * (name, dm uuid, table) with the same verdict and nothing now forbids acting.
  */
-struct journal_entry {
-	char *time;
-	char *name;
-	char *uuid;
-	uint32_t major, minor;
-	bool read_only;
-	char *cls;
-	char *reason;
-	char *detail;
-	char *action;		/* dm-remove | lvchange-an */
-	char *vg, *lv;		/* lvchange-an */
-	struct dm_line *table;
-	size_t n_table;
-};
-
-static const struct field entry_fields[] = {
-	FSTR_NULL(struct journal_entry, time, "time"),
-	FSTR(struct journal_entry, name, "name"),
-	FSTR_NULL(struct journal_entry, uuid, "uuid"),
-	FINT(struct journal_entry, major, "major", 0, 4095),
-	FINT(struct journal_entry, minor, "minor", 0, (1 << 20) - 1),
-	FBOOL(struct journal_entry, read_only, "read_only"),
-	FSTR_NULL(struct journal_entry, cls, "class"),
-	FSTR_NULL(struct journal_entry, reason, "reason"),
-	FSTR_NULL(struct journal_entry, detail, "detail"),
-	FSTR(struct journal_entry, action, "action"),
-	FSTR_NULL(struct journal_entry, vg, "vg"),
-	FSTR_NULL(struct journal_entry, lv, "lv"),
-	FRECS(struct journal_entry, table, n_table, "table", dm_line_desc),
-};
-static const struct record_desc entry_desc = RECORD(struct journal_entry, entry_fields, NULL);
-
-struct journal {
-	struct journal_entry *entries;
-	size_t n_entries;
-	char *path;		/* not in the file */
-};
-
-static const struct field journal_fields[] = {
-	FRECS(struct journal, entries, n_entries, "entries", entry_desc),
-};
-static const struct record_desc journal_desc = {
-	.size = sizeof(struct journal), .fields = journal_fields,
-	.n_fields = ARRAY_SIZE(journal_fields), .array_root = true,
-};
-
-static int write_journal_cb(FILE *f, void *j)
+static const struct dev_finding *recheck(const struct dev_finding *planned, struct state *fresh,
+					 struct report *frep, char **why)
 {
-	return records_write(f, &journal_desc, j);
+	const struct dev_finding *now = NULL;
+
+	*why = NULL;
+	collect_live(fresh, &env.src.co);
+	if (!fresh->have_dm || !fresh->have_lvm) {
+		*why = xstrdup("device-mapper or LVM could not be read again");
+		return NULL;
+	}
+	classify(fresh, &env.src.thresholds, frep);
+	for (size_t i = 0; i < frep->n_devs && !now; i++)
+		if (!strcmp(frep->devs[i].dev->name, planned->dev->name))
+			now = &frep->devs[i];
+	if (!now)
+		*why = xstrdup("it is gone already");
+	else if (strcmp(now->dev->uuid, planned->dev->uuid))
+		*why = xstrdup("its dm uuid changed");
+	else if (!same_table(now->dev, planned->dev))
+		*why = xstrdup("its table changed");
+	else if (now->cls != planned->cls || !same_str(now->reason, planned->reason))
+		*why = xasprintf("its verdict is now %s%s%s", class_str(now->cls),
+				 now->reason ? "/" : "", now->reason ? now->reason : "");
+	else
+		*why = refusal(now, fresh);
+	return *why ? NULL : now;
 }
+
+/* ---- journal ---- */
 
 static char *xstrdup_null(const char *s)
 {
@@ -280,10 +280,8 @@ static int journal_add(struct journal *j, const struct dev_finding *f, const cha
 	struct journal_entry *e = array_push(&j->entries, &j->n_entries, sizeof(*e));
 	const struct dm_dev *d = f->dev;
 	char ts[32];
-	time_t now = time(NULL);
 
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	e->time = xstrdup(ts);
+	e->time = xstrdup(format_time(ts, sizeof(ts), time(NULL), "%Y-%m-%dT%H:%M:%SZ", true));
 	e->name = xstrdup(d->name);
 	e->uuid = xstrdup(d->uuid);
 	e->major = d->major;
@@ -303,12 +301,35 @@ static int journal_add(struct journal *j, const struct dev_finding *f, const cha
 		l->type = xstrdup(d->table[i].type);
 		l->params = xstrdup(d->table[i].params);
 	}
-	return write_file_atomic_with(j->path, 0600, write_journal_cb, j);
+	return journal_save(j);
+}
+
+/*
+ * Claim a new journal file: O_EXCL|O_NOFOLLOW, so neither an old journal nor a
+ * planted link is ever written through; later rewrites replace it atomically.
+ */
+static int journal_open(struct journal *j, const char *dir)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	int fd;
+
+	strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", gmtime(&now));
+	j->path = xasprintf("%s/clean-%s-%d.json", dir, ts, getpid());
+	fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 /* ---- actions ---- */
 
-static int run_cmd(char *const argv[])
+/*
+ * Run an LVM tool with nothing of ours but stdin/stdout/stderr: LVM warns about
+ * (and some versions refuse) any other inherited descriptor.
+ */
+int run_lvm_tool(char *const argv[])
 {
 	int status;
 	pid_t pid = fork();
@@ -316,6 +337,7 @@ static int run_cmd(char *const argv[])
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		close_range(3, ~0U, 0);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -324,34 +346,51 @@ static int run_cmd(char *const argv[])
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-static int dm_remove_retry(const char *name)
-{
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_REMOVE);
-	uint32_t cookie = 0;
-	int ok = 0;
-
-	if (!dmt)
-		return -ENOMEM;
-	/* retry: udev or blkid may hold it open for a moment */
-	if (dm_task_set_name(dmt, name) && dm_task_retry_remove(dmt) &&
-	    dm_task_set_cookie(dmt, &cookie, 0))
-		ok = dm_task_run(dmt);
-	dm_udev_wait(cookie);
-	dm_task_destroy(dmt);
-	return ok ? 0 : -EBUSY;
-}
-
-/* lvchange -an when LVM still knows the LV and the mapping is its own */
-static bool lv_in_metadata(const struct state *st, const struct dev_finding *f)
+/* The LV the mapping's dm uuid names (VG and LV uuid both), if LVM still has it */
+static const struct lvm_lv *lv_of(const struct state *st, const struct dev_finding *f)
 {
 	char vgu[33], lvu[33], layer[32];
 
-	if (!f->vg || !parse_lvm_uuid(f->dev->uuid, vgu, lvu, layer) || layer[0])
-		return false;
+	if (!parse_lvm_uuid(f->dev->uuid, vgu, lvu, layer) || layer[0])
+		return NULL;
 	for (size_t i = 0; i < st->n_lvs; i++)
-		if (lvm_uuid_eq(st->lvs[i].lv_uuid, lvu))
-			return true;
-	return false;
+		if (lvm_uuid_eq(st->lvs[i].lv_uuid, lvu) &&
+		    (str_empty(st->lvs[i].vg_uuid) || lvm_uuid_eq(st->lvs[i].vg_uuid, vgu)))
+			return &st->lvs[i];
+	return NULL;
+}
+
+/*
+ * lvchange -an/-ay by uuid: the selection names the LV by its uuid, the VG/LV
+ * argument (after "--") only narrows it, so a mapping whose name claims another LV
+ * can never make us (de)activate that one.
+ */
+int lv_set_active(const char *dashed_uuid, const char *vg, const char *lv, bool active)
+{
+	char *select = xasprintf("lv_uuid=%s", dashed_uuid);
+	char *path = xasprintf("%s/%s", vg, lv);
+	char *cmd[] = { "lvchange", active ? "-ay" : "-an", "--select", select, "--", path, NULL };
+	int err = run_lvm_tool(cmd);
+
+	free(path);
+	free(select);
+	return err;
+}
+
+static int act(const struct state *st, const struct dev_finding *f)
+{
+	const struct lvm_lv *lv = lv_of(st, f);
+	struct dm_dev_info info;
+	int err;
+
+	err = lv ? lv_set_active(lv->lv_uuid, lv->vg_name, lv->lv_name, false)
+		 : dm_remove_device(f->dev->name);
+	if (err)
+		return err;
+	/* lvchange exits 0 when its selection matched nothing: check the device went */
+	if (!dm_device_info(f->dev->name, &info) && info.exists)
+		return -EBUSY;
+	return 0;
 }
 
 static bool ask(const char *question)
@@ -371,22 +410,8 @@ static bool in_plan(const struct dev_finding *f, enum dev_class cls)
 		return false;
 	if (env.only && strcmp(env.only, cls == CLASS_DUPLICATE ? "duplicates" : "tombstones"))
 		return false;
-	return true;
-}
-
-static int take_lock(const char *dir)
-{
-	char *path = xasprintf("%s/.lock", dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	free(path);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		close(fd);
-		return -EWOULDBLOCK;
-	}
-	return fd;
+	/* an aliasing pair nobody could resolve names no side for removal */
+	return f->remedy != NULL;
 }
 
 static int mkdir_p(const char *path)
@@ -408,15 +433,124 @@ static int mkdir_p(const char *path)
 	return err;
 }
 
-int cmd_clean(int argc, char **argv)
-{
-	struct state st = {};
-	struct report rep = {};
-	struct journal j = {};
-	const enum dev_class order[] = { CLASS_DUPLICATE, CLASS_TOMBSTONE };
-	int lock = -1, ret = EXIT_UNUSABLE, planned = 0, done = 0, refused = 0, declined = 0;
-	bool interactive;
+/* ---- plan and act ---- */
 
+struct clean_run {
+	const struct state *st;
+	struct journal j;
+	bool interactive;
+	int planned, done, refused, declined;
+};
+
+static void show_plan_entry(const struct state *st, const struct dev_finding *f)
+{
+	const struct lvm_lv *lv = lv_of(st, f);
+	char *q;
+
+	printf("%s%s%s ", class_str(f->cls), f->reason ? "/" : "", f->reason ? f->reason : "");
+	term_escape(stdout, f->dev->name);
+	printf(" (dm-%u)\n  why: ", f->dev->minor);
+	term_escape(stdout, f->detail ? f->detail : "");
+	if (lv) {
+		char *path = xasprintf("%s/%s", lv->vg_name, lv->lv_name);
+
+		q = shell_quoted(path);
+		printf("\n  action: lvchange -an %s (the LV stays in LVM metadata)\n", q);
+		free(path);
+	} else {
+		q = shell_quoted(f->dev->name);
+		printf("\n  action: dmsetup remove %s%s (table journaled for restore)\n",
+		       f->dev->name[0] == '-' ? "-- " : "", q);
+	}
+	free(q);
+}
+
+/* After the question: the fresh verdict, the journal, the action */
+static int act_checked(struct clean_run *run, const struct dev_finding *f)
+{
+	struct state fresh = {};
+	struct report frep = {};
+	const struct dev_finding *now;
+	char *why;
+	int err = 0;
+
+	now = recheck(f, &fresh, &frep, &why);
+	if (!now) {
+		printf("  skipped: %s (changed since the plan)\n", why);
+		free(why);
+		run->refused++;
+		goto cleanup;
+	}
+	if (!run->j.path && (err = journal_open(&run->j, env.journal_dir))) {
+		elog("cannot create a journal in %s: %s; stopping before any change",
+		     env.journal_dir, strerror(-err));
+		goto cleanup;
+	}
+	err = journal_add(&run->j, now, lv_of(&fresh, now) ? "lvchange-an" : "dm-remove");
+	if (err) {
+		elog("cannot write journal %s: %s; stopping before any change", run->j.path,
+		     strerror(-err));
+		goto cleanup;
+	}
+	if (act(&fresh, now)) {
+		printf("  FAILED: the device is still there\n");
+		run->refused++;
+	} else {
+		printf("  done (journal %s)\n", run->j.path);
+		run->done++;
+	}
+cleanup:
+	report_free(&frep);
+	state_free(&fresh);
+	return err;
+}
+
+/* One planned device: 0, or -errno when the whole clean must stop */
+static int clean_one(struct clean_run *run, const struct dev_finding *f)
+{
+	char *why, *name, *q;
+	bool yes;
+
+	run->planned++;
+	show_plan_entry(run->st, f);
+	why = refusal(f, run->st);
+	if (why) {
+		printf("  refused: %s\n", why);
+		free(why);
+		run->refused++;
+		return 0;
+	}
+	if (env.dry_run)
+		return 0;
+	name = term_escaped(f->dev->name);
+	q = xasprintf("  %s %s?", lv_of(run->st, f) ? "Deactivate" : "Remove", name);
+	yes = env.yes || ask(q);
+	free(q);
+	free(name);
+	if (!yes) {
+		printf("  skipped\n");
+		run->declined++;
+		return 0;
+	}
+	return act_checked(run, f);
+}
+
+static void print_summary(const struct clean_run *run)
+{
+	if (!run->planned)
+		printf("Nothing to clean: no %s.\n", env.only ? env.only : "tombstones or duplicates");
+	else if (env.dry_run)
+		printf("\n%d planned, %d refused. Dry run: nothing changed%s.\n", run->planned,
+		       run->refused, run->interactive || env.yes ? "" : " (no tty: run with --yes to act)");
+	else
+		printf("\n%d planned: %d done, %d refused or failed, %d declined.%s%s\n", run->planned,
+		       run->done, run->refused, run->declined,
+		       run->j.path ? " Undo: dmwatch restore " : "", run->j.path ? run->j.path : "");
+}
+
+/* Options and the conditions to run at all: 0, or the exit code */
+static int clean_setup(int argc, char **argv, bool *interactive)
+{
 	memset(&env, 0, sizeof(env));
 	source_opts_init(&env.src);
 	argp_err_exit_status = EXIT_UNUSABLE;
@@ -426,133 +560,69 @@ int cmd_clean(int argc, char **argv)
 		elog("clean acts on this host's devices; --state is for `dmwatch scan`");
 		return EXIT_UNUSABLE;
 	}
+	if (env.src.co.no_lvm) {
+		elog("clean needs LVM data to tell a disk from its copy; it cannot run with --no-lvm");
+		return EXIT_UNUSABLE;
+	}
 	if (!env.journal_dir)
 		env.journal_dir = DEFAULT_JOURNAL_DIR;
-	interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	if (!env.yes && !interactive)
+	*interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (!env.yes && !*interactive)
 		env.dry_run = true;
-
 	if (geteuid() != 0 && !env.dry_run) {
 		elog("clean needs root to remove devices (try --dry-run)");
 		return EXIT_UNUSABLE;
 	}
-	if (!env.dry_run) {
-		if (mkdir_p(env.journal_dir)) {
-			elog("cannot create journal dir %s: %s", env.journal_dir, strerror(errno));
-			return EXIT_UNUSABLE;
-		}
-		lock = take_lock(env.journal_dir);
-		if (lock < 0) {
-			if (lock == -EWOULDBLOCK)
-				elog("another dmwatch clean is running (lock in %s)", env.journal_dir);
-			else
-				elog("cannot take the lock in %s: %s", env.journal_dir, strerror(-lock));
-			return EXIT_UNUSABLE;
-		}
+	if (!env.dry_run && mkdir_p(env.journal_dir)) {
+		elog("cannot create journal dir %s: %s", env.journal_dir, strerror(errno));
+		return EXIT_UNUSABLE;
 	}
+	return 0;
+}
 
-	collect_live(&st, &env.src.co);
-	if (!st.have_dm) {
+/* The state clean may act on: dm and LVM both read. 0, or -1 after saying why not. */
+static int clean_collect(struct state *st)
+{
+	collect_live(st, &env.src.co);
+	if (!st->have_dm) {
 		elog("cannot read device-mapper state: %s",
-		     st.n_problems ? st.problems[0].message : "unknown error");
+		     st->n_problems ? st->problems[0].message : "unknown error");
+		return -1;
+	}
+	if (!st->have_lvm) {
+		elog("LVM could not be read (lvs failed or is missing): without it a disk cannot be "
+		     "told from its copy; nothing done");
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_clean(int argc, char **argv)
+{
+	const enum dev_class order[] = { CLASS_DUPLICATE, CLASS_TOMBSTONE };
+	struct clean_run run = {};
+	struct state st = {};
+	struct report rep = {};
+	int lock = -1, ret;
+
+	ret = clean_setup(argc, argv, &run.interactive);
+	if (ret)
+		return ret;
+	ret = EXIT_UNUSABLE;
+	if (!env.dry_run && (lock = clean_lock()) < 0)
+		return EXIT_UNUSABLE;
+	if (clean_collect(&st))
 		goto cleanup;
-	}
 	classify(&st, &env.src.thresholds, &rep);
-
-	for (size_t o = 0; o < ARRAY_SIZE(order); o++) {
-		for (size_t i = 0; i < rep.n_devs; i++) {
-			const struct dev_finding *f = &rep.devs[i];
-			bool deactivate;
-			char *why, *q;
-			int err;
-
-			if (!in_plan(f, order[o]))
-				continue;
-			planned++;
-			deactivate = lv_in_metadata(&st, f);
-			printf("%s%s%s %s (dm-%u)\n  why: %s\n  action: ", class_str(f->cls),
-			       f->reason ? "/" : "", f->reason ? f->reason : "", f->dev->name,
-			       f->dev->minor, f->detail ? f->detail : "");
-			if (deactivate)
-				printf("lvchange -an %s/%s (the LV stays in LVM metadata)\n", f->vg, f->lv);
-			else
-				printf("dmsetup remove %s (table journaled for restore)\n", f->dev->name);
-			why = refusal(f, &st);
-			if (why) {
-				printf("  refused: %s\n", why);
-				free(why);
-				refused++;
-				continue;
-			}
-			if (env.dry_run)
-				continue;
-			q = xasprintf("  %s %s?", deactivate ? "Deactivate" : "Remove", f->dev->name);
-			if (!env.yes && !ask(q)) {
-				free(q);
-				printf("  skipped\n");
-				declined++;
-				continue;
-			}
-			free(q);
-
-			/* re-check against a fresh look: anything may have changed while we asked */
-			{
-				struct state fresh = {};
-
-				collect_live(&fresh, &env.src.co);
-				why = refusal(f, &fresh);
-				state_free(&fresh);
-			}
-			if (why) {
-				printf("  skipped: %s (changed since the plan)\n", why);
-				free(why);
-				refused++;
-				continue;
-			}
-			if (!j.path) {
-				char ts[32];
-				time_t now = time(NULL);
-
-				strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", gmtime(&now));
-				j.path = xasprintf("%s/clean-%s-%d.json", env.journal_dir, ts, getpid());
-			}
-			err = journal_add(&j, f, deactivate ? "lvchange-an" : "dm-remove");
-			if (err) {
-				elog("cannot write journal %s: %s; stopping before any change", j.path,
-				     strerror(-err));
+	run.st = &st;
+	for (size_t o = 0; o < ARRAY_SIZE(order); o++)
+		for (size_t i = 0; i < rep.n_devs; i++)
+			if (in_plan(&rep.devs[i], order[o]) && clean_one(&run, &rep.devs[i]))
 				goto cleanup;
-			}
-			if (deactivate) {
-				char *lvpath = xasprintf("%s/%s", f->vg, f->lv);
-				char *cmd[] = { "lvchange", "-an", lvpath, NULL };
-
-				err = run_cmd(cmd);
-				free(lvpath);
-			} else {
-				err = dm_remove_retry(f->dev->name);
-			}
-			if (err) {
-				printf("  FAILED: %s\n", strerror(-err));
-				refused++;
-				continue;
-			}
-			printf("  done (journal %s)\n", j.path);
-			done++;
-		}
-	}
-	if (!planned)
-		printf("Nothing to clean: no %s.\n", env.only ? env.only : "tombstones or duplicates");
-	else if (env.dry_run)
-		printf("\n%d planned, %d refused. Dry run: nothing changed%s.\n", planned, refused,
-		       interactive || env.yes ? "" : " (no tty: run with --yes to act)");
-	else
-		printf("\n%d planned: %d done, %d refused or failed, %d declined.%s%s\n", planned,
-		       done, refused, declined, j.path ? " Undo: dmwatch restore " : "",
-		       j.path ? j.path : "");
-	ret = refused ? EXIT_WARNING : EXIT_OK;
+	print_summary(&run);
+	ret = run.refused ? EXIT_WARNING : EXIT_OK;
 cleanup:
-	records_free(&journal_desc, &j);
-	free(j.path);
+	journal_free(&run.j);
 	report_free(&rep);
 	state_free(&st);
 	if (lock >= 0)
@@ -560,86 +630,3 @@ cleanup:
 	return ret;
 }
 
-/* ---- restore ---- */
-
-static int create_device(const struct journal_entry *e)
-{
-	struct dm_task *dmt;
-	uint32_t cookie = 0;
-	int ok = 0;
-
-	dmt = dm_task_create(DM_DEVICE_CREATE);
-	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_set_name(dmt, e->name) ||
-	    (!str_empty(e->uuid) && !dm_task_set_uuid(dmt, e->uuid)))
-		goto cleanup;
-	if (e->read_only)
-		dm_task_set_ro(dmt);
-	for (size_t i = 0; i < e->n_table; i++) {
-		const struct dm_line *l = &e->table[i];
-
-		if (!dm_task_add_target(dmt, l->start, l->length, l->type, l->params))
-			goto cleanup;
-	}
-	if (dm_task_set_cookie(dmt, &cookie, 0))
-		ok = dm_task_run(dmt);
-	dm_udev_wait(cookie);
-cleanup:
-	dm_task_destroy(dmt);
-	return ok ? 0 : -EIO;
-}
-
-int cmd_restore(int argc, char **argv)
-{
-	struct journal jr = {};
-	int ret = EXIT_UNUSABLE, failed = 0;
-	char *err = NULL;
-
-	memset(&env, 0, sizeof(env));
-	argp_err_exit_status = EXIT_UNUSABLE;
-	if (argp_parse(&restore_argp, argc, argv, 0, NULL, NULL))
-		return EXIT_UNUSABLE;
-	if (geteuid() != 0) {
-		elog("restore needs root to create devices");
-		return EXIT_UNUSABLE;
-	}
-	if (records_read(env.journal, "dmwatch clean journal", &journal_desc, &jr, &err)) {
-		elog("%s", err);
-		goto cleanup;
-	}
-	/* undo in reverse order: the last removal first */
-	for (size_t k = jr.n_entries; k-- > 0;) {
-		const struct journal_entry *e = &jr.entries[k];
-		const char *name = e->name, *action = e->action, *vg = e->vg, *lv = e->lv;
-		bool exists = false;
-		int open_count, err;
-		char cur[130];
-
-		dm_info(name, &exists, &open_count, cur, sizeof(cur));
-		if (exists) {
-			printf("%s: exists already, left alone\n", name);
-			continue;
-		}
-		if (!strcmp(action, "lvchange-an")) {
-			char *lvpath = xasprintf("%s/%s", vg ? vg : "", lv ? lv : "");
-			char *cmd[] = { "lvchange", "-ay", lvpath, NULL };
-
-			err = vg && lv ? run_cmd(cmd) : -EINVAL;
-			free(lvpath);
-		} else {
-			err = create_device(e);
-		}
-		if (err) {
-			printf("%s: FAILED to restore: %s\n", name, strerror(-err));
-			failed++;
-		} else {
-			printf("%s: restored\n", name);
-		}
-	}
-	ret = failed ? EXIT_WARNING : EXIT_OK;
-cleanup:
-	records_free(&journal_desc, &jr);
-	free(err);
-	return ret;
-}

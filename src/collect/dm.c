@@ -49,6 +49,11 @@ static void dm_log_quiet(int level, const char *file, int line, int dm_errno,
 	va_end(ap);
 }
 
+static void dm_quiet(void)
+{
+	dm_log_with_errno_init(dm_log_quiet);
+}
+
 static struct dm_task *dm_task_for(int type, const char *name)
 {
 	struct dm_task *dmt = dm_task_create(type);
@@ -65,7 +70,7 @@ fail:
 	return NULL;
 }
 
-static void read_lines(int type, const char *name, struct dm_line **lines, size_t *n)
+static int read_lines(int type, const char *name, struct dm_line **lines, size_t *n)
 {
 	struct dm_task *dmt = dm_task_for(type, name);
 	uint64_t start, length;
@@ -73,7 +78,7 @@ static void read_lines(int type, const char *name, struct dm_line **lines, size_
 	void *next = NULL;
 
 	if (!dmt)
-		return;
+		return -ENOENT;
 	do {
 		struct dm_line *l;
 
@@ -87,6 +92,7 @@ static void read_lines(int type, const char *name, struct dm_line **lines, size_
 		l->params = xstrdup(params ? params : "");
 	} while (next);
 	dm_task_destroy(dmt);
+	return 0;
 }
 
 static int read_device(struct state *st, const char *name)
@@ -138,7 +144,7 @@ int dm_collect(struct state *st)
 	unsigned int next = 0;
 	int err = 0;
 
-	dm_log_with_errno_init(dm_log_quiet);
+	dm_quiet();
 	st->dm_major = dm_read_major();
 	if (!st->dm_major) {
 		state_add_problem(st, "/proc/devices", "device-mapper is not loaded in this kernel");
@@ -188,4 +194,149 @@ const struct dm_dev *dm_find(const struct state *st, const char *what)
 			return d;
 	}
 	return NULL;
+}
+
+bool dm_name_split(const char *dmname, char **vg, char **lv, char **layer)
+{
+	char *buf = xstrdup(dmname), *v = buf, *l = NULL, *y = NULL;
+	bool ok;
+
+	/* with no pool, dm_split_lvm_name() splits the writable copy in *vgname in place */
+	ok = dm_split_lvm_name(NULL, NULL, &v, &l, &y) && l && *l && *v;
+	if (ok) {
+		*vg = xstrdup(v);
+		*lv = xstrdup(l);
+		*layer = xstrdup(y ? y : "");
+	}
+	free(buf);
+	return ok;
+}
+
+/* ---- single-device operations (clean, restore, the tracer) ---- */
+
+/*
+ * Every operation below releases libdevmapper's control fd when done, so no
+ * descriptor of /dev/mapper/control is open when an LVM tool is started.
+ */
+
+int dm_device_info(const char *name, struct dm_dev_info *out)
+{
+	struct dm_task *dmt;
+	struct dm_info info;
+	const char *uuid;
+	int err = -EIO;
+
+	memset(out, 0, sizeof(*out));
+	if (!dm_read_major())
+		return -ENODEV;
+	dm_quiet();
+	dmt = dm_task_create(DM_DEVICE_INFO);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
+		goto cleanup;
+	out->exists = info.exists;
+	out->open_count = info.open_count;
+	out->major = info.major;
+	out->minor = info.minor;
+	uuid = dm_task_get_uuid(dmt);
+	snprintf(out->uuid, sizeof(out->uuid), "%s", info.exists && uuid ? uuid : "");
+	err = 0;
+cleanup:
+	dm_task_destroy(dmt);
+	dm_lib_release();
+	return err;
+}
+
+int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t *n)
+{
+	int err;
+
+	*lines = NULL;
+	*n = 0;
+	if (!dm_read_major())
+		return -ENODEV;
+	dm_quiet();
+	err = read_lines(status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name, lines, n);
+	dm_lib_release();
+	return err;
+}
+
+/* A task that changes one device: NULL with *err set when there can be none */
+static struct dm_task *change_task(int type, const char *name, int *err)
+{
+	struct dm_task *dmt;
+
+	*err = -ENODEV;
+	if (!dm_read_major())
+		return NULL;
+	dm_quiet();
+	*err = -ENOMEM;
+	dmt = dm_task_create(type);
+	if (!dmt)
+		return NULL;
+	*err = -EINVAL;
+	if (!dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		dm_lib_release();
+		return NULL;
+	}
+	return dmt;
+}
+
+/* Run it, wait until udev has made or removed the nodes, and let go of dm */
+static bool run_and_settle(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	bool ok = dm_task_set_cookie(dmt, &cookie, 0) && dm_task_run(dmt);
+
+	if (cookie)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	dm_lib_release();
+	return ok;
+}
+
+int dm_remove_device(const char *name)
+{
+	int err;
+	struct dm_task *dmt = change_task(DM_DEVICE_REMOVE, name, &err);
+
+	if (!dmt)
+		return err;
+	/* retry: udev or blkid may hold it open for a moment */
+	if (!dm_task_retry_remove(dmt)) {
+		dm_task_destroy(dmt);
+		dm_lib_release();
+		return -ENOMEM;
+	}
+	return run_and_settle(dmt) ? 0 : -EBUSY;
+}
+
+int dm_create_device(const char *name, const char *uuid, bool read_only,
+		     const struct dm_line *table, size_t n_table)
+{
+	int err;
+	struct dm_task *dmt = change_task(DM_DEVICE_CREATE, name, &err);
+	bool ok = dmt != NULL;
+
+	if (!dmt)
+		return err;
+	if (uuid && *uuid)
+		ok = dm_task_set_uuid(dmt, uuid);
+	if (ok && read_only)
+		ok = dm_task_set_ro(dmt);
+	for (size_t i = 0; ok && i < n_table; i++)
+		ok = dm_task_add_target(dmt, table[i].start, table[i].length, table[i].type,
+					table[i].params);
+	if (!ok) {
+		dm_task_destroy(dmt);
+		dm_lib_release();
+		return -EINVAL;
+	}
+	return run_and_settle(dmt) ? 0 : -EIO;
 }

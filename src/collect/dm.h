@@ -17,4 +17,33 @@ int dm_collect(struct state *st);
 /* Find a device by name or "dm-N" / "MAJ:MIN" in a state; NULL if absent. */
 const struct dm_dev *dm_find(const struct state *st, const char *what);
 
+/* libdevmapper's dm_split_lvm_name() on a copy: see split_lvm_name() in classify.h */
+bool dm_name_split(const char *dmname, char **vg, char **lv, char **layer);
+
+/*
+ * One device, by name. Every function returns 0 or -errno: -ENODEV when this
+ * kernel has no device-mapper at all (never "Cannot allocate memory"), and
+ * releases libdevmapper's control descriptor before returning, so that no
+ * descriptor of /dev/mapper/control is held when an LVM tool is run.
+ */
+struct dm_dev_info {
+	bool exists;
+	int32_t open_count;
+	uint32_t major, minor;
+	char uuid[129];		/* DM_UUID_LEN */
+};
+
+/* INFO: 0 with info->exists false when there is no such device */
+int dm_device_info(const char *name, struct dm_dev_info *info);
+
+/* TABLE (status false) or STATUS lines; -ENOENT without such a device. Caller frees. */
+int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t *n);
+
+/* REMOVE, retried while udev or blkid hold the device for a moment; waits for udev */
+int dm_remove_device(const char *name);
+
+/* CREATE with uuid (may be empty), read-only flag and table; waits for udev */
+int dm_create_device(const char *name, const char *uuid, bool read_only,
+		     const struct dm_line *table, size_t n_table);
+
 #endif /* DMWATCH_DM_H */

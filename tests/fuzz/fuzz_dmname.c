@@ -9,6 +9,7 @@
 #include "analyze/classify.h"
 #include "model/dmstatus.h"
 #include "collect/pve.h"
+#include "lib/util.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* an LVM-style name has a VG and an LV; unescaping only shortens */
 		FUZZ_CHECK(*vg && *lv);
 		FUZZ_CHECK(strlen(vg) + strlen(lv) + strlen(layer) <= strlen(s));
-		if (pve_volume_vmid(lv, &vmid))
+		if (pve_volume_vmid(lv, PVE_STORAGE_OTHER, &vmid))
 			FUZZ_CHECK(vmid > 0);
 		free(vg);
 		free(lv);
@@ -38,10 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* a config's volume or a dm name's LV part: both reach pve_volume_vmid */
-	vmid = -1;
-	if (pve_volume_vmid(s, &vmid))
-		FUZZ_CHECK(vmid > 0);
-	pve_volume_vmid(s, NULL);
+	for (int t = PVE_STORAGE_OTHER; t <= PVE_STORAGE_LVMTHIN; t++) {
+		vmid = -1;
+		if (pve_volume_vmid(s, t, &vmid)) {
+			FUZZ_CHECK(vmid > 0);
+			/* whatever thick LVM takes, lvmthin takes too */
+			FUZZ_CHECK(t != PVE_STORAGE_LVM || str_has_prefix(s, "snap_") ||
+				   pve_volume_vmid(s, PVE_STORAGE_LVMTHIN, NULL));
+			FUZZ_CHECK(pve_lvm_name_valid(s));
+		}
+		pve_volume_vmid(s, t, NULL);
+	}
 
 	switch (parse_majmin(s, &ma, &mi)) {
 	case 0:

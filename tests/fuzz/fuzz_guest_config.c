@@ -4,7 +4,8 @@
  * pve_parse_guest_config(). The first byte picks the guest type (bit 0: LXC), the
  * rest is the file. Checks the references classify compares against dm names:
  * key, storage and volume present, a storage id without ':' and a volume without
- * '/' (linked clones are reduced to their own part).
+ * '/' (linked clones are reduced to their own part); the volume's owner and its
+ * snapshot LVs' names on every storage type.
  */
 #include "collect/pve.h"
 #include "lib/util.h"
@@ -37,8 +38,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r->volume && *r->volume && !strchr(r->volume, '/'));
 		/* what classify does with every referenced volume */
 		vmid = -1;
-		if (pve_volume_vmid(r->volume, &vmid))
-			FUZZ_CHECK(vmid > 0);
+		for (int t = PVE_STORAGE_OTHER; t <= PVE_STORAGE_LVMTHIN; t++) {
+			char *snap;
+
+			vmid = -1;
+			if (pve_volume_vmid(r->volume, t, &vmid))
+				FUZZ_CHECK(vmid > 0);
+			if (!r->snapshot)
+				continue;
+			/* a snapshot's LV is named after its volume: same vmid, if any */
+			snap = pve_snapshot_lv(r->volume, r->snapshot, t);
+			FUZZ_CHECK(str_has_prefix(snap, "snap_"));
+			free(snap);
+		}
 	}
 	/* a problem on the way means the refs may be incomplete: the guest must say so */
 	if (st.n_problems)

@@ -393,9 +393,8 @@ TEST(guest_malformed_lines)
 	CHECK_STR(st.problems[0].source, "test.conf");
 	r = find_ref(g, "scsi0", NULL);
 	CHECK(r && !strcmp(r->volume, "vm-105-disk-0"));
-	/* lines after a garbled header stay out of the current config, but count */
-	CHECK_NULL(find_ref(g, "scsi2", NULL));
-	CHECK(find_ref(g, "scsi2", "snap1") != NULL);
+	/* lines after a garbled header do not rename the guest, but their disks count */
+	CHECK(find_ref(g, "scsi2", NULL) != NULL);
 	CHECK_INT(g->n_refs, 2);
 cleanup:
 	state_free(&st);
@@ -428,7 +427,8 @@ TEST(guest_odd_input)
 				FAIL_AT("'%s' gave a name", texts[i]);
 		}
 	}
-	CHECK(has_problem(&st, "'scsi0' has no value"));
+	/* "key: " is how Proxmox writes an empty value: not a problem */
+	CHECK(!has_problem(&st, "has no value"));
 	CHECK(has_problem(&st, "cannot read the volume of scsi0: 'bad id!:vm-1-disk-0'"));
 	CHECK_INT(pve_parse_guest_config(&st, "x", NULL, NULL), -EINVAL);
 	state_free(&st);
@@ -470,52 +470,84 @@ TEST(guest_names_at_limit)
 
 TEST(volume_vmid)
 {
+	enum { T = PVE_STORAGE_LVMTHIN, L = PVE_STORAGE_LVM, O = PVE_STORAGE_OTHER };
 	static const struct {
 		const char *volume;
+		int type;
 		bool ok;
 		int vmid;
 	} cases[] = {
-		{ "vm-101-disk-0", true, 101 },
-		{ "base-100-disk-0", true, 100 },
-		{ "vm-101-cloudinit", true, 101 },
-		{ "vm-101-state-before-upgrade", true, 101 },
-		{ "snap_vm-101-disk-0_before", true, 101 },
-		{ "snap_base-100-disk-1_x", true, 100 },
-		{ "base-100-disk-0/vm-102-disk-0", true, 102 },
-		{ "vm-999999999-disk-12", true, 999999999 },
-		{ "vm-101-my_data", true, 101 },
-		{ "snap_vm-101-disk-0", false, 0 },
-		{ "snap_vm-101-disk-0_", false, 0 },
-		{ "snap_data_x", false, 0 },
-		{ "vm-101", false, 0 },
-		{ "vm-101-", false, 0 },
-		{ "vm--101-disk-0", false, 0 },
-		{ "vm-0-disk-0", false, 0 },
-		{ "vm-x-disk-0", false, 0 },
-		{ "vm-99999999999-disk-0", false, 0 },
-		{ "vm-101-disk 0", false, 0 },
-		{ "subvol-200-disk-0", false, 0 },
-		{ "data", false, 0 },
-		{ "root", false, 0 },
-		{ "iso/vm-101-disk-0", false, 0 },
-		{ "vm-100-disk-0/vm-102-disk-0", false, 0 },
-		{ "base-100-disk-0/vm-102-disk-0/x", false, 0 },
-		{ "base-100-disk-0/", false, 0 },
-		{ "", false, 0 },
+		{ "vm-101-disk-0", L, true, 101 },
+		{ "vm-101-disk-0", T, true, 101 },
+		/* LVMPlugin parse_volname takes vm-N-* only; LvmThinPlugin also base-N-* */
+		{ "base-100-disk-0", T, true, 100 },
+		{ "base-100-disk-0", O, true, 100 },
+		{ "base-100-disk-0", L, false, 0 },
+		{ "vm-101-cloudinit", L, true, 101 },
+		{ "vm-101-state-before-upgrade", T, true, 101 },
+		{ "vm-101-fleece-0", L, true, 101 },
+		{ "vm-8006-disk-0.qcow2", L, true, 8006 },
+		/* thin snapshots */
+		{ "snap_vm-101-disk-0_before", T, true, 101 },
+		{ "snap_base-100-disk-1_x", T, true, 100 },
+		{ "snap_vm-101-disk-0_before", L, false, 0 },
+		/* thick LVM volume chains */
+		{ "snap_vm-8006-disk-0_snap1.qcow2", L, true, 8006 },
+		{ "snap_vm-8006-disk-0_snap1.qcow2", O, true, 8006 },
+		{ "snap_base-8006-disk-0_snap1.qcow2", L, false, 0 },
+		{ "snap_vm-8006-disk-0_.qcow2", L, false, 0 },
+		{ "vm-999999999-disk-12", T, true, 999999999 },
+		{ "vm-101-my_data", L, true, 101 },
+		{ "snap_vm-101-disk-0", T, false, 0 },
+		{ "snap_vm-101-disk-0_", O, false, 0 },
+		{ "snap_data_x", O, false, 0 },
+		{ "vm-101", O, false, 0 },
+		{ "vm-101-", O, false, 0 },
+		{ "vm--101-disk-0", O, false, 0 },
+		{ "vm-0-disk-0", O, false, 0 },
+		{ "vm-x-disk-0", O, false, 0 },
+		{ "vm-99999999999-disk-0", O, false, 0 },
+		{ "vm-101-disk 0", O, false, 0 },
+		/* parse_lvm_name: no '/', must end alphanumeric */
+		{ "base-100-disk-0/vm-102-disk-0", T, false, 0 },
+		{ "vm-101-disk-0-", T, false, 0 },
+		{ "vm-101-disk-0.", L, false, 0 },
+		{ "subvol-200-disk-0", O, false, 0 },
+		{ "data", O, false, 0 },
+		{ "root", O, false, 0 },
+		{ "iso/vm-101-disk-0", O, false, 0 },
+		{ "", O, false, 0 },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		int vmid = -1;
-		bool ok = pve_volume_vmid(cases[i].volume, &vmid);
+		bool ok = pve_volume_vmid(cases[i].volume, cases[i].type, &vmid);
 
 		if (ok != cases[i].ok)
-			FAIL_AT("'%s': %d, expected %d", cases[i].volume, ok, cases[i].ok);
+			FAIL_AT("'%s' (type %d): %d, expected %d", cases[i].volume, cases[i].type,
+				ok, cases[i].ok);
 		else if (ok && vmid != cases[i].vmid)
 			FAIL_AT("'%s': vmid %d, expected %d", cases[i].volume, vmid, cases[i].vmid);
 	}
-	CHECK(!pve_volume_vmid(NULL, NULL));
-	CHECK(pve_volume_vmid("vm-5-disk-0", NULL));
+	CHECK(!pve_volume_vmid(NULL, PVE_STORAGE_OTHER, NULL));
+	CHECK(pve_volume_vmid("vm-5-disk-0", PVE_STORAGE_OTHER, NULL));
+}
+
+TEST(volume_snapshot_lv)
+{
+	char *s;
+
+	s = pve_snapshot_lv("vm-101-disk-0", "before", PVE_STORAGE_LVMTHIN);
+	CHECK_STR(s, "snap_vm-101-disk-0_before");
+	free(s);
+	/* LVMPlugin get_snap_name: extension off, .qcow2 on */
+	s = pve_snapshot_lv("vm-8006-disk-0.qcow2", "snap1", PVE_STORAGE_LVM);
+	CHECK_STR(s, "snap_vm-8006-disk-0_snap1.qcow2");
+	free(s);
+	s = pve_snapshot_lv("vm-8006-disk-0", "s", PVE_STORAGE_LVM);
+	CHECK_STR(s, "snap_vm-8006-disk-0_s.qcow2");
+	free(s);
 }
 
 TEST(volume_vmid_at_limit)
@@ -526,7 +558,7 @@ TEST(volume_vmid_at_limit)
 	strcpy(vol, "snap_vm-4242-disk-0_");
 	memset(vol + strlen(vol), 's', 127 - strlen(vol));
 	vol[127] = 0;
-	CHECK(pve_volume_vmid(vol, &vmid));
+	CHECK(pve_volume_vmid(vol, PVE_STORAGE_LVMTHIN, &vmid));
 	CHECK_INT(vmid, 4242);
 }
 
