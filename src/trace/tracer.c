@@ -584,8 +584,9 @@ static int load_and_attach(struct tracer *t, struct kernel_facts *facts, uint32_
 					 "verifier log)", strerror(-e));
 			return -1;
 		}
-		elog("warning: the kernel refused BPF program %s (%s): no %s", failed_prog,
-		     strerror(-e), plan_prog_cost(prog));
+		if (!t->opts.quiet)
+			elog("warning: the kernel refused BPF program %s (%s): no %s", failed_prog,
+			     strerror(-e), plan_prog_cost(prog));
 		facts->refused[prog] = true;
 	}
 	*err = xstrdup("cannot load the BPF programs");
@@ -644,7 +645,7 @@ struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ct
 		goto fail;
 	/* what this kernel cannot give, the same lines `dmwatch doctor` prints */
 	for (int i = 0; i < t->plan.n_notes; i++)
-		if (t->plan.notes[i].loss)
+		if (t->plan.notes[i].loss && !t->opts.quiet)
 			elog("warning: %s", t->plan.notes[i].text);
 		else
 			vlog("%s", t->plan.notes[i].text);

@@ -18,6 +18,7 @@ struct tracer_opts {
 	bool force_syscalls;		/* ioctl syscall tracepoints even where kprobes work */
 	bool force_uevents;		/* kernel uevents even where better sources work */
 	bool no_lower;			/* no lower-device error attribution */
+	bool quiet;			/* no warning lines: the caller shows the plan (doctor) */
 };
 
 /*

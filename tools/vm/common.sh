@@ -242,7 +242,7 @@ vm_kernel_trouble() {
 vm_print_boot_info() {
 	local up
 	up=$(cat "$RESULTS/ready" 2> /dev/null)
-	echo "vm: guest ready after $(vm_secs "$VM_T0")s (kernel $(basename "$KERNEL"), guest uptime ${up}s)"
+	echo "vm: guest ready after $(vm_secs "$VM_T0")s (kernel $KVER, guest uptime ${up}s)"
 	if [ -s "$RESULTS/setup.warn" ]; then
 		echo "vm: guest setup warnings (see $RESULTS/guest.log):"
 		sed 's/^/    /' "$RESULTS/setup.warn"

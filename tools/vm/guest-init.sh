@@ -102,8 +102,9 @@ dm-zero dm-delay loop"
 # /lib/modules; the overlay is writable, so link them where modprobe (and the
 # kernel's request_module) look.
 link_modules() {
-	local arg dir=
-	for arg in $(cat /proc/cmdline); do
+	local arg dir='' args
+	read -r -a args < /proc/cmdline
+	for arg in "${args[@]}"; do
 		case $arg in
 		dmwatch.modules=*) dir=${arg#dmwatch.modules=} ;;
 		esac

@@ -131,7 +131,12 @@ fetch_suite() {
 		resolve_installed > /dev/null || die "no installed kernel with modules; run 'make deps'"
 		return 0
 	fi
-	case " $MATRIX " in *" $suite "*) ;; *) die "unknown suite '$suite' (matrix: $MATRIX)" ;; esac
+	case " $MATRIX " in
+	*" $suite "*) ;;
+	*)	# a version or an image: fine if it is there already
+		(resolve "$suite") > /dev/null || die "'$suite' is no suite of the matrix ($MATRIX) and no fetched kernel"
+		return 0 ;;
+	esac
 	if [ "$force" = 0 ] && [ -f "$sdir/stamp" ]; then
 		return 0
 	fi
