@@ -88,7 +88,7 @@ static void print_text(const struct kernel_facts *k, const struct trace_plan *p)
 	printf("%-14s ", "kernel");
 	term_escape(stdout, k->release);
 	printf("\n%-14s vmlinux %s, modules %s\n", "BTF", k->btf_vmlinux ? "yes" : "NO",
-	       k->btf_modules ? "yes" : "no (not needed)");
+	       k->btf_modules ? "yes" : "no (not needed: dm-ioctl's request layout is fixed UAPI)");
 	printf("%-14s %s;", "kprobes", k->kprobes ? "yes" : "no");
 	print_kprobe_targets(k);
 	printf("%-14s %s\n", "lockdown", plan_lockdown_str(k->lockdown));

@@ -181,14 +181,14 @@ static void choose_lifecycle(const struct kernel_facts *f, bool force_syscalls, 
 	    !f->refused[PROG_SYS_EXIT_IOCTL]) {
 		p->tier = TIER_SYSCALLS;
 		p->load[PROG_SYS_ENTER_IOCTL] = p->load[PROG_SYS_EXIT_IOCTL] = true;
-		note(p, false, "lifecycle from the ioctl syscall tracepoints (%s): same events, "
-		     "names as the caller passed them", why);
+		note(p, false, "using the ioctl syscall tracepoints for dm lifecycle (%s): same "
+		     "events, names as the caller passed them", why);
 		return;
 	}
 	if (uevents_ok) {
 		p->tier = TIER_UEVENTS;
-		note(p, !user_choice, "lifecycle from kernel uevents (%s%s): no pid, no failed creates "
-		     "(EBUSY), no suspend or load", why,
+		note(p, !user_choice, "using kernel uevents for dm lifecycle (%s%s): no pid, no failed "
+		     "creates (EBUSY), no suspend or load", why,
 		     force_uevents || f->syscall_tracepoints ? "" : "; no ioctl syscall tracepoints");
 		return;
 	}
@@ -226,7 +226,7 @@ static void choose_io(const struct kernel_facts *f, struct trace_plan *p)
 	/* the weaker of the two names the hooks */
 	p->io = bio > rq ? bio : rq;
 	if (p->io == IO_RAW_TP)
-		note(p, false, "BTF-typed tracepoints refused: raw tracepoints instead (same events)");
+		note(p, false, "using raw tracepoints for I/O errors (BTF-typed ones refused): same events");
 }
 
 static void choose_table_events(const struct kernel_facts *f, struct trace_plan *p)
@@ -282,6 +282,4 @@ void plan_choose(const struct kernel_facts *f, bool force_syscalls, bool force_u
 	if (!f->dm_major)
 		note(p, true, "device-mapper is not loaded (modprobe dm-mod): I/O errors on dm "
 		     "devices cannot be told apart until it is");
-	if (!f->btf_modules)
-		note(p, false, "no module BTF: not needed (dm-ioctl's request layout is fixed UAPI)");
 }

@@ -644,11 +644,8 @@ struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ct
 	if (load_and_attach(t, &facts, facts.dm_major, err))
 		goto fail;
 	/* what this kernel cannot give, the same lines `dmwatch doctor` prints */
-	for (int i = 0; i < t->plan.n_notes; i++)
-		if (t->plan.notes[i].loss && !t->opts.quiet)
-			elog("warning: %s", t->plan.notes[i].text);
-		else
-			vlog("%s", t->plan.notes[i].text);
+	for (int i = 0; i < t->plan.n_notes && !t->opts.quiet; i++)
+		elog("%s%s", t->plan.notes[i].loss ? "warning: " : "note: ", t->plan.notes[i].text);
 	if (t->plan.tier != TIER_UEVENTS && t->uevent_fd >= 0) {
 		close(t->uevent_fd);
 		t->uevent_fd = -1;
