@@ -20,6 +20,7 @@
 #include "trace/kfacts.h"
 #include "lib/util.h"
 
+#define CAP_SYS_RESOURCE_BIT	24
 #define CAP_SYS_ADMIN_BIT	21
 #define CAP_PERFMON_BIT		38
 #define CAP_BPF_BIT		39
@@ -52,22 +53,28 @@ static bool tracefs_has(const char *file)
 	return false;
 }
 
-/* root, or the capabilities BPF tracing needs (CAP_SYS_ADMIN covers both) */
-static bool privileged(void)
+/* The effective capability set (all bits for root) */
+static unsigned long long effective_caps(void)
 {
 	unsigned long long eff = 0;
 	char line[256];
 	FILE *f;
 
 	if (geteuid() == 0)
-		return true;
+		return ~0ULL;
 	f = fopen("/proc/self/status", "re");
 	if (!f)
-		return false;
+		return 0;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "CapEff: %llx", &eff) == 1)
 			break;
 	fclose(f);
+	return eff;
+}
+
+/* root, or the capabilities BPF tracing needs (CAP_SYS_ADMIN covers both) */
+static bool privileged(unsigned long long eff)
+{
 	return (eff >> CAP_SYS_ADMIN_BIT & 1) ||
 	       ((eff >> CAP_BPF_BIT & 1) && (eff >> CAP_PERFMON_BIT & 1));
 }
@@ -224,6 +231,7 @@ static void btf_facts(struct kernel_facts *f)
 
 void kfacts_gather(struct kernel_facts *f)
 {
+	unsigned long long caps = effective_caps();
 	struct utsname u;
 	struct rlimit rl;
 
@@ -233,11 +241,16 @@ void kfacts_gather(struct kernel_facts *f)
 	plan_parse_release(f->release, &f->version, &f->patchlevel);
 	f->btf_vmlinux = !access("/sys/kernel/btf/vmlinux", R_OK);
 	f->btf_modules = module_btf();
-	f->privileged = privileged();
+	f->privileged = privileged(caps);
 	f->lockdown = lockdown();
 	f->memlock = UINT64_MAX;
-	if (!getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY)
-		f->memlock = rl.rlim_cur;
+	f->memlock_raisable = caps >> CAP_SYS_RESOURCE_BIT & 1;
+	if (!getrlimit(RLIMIT_MEMLOCK, &rl)) {
+		if (rl.rlim_cur != RLIM_INFINITY)
+			f->memlock = rl.rlim_cur;
+		f->memlock_raisable |= rl.rlim_max == RLIM_INFINITY ||
+				       rl.rlim_max >= PLAN_MEMLOCK_NEEDED;
+	}
 	f->memcg_accounting = f->version > 5 || (f->version == 5 && f->patchlevel >= 11);
 	f->dm_major = dm_read_major();
 	f->kprobes = !access("/sys/bus/event_source/devices/kprobe", F_OK) ||

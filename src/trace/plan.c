@@ -248,6 +248,10 @@ static void choose_table_events(const struct kernel_facts *f, struct trace_plan 
 /* What stops tracing altogether; NULL if nothing does */
 static const char *blocker(const struct kernel_facts *f)
 {
+	/* libbpf raises RLIMIT_MEMLOCK itself when it may; before 5.11 it must */
+	bool memlock_short = !f->memcg_accounting && f->memlock < PLAN_MEMLOCK_NEEDED &&
+			     !f->memlock_raisable;
+
 	if (!f->privileged)
 		return "tracing needs root (CAP_BPF and CAP_PERFMON) to load BPF programs";
 	if (!f->btf_vmlinux)
@@ -255,6 +259,10 @@ static const char *blocker(const struct kernel_facts *f)
 	if (f->lockdown == LOCKDOWN_CONFIDENTIALITY)
 		return "kernel lockdown is 'confidentiality': BPF may not read kernel memory and "
 		       "kprobes are off (boot with lockdown=integrity)";
+	if (memlock_short)
+		return "RLIMIT_MEMLOCK is too low for the BPF maps and may not be raised "
+		       "(this kernel charges BPF memory to it): run with ulimit -l unlimited "
+		       "(systemd: LimitMEMLOCK=infinity)";
 	return NULL;
 }
 

@@ -48,6 +48,7 @@ struct kernel_facts {
 	bool privileged;		/* root, or CAP_BPF + CAP_PERFMON (CAP_SYS_ADMIN before 5.8) */
 	enum lockdown_mode lockdown;
 	uint64_t memlock;		/* RLIMIT_MEMLOCK, UINT64_MAX = unlimited */
+	bool memlock_raisable;		/* root, CAP_SYS_RESOURCE, or a hard limit that allows it */
 	bool memcg_accounting;		/* BPF memory charged to the cgroup (5.11+): memlock unused */
 	uint32_t dm_major;		/* 0 = device-mapper not loaded */
 	bool kprobes;			/* the kernel can kprobe at all */
@@ -59,6 +60,9 @@ struct kernel_facts {
 	bool rq_error_is_errno;		/* block_rq_complete passes an errno (older kernels) */
 	bool refused[PROG_COUNT];	/* programs the kernel refused at an earlier load */
 };
+
+/* what the BPF maps need locked before v5.11 (16 MiB ring buffer and the rest) */
+#define PLAN_MEMLOCK_NEEDED	(32ULL << 20)
 
 enum lifecycle_tier { TIER_KPROBES, TIER_SYSCALLS, TIER_UEVENTS, TIER_NONE };
 enum io_hooks { IO_TP_BTF, IO_RAW_TP, IO_NONE };

@@ -5,11 +5,13 @@
  *
  * Words: a release ("5.10.0-32-amd64") first, then any of
  *   nobtf modbtf unprivileged nokprobes nosyscalls noblock notpbtf rqerrno nodm
+ *   memlock=KIB (RLIMIT_MEMLOCK, not raisable)
  *   lockdown=none|integrity|confidentiality
  *   missing:SYM  dup:SYM (twice in the symbols)  blacklist:SYM  refuse:PROGRAM
  * Everything not said is the healthy default: vmlinux BTF, root, kprobes, every
  * dm-ioctl handler once, tracepoints, tp_btf, dm loaded.
  */
+#include <stdlib.h>
 #include "test.h"
 #include "trace/plan.h"
 #include "dmwatch_event.h"
@@ -34,6 +36,7 @@ static bool facts_from(const char *words, struct kernel_facts *f)
 	f->block_tracepoints = f->tp_btf = true;
 	f->lockdown = LOCKDOWN_NONE;
 	f->memlock = UINT64_MAX;
+	f->memlock_raisable = true;
 	f->dm_major = 254;
 	for (t = 0; t < KP_TARGETS; t++)
 		f->kprobe_count[t] = 1;
@@ -42,6 +45,7 @@ static bool facts_from(const char *words, struct kernel_facts *f)
 		if (!f->release[0]) {
 			snprintf(f->release, sizeof(f->release), "%s", w);
 			plan_parse_release(w, &f->version, &f->patchlevel);
+			f->memcg_accounting = f->version > 5 || (f->version == 5 && f->patchlevel >= 11);
 		} else if (!strcmp(w, "nobtf")) {
 			f->btf_vmlinux = false;
 		} else if (!strcmp(w, "modbtf")) {
@@ -58,6 +62,9 @@ static bool facts_from(const char *words, struct kernel_facts *f)
 			f->tp_btf = false;
 		} else if (!strcmp(w, "rqerrno")) {
 			f->rq_error_is_errno = true;
+		} else if (!strncmp(w, "memlock=", 8)) {
+			f->memlock = strtoull(w + 8, NULL, 10) * 1024;
+			f->memlock_raisable = false;
 		} else if (!strcmp(w, "nodm")) {
 			f->dm_major = 0;
 		} else if (!strcmp(w, "lockdown=integrity")) {
@@ -121,6 +128,9 @@ static const struct plan_case {
 	  "missing:table_load missing:remove_all missing:dm_table_event", "", TIER_SYSCALLS, IO_TP_BTF, false,
 	  EXIT_WARNING, DMW_BLK_STS_V4_13 },
 	{ "6.1.0-57-amd64 lockdown=integrity", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	/* memlock matters only before 5.11 (memcg accounting since), and only when it cannot be raised */
+	{ "6.1.0-57-amd64 memlock=64", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "5.10.0-32-amd64 rqerrno memlock=64", "", TIER_NONE, IO_NONE, false, EXIT_UNUSABLE, DMW_BLK_STS_V4_13 },
 	/* cannot trace */
 	{ "6.1.0-57-amd64 unprivileged", "", TIER_NONE, IO_NONE, false, EXIT_UNUSABLE, DMW_BLK_STS_V4_13 },
 	{ "4.19.0-27-amd64 nobtf", "", TIER_NONE, IO_NONE, false, EXIT_UNUSABLE, DMW_BLK_STS_V4_13 },
