@@ -13,6 +13,7 @@
 #include "trace/kfacts.h"
 #include "trace/plan.h"
 #include "trace/tracer.h"
+#include "dmwatch_event.h"
 #include "lib/escape.h"
 #include "lib/util.h"
 
@@ -106,6 +107,9 @@ static void print_text(const struct kernel_facts *k, const struct trace_plan *p)
 		printf("%-14s %s\n", "I/O hooks", plan_io_str(p->io));
 		printf("%-14s %s\n", "table events", p->table_events ?
 		       "kprobe on dm_table_event (snapshot invalid at once)" : "no (seen at the next sample)");
+		printf("%-14s block_rq_complete passes %s; blk_status_t numbered as since %s\n",
+		       "block layer", p->rq_error_is_errno ? "an errno" : "a blk_status_t",
+		       p->blk_sts_layout == DMW_BLK_STS_V6_10 ? "6.10" : "4.13");
 	}
 	for (int i = 0; i < p->n_notes; i++)
 		printf("%s %s\n", p->notes[i].loss ? "lost:" : "note:", p->notes[i].text);
@@ -143,6 +147,8 @@ static void print_json(const struct kernel_facts *k, const struct trace_plan *p)
 	json_str("lifecycle", p->verdict == EXIT_UNUSABLE ? "none" : plan_tier_str(p->tier), true);
 	json_str("io_hooks", p->verdict == EXIT_UNUSABLE ? "none" : plan_io_str(p->io), true);
 	printf("\"table_events\":%s,", p->table_events ? "true" : "false");
+	json_str("rq_complete_error", p->rq_error_is_errno ? "errno" : "blk_status_t", true);
+	json_str("blk_status_numbering", p->blk_sts_layout == DMW_BLK_STS_V6_10 ? "6.10" : "4.13", true);
 	printf("\"notes\":[");
 	for (int i = 0; i < p->n_notes; i++) {
 		printf("%s{", i ? "," : "");
