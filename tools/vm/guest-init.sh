@@ -89,6 +89,8 @@ setup_mounts() {
 	mnt tracefs /sys/kernel/tracing
 	mnt debugfs /sys/kernel/debug
 	mnt bpf /sys/fs/bpf mode=0700
+	# /sys/kernel/security/lockdown: what `dmwatch doctor` reports
+	mnt securityfs /sys/kernel/security
 	mnt cgroup2 /sys/fs/cgroup
 	mkdir -p /run/lock/lvm /run/lvm /run/qemu-server /run/lock/qemu-server
 }
