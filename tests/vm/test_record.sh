@@ -31,7 +31,8 @@ stop_recorder() {
 }
 
 seg_bytes() {
-	stat -c %s "$1"/seg-*.dmw | awk '{ s += $1 } END { print s + 0 }'
+	# the recorder may drop a segment between the glob and stat: count what is left
+	{ stat -c %s "$1"/seg-*.dmw 2> /dev/null || true; } | awk '{ s += $1 } END { print s + 0 }'
 }
 
 seg_count() {
