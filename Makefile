@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm check-schema demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-schema check-kernels demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -130,9 +130,25 @@ check-schema: dmwatch tools $(SCHEMA_GEN)
 	$(Q)$(PYTHON) tests/schema/check.py --dmwatch ./dmwatch --tools $(OUTPUT)/tools \
 		--gen-events $(SCHEMA_GEN) --work $(OUTPUT)/schema
 
+# The kernel matrix (tools/vm/kernels.sh fetches what is missing): the scenarios
+# matching SCENARIOS (default: all) on each of KERNELS, one boot per kernel.
+# Suites or versions: bullseye (5.10) bookworm (6.1, the machine's) trixie (6.12)
+# sid (newest 7.x).
+KERNELS   ?= bullseye bookworm trixie sid
+SCENARIOS ?=
+check-kernels: dmwatch tools
+	$(Q)tools/vm/run-matrix.sh "$(KERNELS)" "$(SCENARIOS)"
+
+# What `make check` runs on the oldest and the newest kernel besides every
+# scenario on the machine's own: trace, record and scan.
+CHECK_KERNELS   ?= bullseye sid
+CHECK_SCENARIOS ?= ^test_(trace_.*|record|scan)$$
+
 # Unit tests, the JSON contract (check-schema), the unit tests under ASan/UBSan,
 # every fuzz target briefly (after replaying the inputs that once crashed), the
-# Debian package (its install is a VM scenario), then every VM scenario in one boot.
+# Debian package (its install is a VM scenario), then every VM scenario in one
+# boot, then the trace, record and scan scenarios on the oldest and newest
+# kernels of the matrix.
 CHECK_FUZZ_SECONDS ?= 60
 check: export WERROR := 1
 check: deps
@@ -143,6 +159,7 @@ check: deps
 	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(Q)$(MAKE) deb
 	$(Q)$(MAKE) check-vm
+	$(Q)$(MAKE) check-kernels KERNELS="$(CHECK_KERNELS)" SCENARIOS='$(CHECK_SCENARIOS)'
 
 demo: deps
 	$(Q)$(MAKE) all

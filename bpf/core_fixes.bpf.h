@@ -50,39 +50,75 @@ static __always_inline __u32 dmw_decode_huge_dev(__u64 dev)
 }
 
 /*
- * blk_status_t -> errno, as blk_status_to_errno() does (block/blk-core.c): the raw
- * completion tracepoints give the status, not the errno the classic ones print.
- * The values have only been added to since v4.13; BLK_STS_NEXUS became
- * BLK_STS_RESV_CONFLICT in v6.5 with the same number and errno.
+ * Fields that moved, as the older kernels had them. The ___flavor suffix is
+ * dropped by libbpf when it matches these against the running kernel's BTF,
+ * so `struct bio___old` is read as that kernel's `struct bio`; each access is
+ * guarded by bpf_core_field_exists / bpf_core_type_exists, and a guarded-off
+ * access is dead code the verifier never looks at.
  */
-static __always_inline int dmw_blk_status_errno(__u8 status)
+
+/* before v5.12 a bio named its disk and partition; bi_bdev since */
+struct bio___old {
+	struct gendisk *bi_disk;
+	__u8 bi_partno;
+} __attribute__((preserve_access_index));
+
+/* before v5.11 a partition was a struct hd_struct (gone since) */
+struct hd_struct___old {
+	struct device __dev;
+	int partno;
+} __attribute__((preserve_access_index));
+
+/* rq->part pointed at an hd_struct before v5.11; rq->rq_disk until v5.19 */
+struct request___old {
+	struct hd_struct___old *part;
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 dmw_disk_dev(struct gendisk *disk)
 {
-	switch (status) {
-	case 0:		return 0;
-	case 1:		return 95;	/* EOPNOTSUPP */
-	case 2:		return 110;	/* ETIMEDOUT */
-	case 3:		return 28;	/* ENOSPC */
-	case 4:		return 67;	/* ENOLINK */
-	case 5:		return 121;	/* EREMOTEIO */
-	case 6:		return 52;	/* EBADE */
-	case 7:		return 61;	/* ENODATA: medium error */
-	case 8:		return 84;	/* EILSEQ: protection */
-	case 9:		return 12;	/* ENOMEM */
-	case 10:	return 5;	/* EIO */
-	case 11:	return 78;	/* EREMCHG: dm requeue */
-	case 12:	return 11;	/* EAGAIN */
-	case 13:	return 16;	/* EBUSY */
-	case 14:	return 109;	/* ETOOMANYREFS */
-	case 15:	return 75;	/* EOVERFLOW */
-	case 16:	return 19;	/* ENODEV: offline */
-	}
-	return 5;
+	if (!disk)
+		return 0;
+	return (BPF_CORE_READ(disk, major) << DMW_MINORBITS) | BPF_CORE_READ(disk, first_minor);
 }
 
-/*
- * REQ_OP_* in the low bits of bi_opf / cmd_flags (stable since v4.10). Since
- * v5.12 a bio names its device with bi_bdev (bi_disk + bi_partno before).
- */
+/* The device a bio was for (a dm device, or a disk below one) */
+static __always_inline __u32 dmw_bio_dev(struct bio *bio)
+{
+	struct bio___old *old = (void *)bio;
+
+	if (bpf_core_field_exists(bio->bi_bdev))
+		return BPF_CORE_READ(bio, bi_bdev, bd_dev);
+	if (bpf_core_field_exists(old->bi_disk))
+		return dmw_disk_dev(BPF_CORE_READ(old, bi_disk)) + BPF_CORE_READ(old, bi_partno);
+	return 0;
+}
+
+/* The device a request was for: its partition, else its disk */
+static __always_inline __u32 dmw_rq_dev(struct request *rq)
+{
+	struct request___old *old = (void *)rq;
+	__u32 dev = 0;
+
+	if (bpf_core_type_exists(struct hd_struct___old)) {
+		struct hd_struct___old *part = BPF_CORE_READ(old, part);
+
+		if (part)
+			dev = BPF_CORE_READ(part, __dev.devt);
+	} else {
+		struct block_device *part = BPF_CORE_READ(rq, part);
+
+		if (part)
+			dev = BPF_CORE_READ(part, bd_dev);
+	}
+	if (dev)
+		return dev;
+	if (bpf_core_field_exists(old->rq_disk))
+		return dmw_disk_dev(BPF_CORE_READ(old, rq_disk));
+	return dmw_disk_dev(BPF_CORE_READ(rq, q, disk));
+}
+
+/* REQ_OP_* in the low bits of bi_opf / cmd_flags (stable since v4.10) */
 static __always_inline __u32 dmw_req_op(__u32 opf)
 {
 	switch (opf & 0xff) {

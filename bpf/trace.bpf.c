@@ -20,6 +20,9 @@
 
 const volatile __u32 dm_major = 0;		/* from /proc/devices, 0 = unknown */
 const volatile bool trace_lower = true;		/* errors of the disks below dm too */
+/* kernel facts userspace found (src/trace/plan.c) */
+const volatile __u32 blk_sts_layout = DMW_BLK_STS_V4_13;
+const volatile bool rq_error_is_errno = false;	/* block_rq_complete passed an errno before 5.16 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -268,44 +271,68 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 bytes, int er
 }
 
 /*
- * Raw (BTF) tracepoints: the program gets the bio or request itself and leaves at
- * once when it succeeded, before any trace record is formatted. This runs on every
- * I/O of the machine, so it must cost next to nothing.
+ * Raw tracepoints: the program gets the bio or request itself and leaves at once
+ * when it succeeded, before any trace record is formatted. This runs on every
+ * I/O of the machine, so it must cost next to nothing. Each comes twice: as
+ * tp_btf (BTF-typed, preferred) and as raw_tp for kernels that refuse tp_btf;
+ * userspace loads one of the two.
  *
  * bio-based devices: dm's own (linear, striped, snapshot, thin, crypt, flakey,
  * error) and bio-based disks below dm (md ...)
  */
-SEC("tp_btf/block_bio_complete")
-int BPF_PROG(block_bio_complete, struct request_queue *q, struct bio *bio)
+static __always_inline int bio_complete(struct bio *bio)
 {
 	__u8 status = BPF_CORE_READ(bio, bi_status);
 
 	if (!status)
 		return 0;
-	return io_error(BPF_CORE_READ(bio, bi_bdev, bd_dev), BPF_CORE_READ(bio, bi_iter.bi_sector),
-			BPF_CORE_READ(bio, bi_iter.bi_size), -dmw_blk_status_errno(status),
+	return io_error(dmw_bio_dev(bio), BPF_CORE_READ(bio, bi_iter.bi_sector),
+			BPF_CORE_READ(bio, bi_iter.bi_size),
+			-dmw_blk_status_errno(blk_sts_layout, status),
 			dmw_req_op(BPF_CORE_READ(bio, bi_opf)));
 }
 
 /*
  * request-based devices: dm-multipath, and the SCSI, NVMe, virtio disks below dm,
- * whose bios get no block_bio_complete of their own
+ * whose bios get no block_bio_complete of their own. `error` is a blk_status_t
+ * since v5.16, a negative errno before.
  */
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(block_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+static __always_inline int rq_complete(struct request *rq, long error, unsigned int nr_bytes)
 {
-	struct gendisk *disk;
-	__u32 dev;
+	int err;
 
-	if (!error)
+	if (rq_error_is_errno)
+		err = (int)error;
+	else
+		err = -dmw_blk_status_errno(blk_sts_layout, (__u8)error);
+	if (!err)
 		return 0;
-	dev = BPF_CORE_READ(rq, part, bd_dev);
-	if (!dev) {
-		disk = BPF_CORE_READ(rq, q, disk);
-		dev = (BPF_CORE_READ(disk, major) << 20) | BPF_CORE_READ(disk, first_minor);
-	}
-	return io_error(dev, BPF_CORE_READ(rq, __sector), nr_bytes, -dmw_blk_status_errno(error),
+	return io_error(dmw_rq_dev(rq), BPF_CORE_READ(rq, __sector), nr_bytes, err,
 			dmw_req_op(BPF_CORE_READ(rq, cmd_flags)));
+}
+
+SEC("tp_btf/block_bio_complete")
+int BPF_PROG(block_bio_complete, struct request_queue *q, struct bio *bio)
+{
+	return bio_complete(bio);
+}
+
+SEC("raw_tp/block_bio_complete")
+int BPF_PROG(block_bio_complete_raw, struct request_queue *q, struct bio *bio)
+{
+	return bio_complete(bio);
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(block_rq_complete, struct request *rq, long error, unsigned int nr_bytes)
+{
+	return rq_complete(rq, error, nr_bytes);
+}
+
+SEC("raw_tp/block_rq_complete")
+int BPF_PROG(block_rq_complete_raw, struct request *rq, long error, unsigned int nr_bytes)
+{
+	return rq_complete(rq, error, nr_bytes);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

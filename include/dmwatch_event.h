@@ -66,6 +66,52 @@ struct dmw_event {
 /* I/O error events end before the names (they carry none) */
 #define DMW_IOERR_SIZE	__builtin_offsetof(struct dmw_event, name)
 
+/*
+ * blk_status_t -> errno, as the kernel's blk_status_to_errno() does. BLK_STS_*
+ * are #defines, not an enum, so BTF does not carry them and CO-RE cannot
+ * relocate them: the numbering is chosen by userspace from the kernel version
+ * (a rodata constant) and the table lives here, where the unit tests see it.
+ * 0..13 have kept their numbers since v4.13 (BLK_STS_NEXUS became
+ * BLK_STS_RESV_CONFLICT in v6.5, same number and errno); v6.10 removed
+ * BLK_STS_ZONE_RESOURCE (14) and moved everything above it down by one.
+ */
+enum dmw_blk_sts_layout {
+	DMW_BLK_STS_V4_13 = 0,	/* 14 ZONE_RESOURCE .. 17 OFFLINE (6.0), 18 DURATION_LIMIT (6.5) */
+	DMW_BLK_STS_V6_10,	/* 14 ZONE_OPEN_RESOURCE .. 16 OFFLINE, 17 DURATION_LIMIT, 19 INVAL */
+};
+
+static inline __attribute__((always_inline)) int dmw_blk_status_errno(unsigned int layout,
+								     unsigned int status)
+{
+	switch (status) {
+	case 0:		return 0;
+	case 1:		return 95;	/* EOPNOTSUPP */
+	case 2:		return 110;	/* ETIMEDOUT */
+	case 3:		return 28;	/* ENOSPC */
+	case 4:		return 67;	/* ENOLINK: transport */
+	case 5:		return 121;	/* EREMOTEIO: target */
+	case 6:		return 52;	/* EBADE: nexus / reservation conflict */
+	case 7:		return 61;	/* ENODATA: medium error */
+	case 8:		return 84;	/* EILSEQ: protection */
+	case 9:		return 12;	/* ENOMEM: resource */
+	case 10:	return 5;	/* EIO */
+	case 11:	return 78;	/* EREMCHG: dm requeue */
+	case 12:	return 11;	/* EAGAIN */
+	case 13:	return 16;	/* EBUSY: device resource */
+	}
+	if (layout == DMW_BLK_STS_V6_10)
+		status++;	/* back to the older numbering */
+	switch (status) {
+	case 14:	return 16;	/* EBUSY: zone resource (before 6.10) */
+	case 15:	return 109;	/* ETOOMANYREFS: zone open resource */
+	case 16:	return 75;	/* EOVERFLOW: zone active resource */
+	case 17:	return 19;	/* ENODEV: offline */
+	case 18:	return 62;	/* ETIME: duration limit */
+	case 20:	return 22;	/* EINVAL (6.10 numbering: 19) */
+	}
+	return 5;
+}
+
 #define DMW_MINORBITS	20
 #define DMW_MAJOR(dev)	((unsigned int)((dev) >> DMW_MINORBITS))
 #define DMW_MINOR(dev)	((unsigned int)((dev) & ((1U << DMW_MINORBITS) - 1)))

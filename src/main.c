@@ -20,6 +20,7 @@ static const struct command {
 	{ "explain", cmd_explain, "annotate dm-N in kernel log text with names" },
 	{ "clean",   cmd_clean,   "safe interactive cleanup of tombstones and duplicates" },
 	{ "restore", cmd_restore, "undo a cleanup from its journal" },
+	{ "doctor",  cmd_doctor,  "will trace and record work on this kernel, and how" },
 };
 
 static void usage(FILE *f)

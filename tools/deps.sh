@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian packages that building dmwatch, the VM test bed and the tests need.
+# The other kernels of the test matrix (5.10, 6.12, 7.x) are not installed: they are
+# fetched beside the machine's by tools/vm/kernels.sh (make check-kernels).
 # Says what it installs; installs nothing when everything is there.
 set -eu
 
 PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 libdevmapper-dev libyajl-dev qemu-system-x86 linux-image-amd64 busybox-static \
 lvm2 dmsetup thin-provisioning-tools kpartx cpio kmod e2fsprogs python3 python3-jsonschema \
-libclang-rt-14-dev dpkg-dev debhelper fakeroot chromium hyperfine time bsdutils"
+libclang-rt-14-dev dpkg-dev debhelper fakeroot chromium hyperfine time bsdutils \
+debian-archive-keyring xz-utils"
 
 missing=""
 for p in $PKGS; do

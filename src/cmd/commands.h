@@ -12,5 +12,6 @@ int cmd_whois(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif /* DMWATCH_COMMANDS_H */

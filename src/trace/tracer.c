@@ -3,9 +3,10 @@
  * The live event source: BPF skeleton lifecycle, program choice at run time,
  * names resolved at event time, and snapshot / thin-pool sampling.
  *
- * open -> set rodata -> pick programs (kprobes on dm-ioctl, else the ioctl syscall
- * tracepoints) -> load -> attach -> poll the ring buffer; status is sampled every
- * interval and at once after any dm lifecycle or dm table event.
+ * kernel facts (kfacts.c) -> plan (plan.c: which programs load) -> open -> set
+ * rodata -> load -> attach, again without any program the kernel refused -> poll
+ * the ring buffer; status is sampled every interval and at once after any dm
+ * lifecycle or dm table event.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,11 +18,12 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <libdevmapper.h>
 #include "collect/dm.h"
 #include "model/dmstatus.h"
 #include "trace.skel.h"
 #include "trace/tracer.h"
+#include "trace/kfacts.h"
+#include "trace/plan.h"
 #include "lib/util.h"
 #include "lib/clock.h"
 #include "lib/opts.h"
@@ -61,20 +63,13 @@ struct tracer {
 	uint64_t lower_refresh_ns;	/* last re-read for an error no table explained */
 	int uevent_fd;			/* NETLINK_KOBJECT_UEVENT, -1 unless lifecycle comes from there */
 	const char *mode;
+	struct trace_plan plan;		/* what loads on this kernel, what it costs */
 	uint64_t boot_to_unix_ns;
 	uint64_t next_sample_ns;	/* CLOCK_BOOTTIME */
 	uint64_t last_lost;
 	bool refresh;			/* re-list snapshots/pools before the next sample */
 	bool sample_now;
 };
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	/* the verifier log and probe attempts are noise unless asked for (-v) */
-	if (!verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
 
 static const struct lower_ext *lower_find(const struct tracer *t, uint32_t dev, uint64_t sector)
 {
@@ -247,24 +242,23 @@ static void refresh_watched(struct tracer *t)
 	state_free(&st);
 }
 
+/* the first target's status parameters, through collect/dm.c like every libdevmapper call */
 static int read_status(const char *name, char *params, size_t plen)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_STATUS);
-	uint64_t start, length;
-	char *ttype = NULL, *p = NULL;
-	int err = -ENOENT;
+	struct dm_line *lines = NULL;
+	size_t n = 0;
+	int err;
 
-	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt))
-		goto cleanup;
-	dm_get_next_target(dmt, NULL, &start, &length, &ttype, &p);
-	if (!ttype)
-		goto cleanup;
-	snprintf(params, plen, "%s", p ? p : "");
-	err = 0;
-cleanup:
-	dm_task_destroy(dmt);
+	err = dm_read_lines(name, true, &lines, &n);
+	if (!err && !n)
+		err = -ENOENT;
+	if (!err)
+		snprintf(params, plen, "%s", lines[0].params ? lines[0].params : "");
+	for (size_t i = 0; i < n; i++) {
+		free(lines[i].type);
+		free(lines[i].params);
+	}
+	free(lines);
 	return err;
 }
 
@@ -414,52 +408,6 @@ static void report_lost(struct tracer *t)
 	t->cb(t->ctx, &ev);
 }
 
-/* ---- what the kernel offers ---- */
-
-static bool kprobe_exists(const char *fn)
-{
-	static const char *files[] = {
-		"/sys/kernel/tracing/available_filter_functions",
-		"/sys/kernel/debug/tracing/available_filter_functions",
-	};
-	size_t len = strlen(fn);
-	unsigned long long addr;
-	char line[256], sym[256], type;
-	bool found = false;
-	FILE *f;
-
-	if (access("/sys/bus/event_source/devices/kprobe", F_OK))
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		f = fopen(files[i], "re");
-		if (!f)
-			continue;
-		while (!found && fgets(line, sizeof(line), f))
-			found = !strncmp(line, fn, len) && (line[len] == ' ' || line[len] == '\n');
-		fclose(f);
-		return found;
-	}
-	/* no tracefs: kallsyms still says whether the symbol exists */
-	f = fopen("/proc/kallsyms", "re");
-	if (!f)
-		return false;
-	while (!found && fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, sym) == 3)
-		found = !strcmp(sym, fn);
-	fclose(f);
-	return found;
-}
-
-static bool tracepoint_exists(const char *cat, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", cat, name);
-	if (!access(path, F_OK))
-		return true;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/%s", cat, name);
-	return !access(path, F_OK);
-}
-
 /* ---- the last resort for lifecycle: kernel uevents ---- */
 
 static int uevent_open(void)
@@ -557,58 +505,90 @@ static void uevent_drain(struct tracer *t)
 	}
 }
 
-#define KPROBE_PAIRS(X) X(dev_create) X(dev_remove) X(dev_rename) X(dev_suspend) \
-			X(table_load) X(remove_all)
+/* ---- program choice and loading ---- */
 
-/* kprobes on dm-ioctl when every handler can be probed, else the syscall tracepoints */
-static void choose_programs(struct tracer *t)
+/* The program libbpf last said it could not load or attach, for the retry */
+static char failed_prog[64];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	struct trace_bpf *skel = t->skel;
-	bool kp = !t->opts.force_syscalls && !t->opts.force_uevents, block;
+	char msg[1024], name[64];
+	const char *p;
 
-#define CHECK_FN(fn) kp = kp && kprobe_exists(#fn);
-	KPROBE_PAIRS(CHECK_FN)
-#undef CHECK_FN
-#define SET_KP(fn) bpf_program__set_autoload(skel->progs.fn##_entry, kp); \
-		   bpf_program__set_autoload(skel->progs.fn##_exit, kp);
-	KPROBE_PAIRS(SET_KP)
-#undef SET_KP
-	bpf_program__set_autoload(skel->progs.dm_table_event, kprobe_exists("dm_table_event"));
-	if (kp) {
-		t->mode = "kprobes on dm-ioctl";
-	} else if (!t->opts.force_uevents && tracepoint_exists("syscalls", "sys_enter_ioctl")) {
-		t->mode = "ioctl syscall tracepoints";
-		elog("warning: no kprobes on dm-ioctl%s; using the ioctl syscall tracepoints",
-		     t->opts.force_syscalls ? " (--syscalls)" : "");
-	} else if ((t->uevent_fd = uevent_open()) >= 0) {
-		t->mode = "kernel uevents";
-		elog("warning: %s; using kernel uevents: no pid, no failed creates (EBUSY)",
-		     t->opts.force_uevents ? "--uevents" :
-		     "neither kprobes on dm-ioctl nor ioctl syscall tracepoints");
-	} else {
-		t->mode = "none";
-		elog("warning: no kprobes, no ioctl syscall tracepoints, no uevents (%s); "
-		     "dm lifecycle events will not be seen", strerror(-t->uevent_fd));
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	/* "libbpf: prog 'NAME': failed to load: -22", "...: failed to attach to ..." */
+	p = strstr(msg, "prog '");
+	if (level == LIBBPF_WARN && p && strstr(msg, "fail") &&
+	    sscanf(p, "prog '%63[^']'", name) == 1)
+		snprintf(failed_prog, sizeof(failed_prog), "%s", name);
+	/* the verifier log and probe attempts are noise unless asked for (-v) */
+	if (verbose)
+		fputs(msg, stderr);
+	return 0;
+}
+
+/* Every program of the object loads exactly when the plan says so. */
+static void apply_plan(struct tracer *t)
+{
+	struct bpf_program *prog;
+	int i;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		i = plan_prog_by_name(bpf_program__name(prog));
+		bpf_program__set_autoload(prog, i >= 0 && t->plan.load[i]);
 	}
-	if (!kp) {
-		bool sys = !strcmp(t->mode, "ioctl syscall tracepoints");
+	t->skel->rodata->blk_sts_layout = t->plan.blk_sts_layout;
+	t->skel->rodata->rq_error_is_errno = t->plan.rq_error_is_errno;
+}
 
-		/* uevents do not say "dm table event" either: sample on the interval */
+/*
+ * Plan from the facts, open, load, attach. A program the kernel refuses anyway
+ * (a quirk no fact foresaw) is switched off with a warning naming what is lost,
+ * and the rest is tried again: one bad program never costs the others.
+ */
+static int load_and_attach(struct tracer *t, struct kernel_facts *facts, uint32_t dm_major,
+			   char **err)
+{
+	int e, prog;
 
-		bpf_program__set_autoload(skel->progs.sys_enter_ioctl, sys);
-		bpf_program__set_autoload(skel->progs.sys_exit_ioctl, sys);
-	} else {
-		bpf_program__set_autoload(skel->progs.sys_enter_ioctl, false);
-		bpf_program__set_autoload(skel->progs.sys_exit_ioctl, false);
+	for (int attempt = 0; attempt <= PROG_COUNT; attempt++) {
+		/* the last lifecycle tier: whether it is there decides the plan too */
+		if (t->uevent_fd < 0)
+			t->uevent_fd = uevent_open();
+		plan_choose(facts, t->opts.force_syscalls, t->opts.force_uevents, t->uevent_fd >= 0,
+			    &t->plan);
+		if (t->plan.verdict == EXIT_UNUSABLE) {
+			*err = xstrdup(t->plan.reason);
+			return -1;
+		}
+		trace_bpf__destroy(t->skel);
+		t->skel = trace_bpf__open();
+		if (!t->skel) {
+			*err = xasprintf("cannot open the BPF object: %s", strerror(errno));
+			return -1;
+		}
+		t->skel->rodata->dm_major = dm_major;
+		t->skel->rodata->trace_lower = !t->opts.no_lower;
+		apply_plan(t);
+		failed_prog[0] = 0;
+		e = trace_bpf__load(t->skel);
+		if (!e)
+			e = trace_bpf__attach(t->skel);
+		if (!e)
+			return 0;
+		prog = plan_prog_by_name(failed_prog);
+		if (prog < 0 || facts->refused[prog]) {
+			*err = xasprintf("cannot load the BPF programs: %s (run with -v for the "
+					 "verifier log)", strerror(-e));
+			return -1;
+		}
+		if (!t->opts.quiet)
+			elog("warning: the kernel refused BPF program %s (%s): no %s", failed_prog,
+			     strerror(-e), plan_prog_cost(prog));
+		facts->refused[prog] = true;
 	}
-	/* raw tracepoints need no tracefs: only a tracefs that lacks them says no */
-	block = tracepoint_exists("block", "block_bio_complete") ||
-		(access("/sys/kernel/tracing/events/block", F_OK) &&
-		 access("/sys/kernel/debug/tracing/events/block", F_OK));
-	bpf_program__set_autoload(skel->progs.block_bio_complete, block);
-	bpf_program__set_autoload(skel->progs.block_rq_complete, block);
-	if (!block)
-		elog("warning: block tracepoints missing; I/O errors will not be seen");
+	*err = xstrdup("cannot load the BPF programs");
+	return -1;
 }
 
 enum { OPT_SYSCALLS = 0x300, OPT_UEVENTS, OPT_NO_LOWER };
@@ -651,47 +631,24 @@ const struct argp tracer_argp = {
 struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ctx, char **err)
 {
 	struct tracer *t = xcalloc(1, sizeof(*t));
-	uint32_t dm_major;
-	int e;
+	struct kernel_facts facts;
 
 	t->opts = *opts;
 	t->uevent_fd = -1;
 	t->cb = cb;
 	t->ctx = ctx;
-	if (geteuid() != 0) {
-		*err = xstrdup("tracing needs root (CAP_BPF and CAP_PERFMON) to load BPF programs");
-		goto fail;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		*err = xstrdup("this kernel has no BTF (/sys/kernel/btf/vmlinux); "
-			       "CONFIG_DEBUG_INFO_BTF is needed");
-		goto fail;
-	}
-	dm_major = dm_read_major();
-	if (!dm_major)
-		elog("warning: device-mapper is not loaded (modprobe dm-mod); "
-		     "I/O errors on dm devices cannot be seen");
 	libbpf_set_print(libbpf_print);
-
-	t->skel = trace_bpf__open();
-	if (!t->skel) {
-		*err = xasprintf("cannot open the BPF object: %s", strerror(errno));
+	kfacts_gather(&facts);
+	if (load_and_attach(t, &facts, facts.dm_major, err))
 		goto fail;
+	/* what this kernel cannot give, the same lines `dmwatch doctor` prints */
+	for (int i = 0; i < t->plan.n_notes && !t->opts.quiet; i++)
+		elog("%s%s", t->plan.notes[i].loss ? "warning: " : "note: ", t->plan.notes[i].text);
+	if (t->plan.tier != TIER_UEVENTS && t->uevent_fd >= 0) {
+		close(t->uevent_fd);
+		t->uevent_fd = -1;
 	}
-	t->skel->rodata->dm_major = dm_major;
-	t->skel->rodata->trace_lower = !opts->no_lower;
-	choose_programs(t);
-	e = trace_bpf__load(t->skel);
-	if (e) {
-		*err = xasprintf("cannot load the BPF programs: %s (run with -v for the verifier log)",
-				 strerror(-e));
-		goto fail;
-	}
-	e = trace_bpf__attach(t->skel);
-	if (e) {
-		*err = xasprintf("cannot attach the BPF programs: %s", strerror(-e));
-		goto fail;
-	}
+	t->mode = plan_tier_str(t->plan.tier);
 	t->names = name_map_new();
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
 	if (!t->rb) {
@@ -744,6 +701,11 @@ void tracer_drain(struct tracer *t)
 const char *tracer_mode(const struct tracer *t)
 {
 	return t->mode;
+}
+
+const struct trace_plan *tracer_plan(const struct tracer *t)
+{
+	return &t->plan;
 }
 
 void tracer_free(struct tracer *t)

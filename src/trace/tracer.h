@@ -18,6 +18,7 @@ struct tracer_opts {
 	bool force_syscalls;		/* ioctl syscall tracepoints even where kprobes work */
 	bool force_uevents;		/* kernel uevents even where better sources work */
 	bool no_lower;			/* no lower-device error attribution */
+	bool quiet;			/* no warning lines: the caller shows the plan (doctor) */
 };
 
 /*
@@ -52,8 +53,8 @@ typedef void (*tracer_cb)(void *ctx, const struct tracer_event *ev);
 
 /*
  * Check privileges and kernel support, open/load/attach. On failure returns NULL
- * and a one-line reason in *err (the caller exits 3). Warnings about degraded
- * modes (no kprobes, no block tracepoints) go to stderr.
+ * and a one-line reason in *err (the caller exits 3). What this kernel cannot
+ * give goes to stderr as one warning line each, the lines `dmwatch doctor` shows.
  */
 struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ctx, char **err);
 
@@ -65,6 +66,8 @@ void tracer_drain(struct tracer *t);
 
 uint64_t tracer_lost(struct tracer *t);
 const char *tracer_mode(const struct tracer *t);	/* how lifecycle is traced */
+struct trace_plan;
+const struct trace_plan *tracer_plan(const struct tracer *t);	/* trace/plan.h */
 void tracer_free(struct tracer *t);
 
 #endif /* DMWATCH_TRACER_H */

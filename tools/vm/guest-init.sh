@@ -89,6 +89,8 @@ setup_mounts() {
 	mnt tracefs /sys/kernel/tracing
 	mnt debugfs /sys/kernel/debug
 	mnt bpf /sys/fs/bpf mode=0700
+	# /sys/kernel/security/lockdown: what `dmwatch doctor` reports
+	mnt securityfs /sys/kernel/security
 	mnt cgroup2 /sys/fs/cgroup
 	mkdir -p /run/lock/lvm /run/lvm /run/qemu-server /run/lock/qemu-server
 }
@@ -98,8 +100,25 @@ setup_mounts() {
 MODULES="dm-mod dm-snapshot dm-thin-pool dm-flakey dm-multipath dm-round-robin \
 dm-zero dm-delay loop"
 
+# A kernel fetched by tools/vm/kernels.sh keeps its modules outside the host's
+# /lib/modules; the overlay is writable, so link them where modprobe (and the
+# kernel's request_module) look.
+link_modules() {
+	local arg dir='' args
+	read -r -a args < /proc/cmdline
+	for arg in "${args[@]}"; do
+		case $arg in
+		dmwatch.modules=*) dir=${arg#dmwatch.modules=} ;;
+		esac
+	done
+	[ -n "$dir" ] && [ ! -e "/lib/modules/$(uname -r)" ] || return 0
+	mkdir -p /lib/modules
+	ln -s "$dir" "/lib/modules/$(uname -r)" || gwarn "cannot link $dir to /lib/modules/$(uname -r)"
+}
+
 setup_modules() {
 	local m
+	link_modules
 	# One modprobe for all: every exec from the 9p root costs time under TCG.
 	# shellcheck disable=SC2086
 	modprobe -a $MODULES >> "$R/guest.log" 2>&1 && return 0

@@ -3,9 +3,9 @@
 #
 # mkinitramfs.sh [OUT] - build the initramfs that boots the dmwatch test VM.
 #
-# Debian's kernel has virtio, 9p and overlayfs as modules, so it cannot mount a
-# 9p root on its own.  This initramfs carries a static busybox plus exactly those
-# modules.  Its /init mounts the host's root read-only over 9p (tag "hostroot"),
+# Debian's kernel has 9p and overlayfs (before 6.12 also virtio_pci) as modules,
+# so it cannot mount a 9p root on its own.  This initramfs carries a static
+# busybox plus exactly those modules and what they depend on.  Its /init mounts the host's root read-only over 9p (tag "hostroot"),
 # stacks an overlay with a tmpfs upper on it (so the guest can write /etc, /run,
 # /etc/pve ... and nothing ever reaches the host), mounts the writable 9p share
 # "results" at /results and switch_roots into the overlay, running the
@@ -13,12 +13,14 @@
 # (tools/vm/guest-init.sh).
 #
 # OUT defaults to .output/vm/initramfs.cpio.gz in the repository.  The image is
-# rebuilt only when the kernel version, busybox or this script changed (a stamp
+# rebuilt only when the kernel, its modules directory, busybox or this script changed (a stamp
 # file OUT.stamp records what it was built from).
 #
 # Environment:
 #   VM_KERNEL   kernel image to build for (default: newest /boot/vmlinuz-* that
-#               has /lib/modules/<version>/modules.dep); only its version matters
+#               has /lib/modules/<version>/modules.dep)
+#   VM_MODDIR   its modules, .../lib/modules/KVER (default /lib/modules/KVER; a
+#               kernel fetched by tools/vm/kernels.sh lives elsewhere)
 #   VM_BUSYBOX  static busybox binary (default: /bin/busybox, /usr/bin/busybox)
 set -eu
 
@@ -29,28 +31,29 @@ script_dir=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$script_dir/../.." && pwd)
 out=${1:-$repo/.output/vm/initramfs.cpio.gz}
 
-# The modules /init loads, in dependency order (insmod does not resolve deps).
-MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
-netfs fscache 9pnet 9pnet_virtio 9p overlay"
-# Without these the guest cannot mount its root: missing = build failure.
-REQUIRED="virtio_pci 9pnet 9pnet_virtio 9p overlay"
+# What /init needs to mount its root: virtio PCI, 9p over virtio, overlayfs.  The
+# kernel says which module files that takes and in which order (modprobe
+# --show-depends): virtio_pci is built in from 6.12 on, netfs exists from 6.1 on,
+# the legacy/modern virtio_pci helpers from 5.14 on.  No fixed list to keep true.
+ROOT_MODULES="virtio_pci 9pnet_virtio 9p overlay"
 
 # --- kernel ---------------------------------------------------------------------
+# VM_KERNEL and VM_MODDIR come from tools/vm/common.sh (kernels.sh resolve); alone,
+# this script takes the machine's newest installed kernel.
 if [ -n "${VM_KERNEL:-}" ]; then
 	kernel=$VM_KERNEL
 else
-	kernel=
-	# sort -V puts the newest version last; keep the last one that has modules.
-	for k in $(printf '%s\n' /boot/vmlinuz-* | sort -V); do
-		v=${k#/boot/vmlinuz-}
-		[ -f "/lib/modules/$v/modules.dep" ] && kernel=$k
-	done
-	[ -n "$kernel" ] || die "no /boot/vmlinuz-* with matching /lib/modules (apt-get install linux-image-amd64)"
+	r=$("$script_dir/kernels.sh" resolve bookworm) || die "no installed kernel"
+	kernel=${r%% *}
+	VM_MODDIR=${r#* }
 fi
 [ -r "$kernel" ] || die "kernel $kernel is missing or unreadable"
-kver=${kernel##*/vmlinuz-}
-moddir=/lib/modules/$kver
+moddir=${VM_MODDIR:-/lib/modules/${kernel##*/vmlinuz-}}
+kver=${moddir##*/}
 [ -f "$moddir/modules.dep" ] || die "no $moddir/modules.dep for kernel $kernel"
+# modprobe -d wants the root that holds lib/modules/KVER
+modroot=${moddir%/lib/modules/"$kver"}
+[ -n "$modroot" ] || modroot=/
 
 # --- busybox --------------------------------------------------------------------
 busybox=${VM_BUSYBOX:-}
@@ -68,7 +71,7 @@ if ldd "$busybox" >/dev/null 2>&1; then
 fi
 
 # --- up to date? ----------------------------------------------------------------
-stamp_want="kver=$kver script=$(cksum < "$0") busybox=$(cksum < "$busybox")"
+stamp_want="kver=$kver moddir=$moddir script=$(cksum < "$0") busybox=$(cksum < "$busybox")"
 if [ -f "$out" ] && [ -f "$out.stamp" ] && [ "$(cat "$out.stamp")" = "$stamp_want" ]; then
 	exit 0
 fi
@@ -86,40 +89,17 @@ for applet in $("$root/bin/busybox" --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
 done
 
-# Path of module NAME relative to $moddir, from modules.dep (the file name may use
-# '-' where the module name uses '_' and may end in .ko, .ko.xz, .ko.zst, .ko.gz).
-find_module() {
-	for n in "$1" "$(echo "$1" | tr _ -)" "$(echo "$1" | tr - _)"; do
-		p=$(sed -n "s|^\\(\\([^:]*/\\)\\{0,1\\}$n\\.ko[.a-z]*\\):.*|\\1|p" "$moddir/modules.dep" | head -n 1)
-		[ -n "$p" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-
-is_builtin() {
-	for n in "$1" "$(echo "$1" | tr _ -)"; do
-		grep -q "/$n\\.ko\$" "$moddir/modules.builtin" 2>/dev/null && return 0
-	done
-	return 1
-}
-
-# Modules are always stored uncompressed: busybox insmod reads compressed ones
-# only if built with the matching feature, and the kernel decompresses by itself
-# only with CONFIG_MODULE_DECOMPRESS.  A plain .ko works everywhere.
+# Module files in load order, each once (modprobe lists a shared dependency again
+# for every module that needs it).  Stored uncompressed: busybox insmod reads
+# compressed ones only if built with the matching feature, and the kernel
+# decompresses by itself only with CONFIG_MODULE_DECOMPRESS.
+# shellcheck disable=SC2086
+deps=$(modprobe -d "$modroot" -S "$kver" --show-depends -a $ROOT_MODULES) ||
+	die "modprobe cannot resolve $ROOT_MODULES for $kver in $moddir"
 : > "$root/modules.list"
-for m in $MODULES; do
-	if ! rel=$(find_module "$m"); then
-		if is_builtin "$m"; then
-			echo "  INITRD   $m: built into the kernel"
-			continue
-		fi
-		case " $REQUIRED " in
-		*" $m "*) die "module $m is neither in $moddir nor built in: the guest could not mount its root over 9p" ;;
-		esac
-		echo "  INITRD   $m: not found, skipped" >&2
-		continue
-	fi
-	src=$moddir/$rel
+echo "$deps" | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r src; do
+	m=${src##*/}
+	m=${m%%.ko*}
 	dst=$root/lib/modules/$m.ko
 	case $src in
 	*.ko)     cp "$src" "$dst" ;;
@@ -131,6 +111,7 @@ for m in $MODULES; do
 	esac
 	echo "$m" >> "$root/modules.list"
 done
+echo "  INITRD   modules: $(echo "$deps" | awk '$1 == "builtin" { printf "%s (built in) ", $2 }')$(tr '\n' ' ' < "$root/modules.list")"
 
 cat > "$root/init" <<'INIT'
 #!/bin/sh

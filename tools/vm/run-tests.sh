@@ -91,7 +91,7 @@ report() {
 	fi
 }
 
-echo "vm: ${#names[@]} scenario(s), kernel $(basename "$KERNEL"), VM_TIMEOUT=${VM_TIMEOUT}s"
+echo "vm: ${#names[@]} scenario(s), kernel $KVER, VM_TIMEOUT=${VM_TIMEOUT}s"
 vm_boot
 
 dead=

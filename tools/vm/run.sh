@@ -41,7 +41,7 @@ fi
 # tail needs the file before the guest creates it.
 : > "$RESULTS/run.out"
 
-echo "vm: booting $(basename "$KERNEL") to run ${script#"$REPO"/}" >&2
+echo "vm: booting $KVER to run ${script#"$REPO"/}" >&2
 vm_boot
 # --pid: tail stops once QEMU is gone, whatever happened to the guest.
 tail -n +1 -f --pid="$QEMU_PID" "$RESULTS/run.out" &

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The program choice (src/trace/plan.c) over the facts of real kernels. Facts are
+ * data: one line of words per kernel, so a new kernel's quirk is one more line.
+ *
+ * Words: a release ("5.10.0-32-amd64") first, then any of
+ *   nobtf modbtf unprivileged nokprobes nosyscalls noblock notpbtf rqerrno nodm
+ *   memlock=KIB (RLIMIT_MEMLOCK, not raisable)
+ *   lockdown=none|integrity|confidentiality
+ *   missing:SYM  dup:SYM (twice in the symbols)  blacklist:SYM  refuse:PROGRAM
+ * Everything not said is the healthy default: vmlinux BTF, root, kprobes, every
+ * dm-ioctl handler once, tracepoints, tp_btf, dm loaded.
+ */
+#include <stdlib.h>
+#include "test.h"
+#include "trace/plan.h"
+#include "dmwatch_event.h"
+#include "lib/util.h"
+
+static int kp_by_name(const char *name)
+{
+	for (int t = 0; t < KP_TARGETS; t++)
+		if (!strcmp(plan_kprobe_name(t), name))
+			return t;
+	return -1;
+}
+
+/* Build facts from words; returns false (and says which) on a word it does not know */
+static bool facts_from(const char *words, struct kernel_facts *f)
+{
+	char buf[512], *save = NULL, *w;
+	int t;
+
+	memset(f, 0, sizeof(*f));
+	f->btf_vmlinux = f->privileged = f->kprobes = f->syscall_tracepoints = true;
+	f->block_tracepoints = f->tp_btf = true;
+	f->lockdown = LOCKDOWN_NONE;
+	f->memlock = UINT64_MAX;
+	f->memlock_raisable = true;
+	f->dm_major = 254;
+	for (t = 0; t < KP_TARGETS; t++)
+		f->kprobe_count[t] = 1;
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (!f->release[0]) {
+			snprintf(f->release, sizeof(f->release), "%s", w);
+			plan_parse_release(w, &f->version, &f->patchlevel);
+			f->memcg_accounting = f->version > 5 || (f->version == 5 && f->patchlevel >= 11);
+		} else if (!strcmp(w, "nobtf")) {
+			f->btf_vmlinux = false;
+		} else if (!strcmp(w, "modbtf")) {
+			f->btf_modules = true;
+		} else if (!strcmp(w, "unprivileged")) {
+			f->privileged = false;
+		} else if (!strcmp(w, "nokprobes")) {
+			f->kprobes = false;
+		} else if (!strcmp(w, "nosyscalls")) {
+			f->syscall_tracepoints = false;
+		} else if (!strcmp(w, "noblock")) {
+			f->block_tracepoints = false;
+		} else if (!strcmp(w, "notpbtf")) {
+			f->tp_btf = false;
+		} else if (!strcmp(w, "rqerrno")) {
+			f->rq_error_is_errno = true;
+		} else if (!strncmp(w, "memlock=", 8)) {
+			f->memlock = strtoull(w + 8, NULL, 10) * 1024;
+			f->memlock_raisable = false;
+		} else if (!strcmp(w, "nodm")) {
+			f->dm_major = 0;
+		} else if (!strcmp(w, "lockdown=integrity")) {
+			f->lockdown = LOCKDOWN_INTEGRITY;
+		} else if (!strcmp(w, "lockdown=confidentiality")) {
+			f->lockdown = LOCKDOWN_CONFIDENTIALITY;
+		} else if (!strncmp(w, "missing:", 8) && (t = kp_by_name(w + 8)) >= 0) {
+			f->kprobe_count[t] = 0;
+		} else if (!strncmp(w, "dup:", 4) && (t = kp_by_name(w + 4)) >= 0) {
+			f->kprobe_count[t] = 2;
+		} else if (!strncmp(w, "blacklist:", 10) && (t = kp_by_name(w + 10)) >= 0) {
+			f->kprobe_blacklisted[t] = true;
+		} else if (!strncmp(w, "refuse:", 7) && (t = plan_prog_by_name(w + 7)) >= 0) {
+			f->refused[t] = true;
+		} else {
+			fprintf(stderr, "  test_plan: unknown fact word '%s'\n", w);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct plan_case {
+	const char *facts;
+	const char *opts;		/* "", "syscalls", "uevents", "nouevents" */
+	enum lifecycle_tier tier;
+	enum io_hooks io;
+	bool table_events;
+	int verdict;
+	unsigned int layout;
+} cases[] = {
+	/* Debian 11 (PVE 7's 5.15 is alike): no module BTF, block_rq_complete passes an errno */
+	{ "5.10.0-32-amd64 rqerrno", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "5.15.158-2-pve rqerrno", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	/* Debian 12, PVE 8 */
+	{ "6.1.0-57-amd64 modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.8.12-4-pve modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	/* Debian 13, PVE 9, sid: BLK_STS renumbered in 6.10 */
+	{ "6.12.117+deb13-amd64 modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
+	{ "7.2.13+deb14-amd64 modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
+	/* the user's choice */
+	{ "6.1.0-57-amd64", "syscalls", TIER_SYSCALLS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64", "uevents", TIER_UEVENTS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	/* kprobes missing or unusable: the syscall tracepoints give the same events */
+	{ "6.1.0-57-amd64 nokprobes", "", TIER_SYSCALLS, IO_TP_BTF, false, EXIT_WARNING, DMW_BLK_STS_V4_13 },
+	{ "6.8.0-1-amd64 dup:dev_remove", "", TIER_SYSCALLS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 blacklist:table_load", "", TIER_SYSCALLS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 missing:dev_rename", "", TIER_SYSCALLS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 refuse:dev_create_exit", "", TIER_SYSCALLS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 dup:dm_table_event", "", TIER_KPROBES, IO_TP_BTF, false, EXIT_WARNING, DMW_BLK_STS_V4_13 },
+	/* neither: uevents (no pid, no EBUSY), or nothing at all */
+	{ "6.1.0-57-amd64 nokprobes nosyscalls", "", TIER_UEVENTS, IO_TP_BTF, false, EXIT_WARNING, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 nokprobes nosyscalls", "nouevents", TIER_NONE, IO_TP_BTF, false, EXIT_WARNING, DMW_BLK_STS_V4_13 },
+	/* BTF-typed tracepoints refused: raw ones, nothing lost */
+	{ "5.10.0-32-amd64 notpbtf rqerrno", "", TIER_KPROBES, IO_RAW_TP, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 refuse:block_rq_complete", "", TIER_KPROBES, IO_RAW_TP, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 refuse:block_rq_complete refuse:block_rq_complete_raw", "", TIER_KPROBES,
+	  IO_NONE, true, EXIT_WARNING, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 noblock", "", TIER_KPROBES, IO_NONE, true, EXIT_WARNING, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 nodm missing:dev_create missing:dev_remove missing:dev_rename missing:dev_suspend "
+	  "missing:table_load missing:remove_all missing:dm_table_event", "", TIER_SYSCALLS, IO_TP_BTF, false,
+	  EXIT_WARNING, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 lockdown=integrity", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	/* memlock matters only before 5.11 (memcg accounting since), and only when it cannot be raised */
+	{ "6.1.0-57-amd64 memlock=64", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "5.10.0-32-amd64 rqerrno memlock=64", "", TIER_NONE, IO_NONE, false, EXIT_UNUSABLE, DMW_BLK_STS_V4_13 },
+	/* cannot trace */
+	{ "6.1.0-57-amd64 unprivileged", "", TIER_NONE, IO_NONE, false, EXIT_UNUSABLE, DMW_BLK_STS_V4_13 },
+	{ "4.19.0-27-amd64 nobtf", "", TIER_NONE, IO_NONE, false, EXIT_UNUSABLE, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 lockdown=confidentiality", "", TIER_NONE, IO_NONE, false, EXIT_UNUSABLE,
+	  DMW_BLK_STS_V4_13 },
+};
+
+TEST(plan_kernel_matrix)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct plan_case *c = &cases[i];
+		struct kernel_facts f;
+		struct trace_plan p;
+
+		if (!facts_from(c->facts, &f)) {
+			FAIL_AT("case %zu: bad facts", i);
+			continue;
+		}
+		plan_choose(&f, !strcmp(c->opts, "syscalls"), !strcmp(c->opts, "uevents"),
+			    strcmp(c->opts, "nouevents"), &p);
+		if (p.tier != c->tier || p.io != c->io || p.table_events != c->table_events ||
+		    p.verdict != c->verdict || p.blk_sts_layout != c->layout)
+			FAIL_AT("[%s] %s: got tier %s, io %s, table events %d, verdict %d, layout %u; "
+				"expected %s, %s, %d, %d, %u", c->facts, c->opts, plan_tier_str(p.tier),
+				plan_io_str(p.io), p.table_events, p.verdict, p.blk_sts_layout,
+				plan_tier_str(c->tier), plan_io_str(c->io), c->table_events, c->verdict,
+				c->layout);
+		/* a plan never loads both flavours of one hook, nor a lifecycle it did not pick */
+		CHECK(!(p.load[PROG_BIO_COMPLETE] && p.load[PROG_BIO_COMPLETE_RAW]));
+		CHECK(!(p.load[PROG_RQ_COMPLETE] && p.load[PROG_RQ_COMPLETE_RAW]));
+		CHECK(p.load[PROG_DEV_CREATE_ENTRY] == (p.tier == TIER_KPROBES));
+		CHECK(p.load[PROG_SYS_ENTER_IOCTL] == (p.tier == TIER_SYSCALLS));
+		CHECK(p.load[PROG_DM_TABLE_EVENT] == p.table_events);
+		CHECK(p.rq_error_is_errno == f.rq_error_is_errno);
+		if (p.verdict == EXIT_UNUSABLE)
+			CHECK(p.reason[0]);
+		for (int n = 0; n < p.n_notes; n++)
+			CHECK(p.notes[n].text[0]);
+	}
+}
+
+/* each refused program is named with what it costs; a degrading note says why */
+TEST(plan_notes_name_the_cause)
+{
+	struct kernel_facts f;
+	struct trace_plan p;
+	bool found = false;
+
+	CHECK(facts_from("6.8.0-1-amd64 dup:dev_remove", &f));
+	plan_choose(&f, false, false, true, &p);
+	for (int n = 0; n < p.n_notes; n++)
+		found |= strstr(p.notes[n].text, "dev_remove") && strstr(p.notes[n].text, "2 times");
+	CHECK(found);
+
+	CHECK(facts_from("6.1.0-57-amd64 nokprobes nosyscalls", &f));
+	plan_choose(&f, false, false, true, &p);
+	found = false;
+	for (int n = 0; n < p.n_notes; n++)
+		found |= p.notes[n].loss && strstr(p.notes[n].text, "no pid") != NULL;
+	CHECK(found);
+	CHECK(strstr(plan_prog_cost(PROG_RQ_COMPLETE), "request-based") != NULL);
+}
+
+TEST(plan_program_names)
+{
+	for (int i = 0; i < PROG_COUNT; i++)
+		CHECK_INT(plan_prog_by_name(plan_prog_name(i)), i);
+	CHECK_INT(plan_prog_by_name("no_such_prog"), -1);
+}
+
+/* blk_status_t numbers of both layouts, from include/linux/blk_types.h of each era */
+TEST(blk_status_errno_layouts)
+{
+	/* stable since 4.13 */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V4_13, 10), 5);	/* IOERR */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V6_10, 10), 5);
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V4_13, 7), 61);	/* MEDIUM: ENODATA */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V6_10, 3), 28);	/* NOSPC */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V4_13, 13), 16);	/* DEV_RESOURCE */
+	/* before 6.10: 14 ZONE_RESOURCE, 17 OFFLINE; since: 14 ZONE_OPEN, 16 OFFLINE */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V4_13, 14), 16);
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V6_10, 14), 109);
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V4_13, 17), 19);
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V6_10, 16), 19);
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V6_10, 17), 62);	/* DURATION_LIMIT */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V6_10, 19), 22);	/* INVAL */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V4_13, 200), 5);	/* unknown: EIO */
+	CHECK_INT(dmw_blk_status_errno(DMW_BLK_STS_V6_10, 0), 0);
+}
+
+TEST(plan_parse_release)
+{
+	int v = 0, p = 0;
+
+	CHECK(plan_parse_release("5.10.0-32-amd64", &v, &p));
+	CHECK_INT(v, 5);
+	CHECK_INT(p, 10);
+	CHECK(plan_parse_release("7.2.13+deb14-amd64", &v, &p));
+	CHECK_INT(v, 7);
+	CHECK_INT(p, 2);
+	CHECK(!plan_parse_release("", &v, &p));
+}
