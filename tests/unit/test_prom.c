@@ -22,7 +22,7 @@
 #include "cmd/commands.h"
 #include "render/html.h"
 #include "render/prom.h"
-#include "cmd/serve.h"
+#include "serve/listen.h"
 #include "model/state.h"
 #include "test.h"
 #include "lib/escape.h"
