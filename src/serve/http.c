@@ -34,9 +34,8 @@ static bool request_line(const char *s, size_t n, struct http_request *req)
 		;
 	if (i - start >= sizeof(req->path) || i >= n || s[i] != ' ')
 		return false;
-	plen = strcspn(s + start, "?#");
-	if (plen > i - start)
-		plen = i - start;
+	for (plen = 0; start + plen < i && s[start + plen] != '?' && s[start + plen] != '#'; plen++)
+		;
 	memcpy(req->path, s + start, plen);
 	req->path[plen] = 0;
 	i++;
@@ -66,8 +65,6 @@ enum http_verdict http_parse_request(const char *buf, size_t len, struct http_re
 {
 	size_t at = 0, line = 0;
 
-	if (memchr(buf, 0, len))
-		return HTTP_BAD;
 	memset(req, 0, sizeof(*req));
 	/* line by line, each judged as soon as it is whole; LF alone ends a line too */
 	while (at < len) {
@@ -77,6 +74,8 @@ enum http_verdict http_parse_request(const char *buf, size_t len, struct http_re
 		if (!nl)
 			break;
 		n = nl - (buf + at);
+		if (memchr(buf + at, 0, n))
+			return HTTP_BAD;
 		if (n && buf[at + n - 1] == '\r')
 			n--;
 		if (line == 0 && !request_line(buf + at, n, req))
@@ -88,6 +87,9 @@ enum http_verdict http_parse_request(const char *buf, size_t len, struct http_re
 		at = nl + 1 - buf;
 		line++;
 	}
+	/* a NUL is refused before its line ends (what follows the head is not ours to judge) */
+	if (memchr(buf + at, 0, len - at))
+		return HTTP_BAD;
 	/* the request line alone may not be longer than a request target allows */
 	if (line == 0 && len - at > sizeof(req->method) + sizeof(req->path) + 10)
 		return HTTP_BAD;

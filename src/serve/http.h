@@ -15,7 +15,7 @@
 enum http_verdict {
 	HTTP_INCOMPLETE,	/* no end of headers yet: read on */
 	HTTP_COMPLETE,		/* a request head we understood: *req filled */
-	HTTP_BAD,		/* 400: malformed, a NUL or control byte, not HTTP/1.x */
+	HTTP_BAD,		/* 400: malformed, a NUL or control byte in the head, not HTTP/1.x */
 	HTTP_TOO_LARGE,		/* 431: HTTP_HEAD_MAX bytes without an end of headers */
 };
 
