@@ -52,6 +52,7 @@ struct conn {
 	bool reject;			/* over capacity: read the request, answer 503 */
 	bool head;			/* HEAD: the headers only */
 	uint64_t since;			/* accepted (for who makes room first) */
+	uint64_t round;			/* the loop round it was accepted in */
 	uint64_t deadline;		/* this phase gives up at */
 	uint64_t arrival;		/* the request was complete at */
 	char *in;			/* READING: the request head so far */
@@ -85,6 +86,7 @@ struct server {
 		struct scan_job *job;
 		int wake[2];
 	} scan;
+	uint64_t round;			/* loop rounds so far */
 	bool stopping;
 	uint64_t drain_deadline;
 	uint64_t accept_paused_until;
@@ -373,33 +375,80 @@ static bool conn_event(struct server *s, struct conn *c, short revents, uint64_t
 
 /* ---- accepting ---- */
 
-/* The connection to close for a newcomer: the oldest not waiting for a scan. */
-static bool make_room(struct server *s)
+/*
+ * The oldest connection of a kind (rejects or not) that may make room: one not
+ * waiting for a scan, and not accepted in this very round. A newcomer has not
+ * had its chance to be read yet, and a crowd reconnecting at once must not push
+ * a scraper out before it is heard. The table's size when none.
+ */
+static size_t oldest_evictable(const struct server *s, bool reject)
 {
 	size_t victim = s->n;
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct conn *c = &s->conns[i];
 
-		if (c->phase == WAITING || c->reject)
+		if (c->phase == WAITING || c->reject != reject || c->round == s->round)
 			continue;
 		if (victim == s->n || c->since < s->conns[victim].since)
 			victim = i;
 	}
-	if (victim == s->n)
-		return false;
+	return victim;
+}
+
+static void evict(struct server *s, size_t i)
+{
+	static const char *const doing[] = {
+		[READING] = "still sending its request", [WRITING] = "still reading its response",
+		[LINGERING] = "lingering", [WAITING] = "waiting",
+	};
+
 	vlog("%u connections: closing the oldest (%s) for a new one", s->max_conns,
-	     s->conns[victim].phase == READING ? "still sending its request" :
-	     s->conns[victim].phase == WRITING ? "still reading its response" : "lingering");
-	conn_close(s, victim);
-	return true;
+	     doing[s->conns[i].phase]);
+	conn_close(s, i);
+}
+
+enum place { NO_PLACE, PLACE, REJECT_PLACE };
+
+/*
+ * Where a newcomer goes. Past max_conns the oldest evictable connection makes
+ * room; one that only got here this round will be evictable in the next, so the
+ * newcomer waits in the backlog. Only when every connection waits for a scan
+ * does it get a reject slot, for a clean 503.
+ */
+static enum place find_place(struct server *s, bool evict_now)
+{
+	size_t regular = s->n - s->n_reject, v;
+	bool young = false;
+
+	if (regular < s->max_conns)
+		return PLACE;
+	v = oldest_evictable(s, false);
+	if (v < s->n) {
+		if (evict_now)
+			evict(s, v);
+		return PLACE;
+	}
+	for (size_t i = 0; i < s->n && !young; i++)
+		young = !s->conns[i].reject && s->conns[i].phase != WAITING;
+	if (young)
+		return NO_PLACE;
+	if (s->n_reject < REJECT_SLOTS)
+		return REJECT_PLACE;
+	v = oldest_evictable(s, true);
+	if (v == s->n)
+		return NO_PLACE;
+	if (evict_now)
+		evict(s, v);
+	return REJECT_PLACE;
 }
 
 static void accept_all(struct server *s, uint64_t now)
 {
-	while (s->n < s->max_conns + REJECT_SLOTS) {
+	enum place place;
+
+	while ((place = find_place(s, false)) != NO_PLACE) {
 		int fd = accept4(s->o->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		bool reject = false;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -409,14 +458,16 @@ static void accept_all(struct server *s, uint64_t now)
 				s->accept_paused_until = now + ACCEPT_PAUSE;
 			return;
 		}
-		if (s->n - s->n_reject >= s->max_conns && !make_room(s))
-			reject = true;
-		if (reject)
+		place = find_place(s, true);
+		if (place == REJECT_PLACE)
 			s->n_reject++;
 		s->conns[s->n++] = (struct conn){
-			.fd = fd, .phase = READING, .reject = reject, .since = now,
-			.deadline = now + READ_TIMEOUT,
+			.fd = fd, .phase = READING, .reject = place == REJECT_PLACE, .since = now,
+			.round = s->round, .deadline = now + READ_TIMEOUT,
 		};
+		/* a client usually sent its request with the connect: answer it now */
+		if (!conn_read(s, &s->conns[s->n - 1], now))
+			conn_close(s, s->n - 1);
 	}
 }
 
@@ -434,9 +485,18 @@ static void begin_stop(struct server *s, uint64_t now)
 		serve_waiting(s, now);
 }
 
-static bool accepting(const struct server *s, uint64_t now)
+/* Poll the listener: there is a place now, or will be once this round's newcomers age. */
+static bool accepting(struct server *s, uint64_t now)
 {
-	return !s->stopping && s->n < s->max_conns + REJECT_SLOTS && now >= s->accept_paused_until;
+	bool any_reject_or_busy = false;
+
+	if (s->stopping || now < s->accept_paused_until)
+		return false;
+	if (s->n - s->n_reject < s->max_conns || s->n_reject < REJECT_SLOTS)
+		return true;
+	for (size_t i = 0; i < s->n && !any_reject_or_busy; i++)
+		any_reject_or_busy = s->conns[i].reject || s->conns[i].phase != WAITING;
+	return any_reject_or_busy;
 }
 
 /* poll()'s timeout: until the nearest deadline */
@@ -477,6 +537,7 @@ static bool loop_once(struct server *s, struct pollfd *p)
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	int r;
 
+	s->round++;
 	for (size_t i = 0; i < n; i++) {
 		const struct conn *c = &s->conns[i];
 
