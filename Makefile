@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-serve-load demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -116,6 +116,10 @@ check-unit: $(UNIT_BIN)
 
 check-vm: dmwatch tools
 	$(Q)tools/vm/run-tests.sh
+
+# dmwatch serve against hundreds of clients on loopback (a minute; no root, no dm)
+check-serve-load: dmwatch tools
+	$(Q)tests/load/serve-load.sh
 
 # Unit tests (also under ASan/UBSan), every fuzz target briefly (after replaying
 # the inputs that once crashed), the Debian package (its install is a VM
