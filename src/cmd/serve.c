@@ -24,6 +24,7 @@
 #include "serve/listen.h"
 #include "serve/server.h"
 #include "lib/clock.h"
+#include "lib/escape.h"
 #include "lib/opts.h"
 #include "lib/util.h"
 
@@ -121,15 +122,23 @@ static bool scan_metrics(char **text, size_t *len, char **why)
 	return ok;
 }
 
+/* why a scan failed, on stderr (the journal): one line whatever a path holds */
+static void log_failure(const char *prefix, char *why, const char *suffix)
+{
+	char *shown = term_escaped(why);
+
+	elog("%s%s%s", prefix, shown, suffix);
+	free(shown);
+	free(why);
+}
+
 /* the server's scan, on its scan thread: a failure is said on stderr and served */
 static void server_scan(void *ctx, char **text, size_t *len)
 {
 	char *why = NULL;
 
-	if (!scan_metrics(text, len, &why)) {
-		elog("scan failed: %s", why);
-		free(why);
-	}
+	if (!scan_metrics(text, len, &why))
+		log_failure("scan failed: ", why, "");
 }
 
 static int stop_pipe[2] = { -1, -1 };
@@ -156,8 +165,7 @@ static int first_scan(char **text, size_t *len, uint64_t *started)
 	*started = clock_ns(CLOCK_MONOTONIC);
 	if (scan_metrics(text, len, &why))
 		return 0;
-	elog("%s%s", why, env.src.state_in ? "" : " (serving dmwatch_up 0 until a scan succeeds)");
-	free(why);
+	log_failure("", why, env.src.state_in ? "" : " (serving dmwatch_up 0 until a scan succeeds)");
 	if (!env.src.state_in)
 		return 0;
 	free(*text);
