@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm check-schema check-kernels demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-schema check-kernels check-serve-load demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -144,7 +144,11 @@ check-kernels: dmwatch tools
 CHECK_KERNELS   ?= bullseye sid
 CHECK_SCENARIOS ?= ^test_(trace_.*|record|scan)$$
 
-# Unit tests, the JSON contract (check-schema), the unit tests under ASan/UBSan,
+# dmwatch serve against hundreds of clients on loopback (a minute; no root, no dm)
+check-serve-load: dmwatch tools
+	$(Q)tests/load/serve-load.sh
+
+# Unit tests, the JSON contract (check-schema), serve under load, the unit tests under ASan/UBSan,
 # every fuzz target briefly (after replaying the inputs that once crashed), the
 # Debian package (its install is a VM scenario), then every VM scenario in one
 # boot, then the trace, record and scan scenarios on the oldest and newest
@@ -155,6 +159,7 @@ check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) check-unit
 	$(Q)$(MAKE) check-schema
+	$(Q)$(MAKE) check-serve-load
 	$(Q)$(MAKE) check-asan
 	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(Q)$(MAKE) deb

@@ -12,6 +12,7 @@
 #include "cmd/source.h"
 #include "cmd/commands.h"
 #include "render/html.h"
+#include "render/mail.h"
 #include "render/output.h"
 #include "render/prom.h"
 #include "lib/util.h"

@@ -78,12 +78,31 @@ bool term_clean(const char *s)
 	return printable(s, false);
 }
 
-static bool term_printable(const char *s)
+bool term_visible(const char *s)
 {
 	return printable(s, true);
 }
 
-void term_escape(FILE *f, const char *s)
+/* what escape_text() does beside showing control bytes and non-UTF-8 as \xNN */
+enum {
+	ESC_BACKSLASH = 1,	/* \ as \\, so an escape in the text cannot pass for one of ours */
+	ESC_HTML = 2,		/* & < > " ' as character references */
+};
+
+static void html_char(FILE *f, unsigned char c)
+{
+	switch (c) {
+	case '&': fputs("&amp;", f); break;
+	case '<': fputs("&lt;", f); break;
+	case '>': fputs("&gt;", f); break;
+	case '"': fputs("&quot;", f); break;
+	case '\'': fputs("&#39;", f); break;
+	default: fputc(c, f);
+	}
+}
+
+/* The one walker behind term_escape() and html_escape(): same rule, two destinations. */
+static void escape_text(FILE *f, const char *s, unsigned int how)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -91,7 +110,7 @@ void term_escape(FILE *f, const char *s)
 	for (size_t i = 0; i < n;) {
 		size_t l = utf8_seq_len(p + i, n - i);
 
-		if (p[i] == '\\') {
+		if (p[i] == '\\' && (how & ESC_BACKSLASH)) {
 			fputs("\\\\", f);
 		} else if (p[i] == '\n') {
 			fputs("\\n", f);
@@ -102,11 +121,30 @@ void term_escape(FILE *f, const char *s)
 			l = 1;
 		} else if (is_c1(p + i, l)) {
 			fprintf(f, "\\x%02x\\x%02x", p[i], p[i + 1]);
+		} else if (l == 1 && (how & ESC_HTML)) {
+			html_char(f, p[i]);
 		} else {
 			fwrite(p + i, 1, l, f);
 		}
 		i += l ? l : 1;
 	}
+}
+
+void term_escape(FILE *f, const char *s)
+{
+	escape_text(f, s, ESC_BACKSLASH);
+}
+
+void html_escape(FILE *f, const char *s)
+{
+	if (s)
+		escape_text(f, s, ESC_BACKSLASH | ESC_HTML);
+}
+
+void html_escape_command(FILE *f, const char *s)
+{
+	if (s)
+		escape_text(f, s, ESC_HTML);
 }
 
 static char *capture(void (*fn)(FILE *, const char *), const char *s)
@@ -173,7 +211,7 @@ char *shell_quoted(const char *s)
 	if (shell_plain(s))
 		return xstrdup(s);
 	/* inside single quotes every byte is literal, but a terminal still acts on it */
-	return capture(term_printable(s) ? shell_single : shell_ansi_c, s);
+	return capture(term_visible(s) ? shell_single : shell_ansi_c, s);
 }
 
 void json_escape(FILE *f, const char *s, size_t n)

