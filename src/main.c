@@ -6,6 +6,9 @@
 #include "cmd/commands.h"
 #include "lib/util.h"
 
+/* argp gives every command --version (-V) from this */
+const char *argp_program_version = "dmwatch " DMWATCH_VERSION;
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -46,6 +49,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_UNUSABLE;
 	}
+	/* `dmwatch help scan` is `dmwatch scan --help`, as git and systemctl users expect */
+	if (!strcmp(argv[1], "help") && argc == 3) {
+		static char help_opt[] = "--help";
+		char *args[] = { argv[0], argv[2], help_opt, NULL };
+
+		return main(3, args);
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
@@ -62,6 +72,10 @@ int main(int argc, char **argv)
 		/* argp names the program after argv[0]: "Usage: dmwatch scan ..." */
 		snprintf(prog, sizeof(prog), "dmwatch %s", commands[i].name);
 		argv[1] = prog;
+		/* argp's short help is -?; -h is what people type (no command uses -h) */
+		for (int a = 2; a < argc && strcmp(argv[a], "--"); a++)
+			if (!strcmp(argv[a], "-h"))
+				argv[a] = (char *)"--help";
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	elog("unknown command '%s' (try dmwatch --help)", argv[1]);
