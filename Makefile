@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-prom check-units demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -117,7 +117,17 @@ check-unit: $(UNIT_BIN)
 check-vm: dmwatch tools
 	$(Q)tools/vm/run-tests.sh
 
-# Unit tests (also under ASan/UBSan), every fuzz target briefly (after replaying
+# The shipped Prometheus rules (promtool), the metrics, a real Prometheus scraping
+# two `dmwatch serve` and the Grafana dashboard's queries (tests/prometheus/run.sh).
+check-prom: dmwatch tools
+	$(Q)tests/prometheus/run.sh
+
+# The systemd units: systemd-analyze verify and security scores (tests/units.sh).
+check-units:
+	$(Q)tests/units.sh
+
+# Unit tests (also under ASan/UBSan), the Prometheus rules against a real
+# Prometheus, the systemd units' hardening, every fuzz target briefly (after replaying
 # the inputs that once crashed), the Debian package (its install is a VM
 # scenario), then every VM scenario in one boot.
 CHECK_FUZZ_SECONDS ?= 60
@@ -126,6 +136,8 @@ check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) check-unit
 	$(Q)$(MAKE) check-asan
+	$(Q)$(MAKE) check-prom
+	$(Q)$(MAKE) check-units
 	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(Q)$(MAKE) deb
 	$(Q)$(MAKE) check-vm

@@ -7,7 +7,8 @@ set -eu
 PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 libdevmapper-dev libjson-c-dev libyajl-dev qemu-system-x86 linux-image-amd64 busybox-static \
 lvm2 dmsetup thin-provisioning-tools kpartx cpio kmod e2fsprogs python3 \
-libclang-rt-14-dev dpkg-dev debhelper fakeroot chromium hyperfine time bsdutils"
+libclang-rt-14-dev dpkg-dev debhelper fakeroot chromium hyperfine time bsdutils \
+prometheus"
 
 missing=""
 for p in $PKGS; do

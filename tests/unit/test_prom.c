@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Prometheus text format (checked by the format's rules, since promtool is not
- * something every machine has), label escaping of hostile names, the Nagios
- * line for every status, atomic file replacement, and `dmwatch serve` on
+ * Prometheus text format (checked by the format's rules here, and by promtool
+ * check metrics where it is installed), metric families named for what they
+ * are, label escaping of hostile names and series deduplicated after it, the
+ * Nagios line with its perfdata for every status, atomic file replacement, and `dmwatch serve` on
  * loopback: 200/404/405/400, HEAD, concurrent clients next to a stalled one,
  * SIGTERM ends it with 0, a bad --listen is exit 3 with one line.
  */
@@ -334,6 +335,34 @@ static const char *label_of(const struct prom_sample *s, const char *key)
 			val ? val : "", s__->value, (double)(expect));		\
 } while (0)
 
+/* promtool check metrics on text: its exit status, or -1 when there is no promtool
+ * (make deps installs it; the checker above still runs everywhere) */
+static int promtool_check(const char *text)
+{
+	char path[] = "/tmp/dmwatch-test-prom.XXXXXX", *cmd;
+	int fd = mkstemp(path), rc;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	cmd = xasprintf("command -v promtool > /dev/null || exit 127; "
+			"promtool check metrics < %s", path);
+	rc = system(cmd);
+	free(cmd);
+	unlink(path);
+	rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+	if (rc == 127) {
+		fprintf(stderr, "  (no promtool: exposition checked by this file's checker only)\n");
+		return -1;
+	}
+	return rc;
+}
+
 TEST(prom_checker_rejects_bad_text)
 {
 	static const char *const bad[] = {
@@ -451,6 +480,8 @@ TEST(prom_cluster_metrics)
 	CHECK(!find(&d, "dmwatch_lv_active", "vg", "pve"));
 	/* no family of the old names that mixed the three kinds */
 	CHECK(!strstr(text, "dmwatch_snapshot_used_ratio"));
+	/* format and naming conventions (promtool lints names, units and HELP) */
+	CHECK(promtool_check(text) <= 0);
 	CHECK_SAMPLE(&d, "dmwatch_device_severity", "name", "pve-vm--101--disk--0-dup", 2);
 	CHECK_SAMPLE(&d, "dmwatch_guest_health", "vmid", "101", 2);
 	CHECK_SAMPLE(&d, "dmwatch_guest_health", "vmid", "104", 1);
@@ -548,6 +579,7 @@ TEST(prom_names_deduplicated_after_escaping)
 	CHECK_SAMPLE(&d, "dmwatch_snapshot_cow_used_ratio", "lv", "s\xef\xbf\xbd", 0.5);
 	/* an empty node name is no label at all */
 	CHECK_NULL(label_of(find(&d, "dmwatch_node_info", NULL, NULL), "node"));
+	CHECK(promtool_check(text) <= 0);
 	free(err);
 	doc_free(&d);
 	free(text);
