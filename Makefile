@@ -151,14 +151,16 @@ bench: deps
 	$(Q)tools/bench.sh
 
 # make install [DESTDIR=...] [PREFIX=/usr]: the binary, man page, bash completion,
-# systemd units (their ExecStart follows SBINDIR) and /etc/default/dmwatch (never
-# overwritten). PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
+# systemd units (their ExecStart follows SBINDIR), /etc/default/dmwatch (never
+# overwritten), the Prometheus rules and the Grafana dashboard in
+# $(DATADIR)/dmwatch. PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
 PREFIX         ?= /usr
 SBINDIR        ?= $(PREFIX)/sbin
 MANDIR         ?= $(PREFIX)/share/man
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SYSCONFDIR     ?= /etc
+DATADIR        ?= $(PREFIX)/share
 INSTALL        ?= install
 UNITS          := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 
@@ -166,10 +168,13 @@ UNITS          := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 install: dmwatch
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+		$(DESTDIR)$(DATADIR)/dmwatch/prometheus $(DESTDIR)$(DATADIR)/dmwatch/grafana
 	$(Q)$(INSTALL) -m 0755 dmwatch $(DESTDIR)$(SBINDIR)/dmwatch
 	$(Q)$(INSTALL) -m 0644 dist/man/dmwatch.8 $(DESTDIR)$(MANDIR)/man8/dmwatch.8
 	$(Q)$(INSTALL) -m 0644 dist/bash-completion/dmwatch $(DESTDIR)$(BASHCOMPDIR)/dmwatch
+	$(Q)$(INSTALL) -m 0644 dist/prometheus/dmwatch.rules.yml $(DESTDIR)$(DATADIR)/dmwatch/prometheus/
+	$(Q)$(INSTALL) -m 0644 dist/grafana/dmwatch.json $(DESTDIR)$(DATADIR)/dmwatch/grafana/
 	$(Q)for u in $(UNITS); do \
 		sed 's|/usr/sbin/dmwatch|$(SBINDIR)/dmwatch|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
