@@ -4,7 +4,11 @@
 # The Debian package: `dpkg -i` into the guest (its root is an overlay, the
 # host's dpkg database is untouched), the files land where they belong, the
 # installed /usr/sbin/dmwatch gives the same verdict as the built ./dmwatch, the
-# nightly unit's command line mails the report, and purge removes it all.
+# nightly unit's command line mails the report; then, with a real systemd
+# running (in a PID namespace of the guest, as in a container), the enabled
+# units run sandboxed as shipped (the exporter answers with lvm and dm read), an
+# upgrade to a newer version restarts every enabled unit and leaves it running,
+# and purge removes it all.
 #
 # The .deb is built on the host by `make deb` (packaging under TCG takes longer
 # than a scenario may): the newest .output/deb/dmwatch_*_amd64.deb, or
@@ -52,6 +56,8 @@ dpkg -i "$deb" >&2
 [ -x /usr/sbin/dmwatch ] || die "no /usr/sbin/dmwatch after dpkg -i"
 for f in /usr/share/man/man8/dmwatch.8.gz /usr/share/bash-completion/completions/dmwatch \
 	/lib/systemd/system/dmwatch-scan.service /lib/systemd/system/dmwatch-scan.timer \
+	/lib/systemd/system/dmwatch-serve.service /lib/systemd/system/dmwatch-record.service \
+	/usr/share/dmwatch/prometheus/dmwatch.rules.yml /usr/share/dmwatch/grafana/dmwatch.json \
 	/etc/default/dmwatch /usr/share/doc/dmwatch/copyright; do
 	[ -f "$f" ] || die "the package did not install $f"
 done
@@ -107,6 +113,105 @@ if command -v systemd-analyze > /dev/null; then
 		die "systemd-analyze verify complains about the units"
 	fi
 fi
+
+# ---- with systemd: the units as shipped, and an upgrade that keeps them running ----
+
+# systemd as PID 1 of a PID namespace (container mode, like systemd-nspawn),
+# booting into a target that pulls in nothing: only what this test starts runs.
+SD_PID=
+start_systemd() {
+	mkdir -p /etc/systemd/system
+	cat > /etc/systemd/system/dmwatch-vm.target <<-'EOF'
+	[Unit]
+	Description=dmwatch VM test: nothing but what the test starts
+	DefaultDependencies=no
+	EOF
+	container=dmwatch-vm unshare --pid --fork --mount-proc /lib/systemd/systemd --system \
+		--unit=dmwatch-vm.target --log-target=console > "$W/systemd.log" 2>&1 &
+	SD_PID=$!
+	on_cleanup "stop_systemd"
+	wait_until 60 systemctl is-active dmwatch-vm.target ||
+		{ tail -n 30 "$W/systemd.log" >&2; die "systemd did not come up"; }
+}
+stop_systemd() {
+	[ -n "$SD_PID" ] || return 0
+	systemctl exit > /dev/null 2>&1 || :
+	wait_until 30 sh -c "! kill -0 $SD_PID" || kill -KILL "$SD_PID" 2> /dev/null
+	wait "$SD_PID" 2> /dev/null || :
+	SD_PID=
+}
+
+# main pid of a service, "" for other units
+main_pid() {
+	case $1 in
+	*.service) systemctl show -p MainPID --value "$1" ;;
+	esac
+}
+
+# what the exporter answers on its default address
+scrape() {
+	local line body=
+	exec 3<> /dev/tcp/127.0.0.1/9877 || return 1
+	printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+	while IFS= read -r line <&3; do body+=$line$'\n'; done
+	exec 3<&-
+	printf '%s' "$body"
+}
+
+start_systemd
+log "systemd $(systemctl --version | head -n 1) runs in a PID namespace"
+enabled="dmwatch-record.service dmwatch-serve.service dmwatch-scan.timer"
+# shellcheck disable=SC2086
+systemctl enable $enabled >&2
+# shellcheck disable=SC2086
+systemctl start $enabled ||
+	{ systemctl status --no-pager $enabled >&2 || :; die "the enabled units do not start"; }
+for u in $enabled; do
+	wait_until 30 systemctl is-active "$u" ||
+		{ systemctl status --no-pager "$u" >&2 || :; die "$u is not running"; }
+done
+# the recorder is ready (Type=notify) and the exporter scans inside its sandbox:
+# dm and lvm read, the LV with no guest found
+serve_up() {
+	scrape 2> /dev/null | grep -q '^dmwatch_up 1$'
+}
+wait_until 30 serve_up || :
+metrics=$(scrape) || die "dmwatch-serve does not answer on 127.0.0.1:9877"
+assert_match "$metrics" $'\ndmwatch_up 1\n'
+assert_match "$metrics" $'\ndmwatch_source_available\\{source="lvm"\\} 1\n'
+assert_match "$metrics" $'\ndmwatch_source_available\\{source="dm"\\} 1\n'
+assert_match "$metrics" 'dmwatch_device_severity\{name="pve-vm--104--disk--0",class="tombstone",reason="no-guest",vmid="104"\} 1'
+before=""
+for u in $enabled; do
+	before+="$u=$(main_pid "$u") "
+done
+log "running before the upgrade: $before"
+
+# a newer build: the same package with a higher version, so dpkg runs the
+# upgrade path of the maintainer scripts (prerm upgrade, postinst configure OLD)
+dpkg-deb -R "$deb" "$W/new"
+old_version=$(sed -n 's/^Version: //p' "$W/new/DEBIAN/control")
+sed -i "s/^Version: .*/&+upgrade1/" "$W/new/DEBIAN/control"
+dpkg-deb -b "$W/new" "$W/new.deb" > /dev/null
+log "upgrading $old_version -> $old_version+upgrade1"
+dpkg -i "$W/new.deb" >&2
+assert_eq "$old_version+upgrade1" "$(dpkg-query -W -f='${Version}' dmwatch)" "installed version"
+for u in $enabled; do
+	wait_until 30 systemctl is-active "$u" ||
+		{ systemctl status --no-pager "$u" >&2 || :; die "$u is not running after the upgrade"; }
+	pid=$(main_pid "$u")
+	# a restart, not a unit left on the old binary: a new main process
+	case " $before " in
+	*" $u=$pid "*) [ -z "$pid" ] || die "$u was not restarted by the upgrade (pid $pid)" ;;
+	esac
+done
+# nothing that was not enabled runs because of it: the nightly report did not mail
+assert_eq inactive "$(systemctl is-active dmwatch-scan.service)" "dmwatch-scan.service after the upgrade"
+wait_until 30 serve_up || :
+metrics=$(scrape) || die "dmwatch-serve does not answer after the upgrade"
+assert_match "$metrics" $'\ndmwatch_up 1\n'
+log "after the upgrade every enabled unit runs: $enabled"
+stop_systemd
 
 dpkg --purge dmwatch >&2
 [ ! -e /usr/sbin/dmwatch ] || die "/usr/sbin/dmwatch left after purge"
