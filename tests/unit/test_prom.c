@@ -585,6 +585,42 @@ TEST(prom_names_deduplicated_after_escaping)
 	free(text);
 }
 
+/* multipath: paths per state, in their own family; no multipath under snapshot_* */
+TEST(prom_multipath_paths)
+{
+	struct state st = { .host = "h", .node = "n" };
+	struct space_finding sp = { .name = "mpatha", .lv = "mpatha", .kind = "multipath",
+				    .state = "degraded", .severity = SEV_WARNING,
+				    .used_percent = NAN, .metadata_percent = NAN,
+				    .n_paths = 4, .n_failed_paths = 1 };
+	struct report r = { .st = &st, .spaces = &sp, .n_spaces = 1, .grade = "B",
+			    .exit_code = 1 };
+	struct prom_doc d;
+	char *text = render_prom(&r), *err = prom_parse(text, &d);
+	const struct prom_sample *s;
+	size_t n = 0;
+
+	CHECK_NULL(err);
+	for (size_t i = 0; i < d.n; i++) {
+		if (strcmp(d.s[i].name, "dmwatch_multipath_paths"))
+			continue;
+		n++;
+		CHECK_STR(label_of(&d.s[i], "name"), "mpatha");
+		CHECK_INT((int)d.s[i].value, !strcmp(label_of(&d.s[i], "state"), "failed") ? 1 : 3);
+	}
+	CHECK_INT(n, 2);
+	s = find(&d, "dmwatch_multipath_severity", "name", "mpatha");
+	CHECK(s && s->value == 1);
+	/* a name without a slash is no LV: no vg or lv label */
+	CHECK_NULL(label_of(s, "vg"));
+	for (size_t i = 0; i < d.n; i++)
+		CHECK(strncmp(d.s[i].name, "dmwatch_snapshot_", 17) &&
+		      strncmp(d.s[i].name, "dmwatch_thin_pool_", 18));
+	free(err);
+	doc_free(&d);
+	free(text);
+}
+
 TEST(prom_failure_metrics)
 {
 	char *text = NULL, *err;
