@@ -60,7 +60,8 @@ mkdir -p "$A/updates" "$A/info" "$A/triggers"
 DPKG=(dpkg --admindir="$A" --force-depends)
 log "installing $deb"
 on_cleanup "dpkg --admindir=$A --force-depends --purge dmwatch > /dev/null 2>&1 || true"
-"${DPKG[@]}" -i "$deb" >&2
+# (its complaints about the dependencies it does not know go to a file)
+"${DPKG[@]}" -i "$deb" > "$W/dpkg.log" 2>&1 || { cat "$W/dpkg.log" >&2; die "dpkg -i failed"; }
 [ -x /usr/sbin/dmwatch ] || die "no /usr/sbin/dmwatch after dpkg -i"
 for f in /usr/share/man/man8/dmwatch.8.gz /usr/share/bash-completion/completions/dmwatch \
 	/lib/systemd/system/dmwatch-scan.service /lib/systemd/system/dmwatch-scan.timer \
@@ -209,12 +210,15 @@ log "running before the upgrade: $before"
 
 # a newer build: the same package with a higher version, so dpkg runs the
 # upgrade path of the maintainer scripts (prerm upgrade, postinst configure OLD)
-dpkg-deb -R "$deb" "$W/new"
+mkdir -p "$W/new/DEBIAN"
+dpkg-deb -x "$deb" "$W/new"
+dpkg-deb -e "$deb" "$W/new/DEBIAN"
 old_version=$(sed -n 's/^Version: //p' "$W/new/DEBIAN/control")
 sed -i "s/^Version: .*/&+upgrade1/" "$W/new/DEBIAN/control"
 dpkg-deb -b "$W/new" "$W/new.deb" > /dev/null
 log "upgrading $old_version -> $old_version+upgrade1"
-sd "${DPKG[@]}" -i "$W/new.deb" >&2
+sd "${DPKG[@]}" -i "$W/new.deb" > "$W/dpkg.log" 2>&1 ||
+	{ cat "$W/dpkg.log" >&2; die "the upgrade failed"; }
 assert_eq "$old_version+upgrade1" "$(dpkg-query --admindir="$A" -W -f='${Version}' dmwatch)" \
 	"installed version"
 for u in $enabled; do
@@ -235,7 +239,7 @@ assert_match "$metrics" $'\ndmwatch_up 1\n'
 log "after the upgrade every enabled unit runs: $enabled"
 stop_systemd
 
-"${DPKG[@]}" --purge dmwatch >&2
+"${DPKG[@]}" --purge dmwatch > "$W/dpkg.log" 2>&1 || { cat "$W/dpkg.log" >&2; die "purge failed"; }
 [ ! -e /usr/sbin/dmwatch ] || die "/usr/sbin/dmwatch left after purge"
 [ ! -e /etc/default/dmwatch ] || die "/etc/default/dmwatch left after purge"
 log "deb install: all as expected"
