@@ -231,7 +231,13 @@ for u in $enabled; do
 	pid=$(main_pid "$u")
 	# a restart, not a unit left on the old binary: a new main process
 	case " $before " in
-	*" $u=$pid "*) [ -z "$pid" ] || die "$u was not restarted by the upgrade (pid $pid)" ;;
+	*" $u=$pid "*)
+		[ -z "$pid" ] || {
+			cat "$W/dpkg.log" >&2
+			sd ls -ld /run/systemd/system >&2 || :
+			sd systemctl is-enabled "$u" >&2 || :
+			die "$u was not restarted by the upgrade (pid $pid)"
+		} ;;
 	esac
 done
 # nothing that was not enabled runs because of it: the nightly report did not mail
