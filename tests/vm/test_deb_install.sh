@@ -144,6 +144,9 @@ start_systemd() {
 	Description=dmwatch VM test: nothing but what the test starts
 	DefaultDependencies=no
 	EOF
+	# the units pull in sysinit.target, whose systemd-tmpfiles-setup empties /tmp
+	# (where this test and lib.sh keep their state) as at a boot
+	ln -sf /dev/null /etc/systemd/system/systemd-tmpfiles-setup.service
 	container=dmwatch-vm unshare --pid --fork --mount-proc /lib/systemd/systemd --system \
 		--unit=dmwatch-vm.target --log-target=console > "$W/systemd.log" 2>&1 &
 	SD_PID=$!
