@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm check-schema check-kernels check-serve-load demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-schema check-kernels check-serve-load check-prom check-units demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -148,7 +148,17 @@ CHECK_SCENARIOS ?= ^test_(trace_.*|record|scan)$$
 check-serve-load: dmwatch tools
 	$(Q)tests/load/serve-load.sh
 
-# Unit tests, the JSON contract (check-schema), serve under load, the unit tests under ASan/UBSan,
+# The shipped Prometheus rules (promtool), the metrics, a real Prometheus scraping
+# two `dmwatch serve` and the Grafana dashboard's queries (tests/prometheus/run.sh).
+check-prom: dmwatch tools
+	$(Q)tests/prometheus/run.sh
+
+# The systemd units: systemd-analyze verify and security scores (tests/units.sh).
+check-units:
+	$(Q)tests/units.sh
+
+# Unit tests, the JSON contract (check-schema), serve under load, the Prometheus
+# rules against a real Prometheus, the systemd units, the unit tests under ASan/UBSan,
 # every fuzz target briefly (after replaying the inputs that once crashed), the
 # Debian package (its install is a VM scenario), then every VM scenario in one
 # boot, then the trace, record and scan scenarios on the oldest and newest
@@ -161,6 +171,8 @@ check: deps
 	$(Q)$(MAKE) check-schema
 	$(Q)$(MAKE) check-serve-load
 	$(Q)$(MAKE) check-asan
+	$(Q)$(MAKE) check-prom
+	$(Q)$(MAKE) check-units
 	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
 	$(Q)$(MAKE) deb
 	$(Q)$(MAKE) check-vm
@@ -176,7 +188,9 @@ bench: deps
 
 # make install [DESTDIR=...] [PREFIX=/usr]: the binary, man page, bash completion,
 # systemd units (their ExecStart follows SBINDIR), /etc/default/dmwatch (never
-# overwritten) and the contract (docs/, its JSON Schemas in DOCDIR/schema). PREFIX=/usr puts units in /lib/systemd/system, as Debian 12 does.
+# overwritten), the contract (docs/, its JSON Schemas in DOCDIR/schema), the
+# Prometheus rules and the Grafana dashboard in $(DATADIR)/dmwatch. PREFIX=/usr puts
+# units in /lib/systemd/system, as Debian 12 does.
 PREFIX         ?= /usr
 SBINDIR        ?= $(PREFIX)/sbin
 MANDIR         ?= $(PREFIX)/share/man
@@ -184,6 +198,7 @@ DOCDIR         ?= $(PREFIX)/share/doc/dmwatch
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 SYSCONFDIR     ?= /etc
+DATADIR        ?= $(PREFIX)/share
 INSTALL        ?= install
 UNITS          := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 
@@ -191,12 +206,15 @@ UNITS          := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 install: dmwatch
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DOCDIR)/schema
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DOCDIR)/schema \
+		$(DESTDIR)$(DATADIR)/dmwatch/prometheus $(DESTDIR)$(DATADIR)/dmwatch/grafana
 	$(Q)$(INSTALL) -m 0755 dmwatch $(DESTDIR)$(SBINDIR)/dmwatch
 	$(Q)$(INSTALL) -m 0644 dist/man/dmwatch.8 $(DESTDIR)$(MANDIR)/man8/dmwatch.8
 	$(Q)$(INSTALL) -m 0644 dist/bash-completion/dmwatch $(DESTDIR)$(BASHCOMPDIR)/dmwatch
 	$(Q)$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(Q)$(INSTALL) -m 0644 docs/schema/*.schema.json $(DESTDIR)$(DOCDIR)/schema/
+	$(Q)$(INSTALL) -m 0644 dist/prometheus/dmwatch.rules.yml $(DESTDIR)$(DATADIR)/dmwatch/prometheus/
+	$(Q)$(INSTALL) -m 0644 dist/grafana/dmwatch.json $(DESTDIR)$(DATADIR)/dmwatch/grafana/
 	$(Q)for u in $(UNITS); do \
 		sed 's|/usr/sbin/dmwatch|$(SBINDIR)/dmwatch|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \

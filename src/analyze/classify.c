@@ -579,6 +579,7 @@ void classify(const struct state *st, const struct classify_opts *o, struct repo
 	memset(r, 0, sizeof(*r));
 	cctx_init(&c, st);
 	r->st = st;
+	r->opts = *o;
 	r->n_devs = st->n_devs;
 	r->devs = xcalloc(st->n_devs, sizeof(*r->devs));
 	for (size_t i = 0; i < st->n_devs; i++)

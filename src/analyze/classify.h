@@ -49,7 +49,9 @@ struct space_finding {
 	char *origin;			/* snapshot origin LV, NULL otherwise */
 	double used_percent;		/* NaN when unknown (invalid snapshot) */
 	double metadata_percent;	/* thin pools only, NaN otherwise */
-	uint64_t used_bytes, total_bytes;
+	uint64_t used_bytes, total_bytes;	/* snapshot COW, thin-pool data; 0 unknown */
+	uint64_t metadata_used_bytes, metadata_total_bytes;	/* thin pools */
+	int n_paths, n_failed_paths;	/* multipath */
 	const char *state;		/* active invalid overflow ... rw ro out_of_data_space fail */
 	bool needs_check;
 	enum severity severity;
@@ -84,6 +86,7 @@ struct report {
 	size_t n_guests;
 	size_t n_class[CLASS_UNMANAGED + 1];
 	size_t warnings, criticals;	/* over devices, spaces and source problems */
+	struct classify_opts opts;	/* the thresholds the verdicts used */
 	const char *grade;
 	int exit_code;
 };

@@ -131,6 +131,23 @@ static void pool_remedy(struct space_finding *s, const struct thin_pool_status *
 	}
 }
 
+/* data in blocks of the table's size, metadata in 4 KiB blocks (dm-thin's fixed size) */
+static void set_thin_pool_bytes(struct space_finding *s, const struct dm_dev *d,
+				const struct thin_pool_status *ps)
+{
+	uint64_t bs;
+
+	for (size_t t = 0; t < d->n_table; t++) {
+		if (strcmp(d->table[t].type, "thin-pool") ||
+		    parse_thin_pool_table(d->table[t].params, &bs))
+			continue;
+		s->total_bytes = ps->total_data * bs * 512;
+		s->used_bytes = ps->used_data * bs * 512;
+	}
+	s->metadata_total_bytes = ps->total_meta * 4096;
+	s->metadata_used_bytes = ps->used_meta * 4096;
+}
+
 static void check_thin_pool(const struct classify_opts *o, struct report *r,
 			    const struct dev_finding *f, const struct dm_line *l)
 {
@@ -159,6 +176,7 @@ static void check_thin_pool(const struct classify_opts *o, struct report *r,
 	}
 	s->used_percent = ps.total_data ? 100.0 * ps.used_data / ps.total_data : 0;
 	s->metadata_percent = ps.total_meta ? 100.0 * ps.used_meta / ps.total_meta : 0;
+	set_thin_pool_bytes(s, f->dev, &ps);
 	sev_data = percent_severity(s->used_percent, o);
 	sev_meta = percent_severity(s->metadata_percent, o);
 	s->severity = max_sev(sev_data, sev_meta);
@@ -175,6 +193,8 @@ static void check_multipath(struct report *r, const struct dev_finding *f, const
 	if (parse_multipath_status(l->params, &ms) || !ms.n_paths)
 		return;
 	s = new_space(r, f, "multipath");
+	s->n_paths = ms.n_paths;
+	s->n_failed_paths = ms.n_failed;
 	s->state = ms.n_failed == ms.n_paths ? "all-paths-failed" :
 		   ms.n_failed ? "degraded" : "active";
 	s->severity = ms.n_failed == ms.n_paths ? SEV_CRITICAL : ms.n_failed ? SEV_WARNING : SEV_OK;

@@ -505,6 +505,20 @@ int parse_thin_table(const char *params, uint32_t *pool_major, uint32_t *pool_mi
 	return 0;
 }
 
+int parse_thin_pool_table(const char *params, uint64_t *data_block_sectors)
+{
+	const char *cur = params;
+	uint64_t bs;
+	struct tok t;
+
+	if (!params || !next_tok(&cur, &t) || !tok_majmin(&t, NULL, NULL) ||
+	    !next_tok(&cur, &t) || !tok_majmin(&t, NULL, NULL) ||
+	    !next_tok(&cur, &t) || !tok_u64(&t, &bs) || !bs)
+		return -EINVAL;
+	*data_block_sectors = bs;
+	return 0;
+}
+
 /* P (persistent), N (transient), PO (persistent, overflow reported); any case on load */
 static bool snapshot_store_type(const struct tok *t)
 {

@@ -96,6 +96,9 @@ int table_lower_extents(const char *type, const char *params, uint64_t length,
 int parse_thin_table(const char *params, uint32_t *pool_major, uint32_t *pool_minor,
 		     uint64_t *dev_id);
 
+/* thin-pool: "<metadata maj:min> <data maj:min> <data block sectors> <low water mark> ..." */
+int parse_thin_pool_table(const char *params, uint64_t *data_block_sectors);
+
 /* snapshot: "<origin maj:min> <cow maj:min> P|N|PO <chunk sectors>" */
 int parse_snapshot_table(const char *params, uint32_t *origin_major, uint32_t *origin_minor,
 			 uint32_t *cow_major, uint32_t *cow_minor);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Prometheus text format (checked by the format's rules, since promtool is not
- * something every machine has), label escaping of hostile names, the Nagios
- * line for every status, atomic file replacement, and `dmwatch serve` on
+ * Prometheus text format (checked by the format's rules here, and by promtool
+ * check metrics where it is installed), metric families named for what they
+ * are, label escaping of hostile names and series deduplicated after it, the
+ * Nagios line with its perfdata for every status, atomic file replacement, and `dmwatch serve` on
  * loopback: 200/404/405/400, HEAD, concurrent clients next to a stalled one,
  * SIGTERM ends it with 0, a bad --listen is exit 3 with one line.
  */
@@ -238,6 +239,10 @@ static char *prom_parse(const char *text, struct prom_doc *doc)
 						p += ul;
 					}
 					fclose(vf);
+					/* Prometheus reads an empty label as none: two series could
+					 * then differ in nothing */
+					if (!vl && !err)
+						ERR("line %zu: empty label %s", lineno, key);
 					s->keys[s->n_labels] = key;
 					s->vals[s->n_labels++] = v;
 					key = NULL;
@@ -331,6 +336,34 @@ static const char *label_of(const struct prom_sample *s, const char *key)
 			val ? val : "", s__->value, (double)(expect));		\
 } while (0)
 
+/* promtool check metrics on text: its exit status, or -1 when there is no promtool
+ * (make deps installs it; the checker above still runs everywhere) */
+static int promtool_check(const char *text)
+{
+	char path[] = "/tmp/dmwatch-test-prom.XXXXXX", *cmd;
+	int fd = mkstemp(path), rc;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	cmd = xasprintf("command -v promtool > /dev/null || exit 127; "
+			"promtool check metrics < %s", path);
+	rc = system(cmd);
+	free(cmd);
+	unlink(path);
+	rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+	if (rc == 127) {
+		fprintf(stderr, "  (no promtool: exposition checked by this file's checker only)\n");
+		return -1;
+	}
+	return rc;
+}
+
 TEST(prom_checker_rejects_bad_text)
 {
 	static const char *const bad[] = {
@@ -345,6 +378,7 @@ TEST(prom_checker_rejects_bad_text)
 		"# TYPE x gauge\n1x 1\n",
 		"# TYPE x gauge\nx{__a=\"b\"} 1\n",
 		"# TYPE x gauge\nx 1\n# TYPE x gauge\n",
+		"# TYPE x gauge\nx{a=\"\"} 1\n",
 	};
 	struct prom_doc d;
 
@@ -415,10 +449,40 @@ TEST(prom_cluster_metrics)
 	CHECK_SAMPLE(&d, "dmwatch_findings", "severity", "critical", 3);
 	CHECK_SAMPLE(&d, "dmwatch_tombstones", "reason", "stale", 1);
 	CHECK_SAMPLE(&d, "dmwatch_tombstones", "reason", "no-guest", 1);
-	CHECK_SAMPLE(&d, "dmwatch_snapshot_used_ratio", "lv", "pve/data", 0.85);
-	CHECK_SAMPLE(&d, "dmwatch_snapshot_used_ratio", "lv", "vmdata/snap-110-1", 1);
-	CHECK_SAMPLE(&d, "dmwatch_thin_pool_metadata_used_ratio", "lv", "pve/data", 0.1);
-	CHECK_SAMPLE(&d, "dmwatch_snapshot_severity", "lv", "vmdata/snap-110-1", 2);
+	CHECK_SAMPLE(&d, "dmwatch_threshold_ratio", "severity", "warning", 0.8);
+	CHECK_SAMPLE(&d, "dmwatch_threshold_ratio", "severity", "critical", 0.95);
+	/* classic snapshots, thin pools and multipath each in their own family */
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_cow_used_ratio", "lv", "snap-110-1", 1);
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_cow_used_ratio", "lv", "snap-110-0", 920.0 / 1024);
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_cow_used_bytes", "lv", "snap-110-0", 920 * 512);
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_cow_size_bytes", "lv", "snap-110-0", 1024 * 512);
+	CHECK(!find(&d, "dmwatch_snapshot_cow_size_bytes", "lv", "snap-110-1"));
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_severity", "lv", "snap-110-1", 2);
+	CHECK_STR(label_of(find(&d, "dmwatch_snapshot_info", "lv", "snap-110-1"), "state"),
+		  "invalid");
+	CHECK_STR(label_of(find(&d, "dmwatch_snapshot_info", "lv", "snap-110-1"), "vg"), "vmdata");
+	CHECK(!find(&d, "dmwatch_snapshot_severity", "lv", "data"));
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_data_used_ratio", "lv", "data", 0.85);
+	/* 850 of 1000 blocks of 128 sectors; 100 of 1000 metadata blocks of 4 KiB */
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_data_used_bytes", "lv", "data", 850.0 * 128 * 512);
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_data_size_bytes", "lv", "data", 1000.0 * 128 * 512);
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_metadata_used_ratio", "lv", "data", 0.1);
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_metadata_used_bytes", "lv", "data", 100.0 * 4096);
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_metadata_size_bytes", "lv", "data", 1000.0 * 4096);
+	CHECK_SAMPLE(&d, "dmwatch_thin_pool_severity", "name", "pve-data-tpool", 1);
+	CHECK_STR(label_of(find(&d, "dmwatch_thin_pool_info", "lv", "data"), "mode"), "rw");
+	/* the LVs of the shared storage SSD-HA01 that are active here; not ssd-ha07 (not shared) */
+	CHECK_SAMPLE(&d, "dmwatch_lv_active", "lv", "vm-119-disk-0", 1);
+	CHECK_STR(label_of(find(&d, "dmwatch_lv_active", "lv", "vm-119-disk-0"), "storage"),
+		  "SSD-HA01");
+	CHECK_STR(label_of(find(&d, "dmwatch_lv_active", "lv", "vm-119-disk-0"), "vg"), "ssd-ha01");
+	CHECK_SAMPLE(&d, "dmwatch_lv_active", "lv", "vm-105-disk-0", 1);
+	CHECK(!find(&d, "dmwatch_lv_active", "vg", "ssd-ha07"));
+	CHECK(!find(&d, "dmwatch_lv_active", "vg", "pve"));
+	/* no family of the old names that mixed the three kinds */
+	CHECK(!strstr(text, "dmwatch_snapshot_used_ratio"));
+	/* format and naming conventions (promtool lints names, units and HELP) */
+	CHECK(promtool_check(text) <= 0);
 	CHECK_SAMPLE(&d, "dmwatch_device_severity", "name", "pve-vm--101--disk--0-dup", 2);
 	CHECK_SAMPLE(&d, "dmwatch_guest_health", "vmid", "101", 2);
 	CHECK_SAMPLE(&d, "dmwatch_guest_health", "vmid", "104", 1);
@@ -482,6 +546,82 @@ TEST(prom_hostile_label_values)
 	state_free(&st);
 }
 
+/* Names that differ only in bytes that are not UTF-8 escape to the same label
+ * value: one series, not two that make Prometheus reject the scrape. */
+TEST(prom_names_deduplicated_after_escaping)
+{
+	struct dm_dev devs[3] = { { .name = "x\xff" }, { .name = "x\xfe" }, { .name = "y" } };
+	struct dev_finding df[3];
+	struct space_finding sp[2];
+	struct state st = { .host = "h", .node = "", .devs = devs, .n_devs = 3 };
+	struct report r = { .st = &st, .devs = df, .n_devs = 3, .spaces = sp, .n_spaces = 2,
+			    .grade = "B", .exit_code = 1 };
+	struct prom_doc d;
+	char *text, *err;
+	size_t n_x = 0;
+
+	for (int i = 0; i < 3; i++)
+		df[i] = (struct dev_finding){ .dev = &devs[i], .cls = CLASS_TOMBSTONE,
+					      .reason = "stale", .severity = SEV_WARNING, .vmid = -1 };
+	for (int i = 0; i < 2; i++)
+		sp[i] = (struct space_finding){ .name = (char *)devs[i].name, .lv = "vg/s\x80",
+						.kind = "lvm-snapshot", .state = "active",
+						.used_percent = 50, .metadata_percent = NAN,
+						.used_bytes = 1, .total_bytes = 2 };
+	text = render_prom(&r);
+	err = prom_parse(text, &d);
+	if (err)
+		FAIL_AT("invalid exposition: %s", err);
+	for (size_t i = 0; i < d.n; i++)
+		n_x += !strcmp(d.s[i].name, "dmwatch_device_severity");
+	CHECK_INT(n_x, 2);
+	CHECK_SAMPLE(&d, "dmwatch_device_severity", "name", "x\xef\xbf\xbd", 1);
+	CHECK_SAMPLE(&d, "dmwatch_device_severity", "name", "y", 1);
+	CHECK_SAMPLE(&d, "dmwatch_snapshot_cow_used_ratio", "lv", "s\xef\xbf\xbd", 0.5);
+	/* an empty node name is no label at all */
+	CHECK_NULL(label_of(find(&d, "dmwatch_node_info", NULL, NULL), "node"));
+	CHECK(promtool_check(text) <= 0);
+	free(err);
+	doc_free(&d);
+	free(text);
+}
+
+/* multipath: paths per state, in their own family; no multipath under snapshot_* */
+TEST(prom_multipath_paths)
+{
+	struct state st = { .host = "h", .node = "n" };
+	struct space_finding sp = { .name = "mpatha", .lv = "mpatha", .kind = "multipath",
+				    .state = "degraded", .severity = SEV_WARNING,
+				    .used_percent = NAN, .metadata_percent = NAN,
+				    .n_paths = 4, .n_failed_paths = 1 };
+	struct report r = { .st = &st, .spaces = &sp, .n_spaces = 1, .grade = "B",
+			    .exit_code = 1 };
+	struct prom_doc d;
+	char *text = render_prom(&r), *err = prom_parse(text, &d);
+	const struct prom_sample *s;
+	size_t n = 0;
+
+	CHECK_NULL(err);
+	for (size_t i = 0; i < d.n; i++) {
+		if (strcmp(d.s[i].name, "dmwatch_multipath_paths"))
+			continue;
+		n++;
+		CHECK_STR(label_of(&d.s[i], "name"), "mpatha");
+		CHECK_INT((int)d.s[i].value, !strcmp(label_of(&d.s[i], "state"), "failed") ? 1 : 3);
+	}
+	CHECK_INT(n, 2);
+	s = find(&d, "dmwatch_multipath_severity", "name", "mpatha");
+	CHECK(s && s->value == 1);
+	/* a name without a slash is no LV: no vg or lv label */
+	CHECK_NULL(label_of(s, "vg"));
+	for (size_t i = 0; i < d.n; i++)
+		CHECK(strncmp(d.s[i].name, "dmwatch_snapshot_", 17) &&
+		      strncmp(d.s[i].name, "dmwatch_thin_pool_", 18));
+	free(err);
+	doc_free(&d);
+	free(text);
+}
+
 TEST(prom_failure_metrics)
 {
 	char *text = NULL, *err;
@@ -507,11 +647,16 @@ TEST(brief_line_every_status)
 {
 	struct state st = {};
 	struct space_finding sp[3] = {
-		{ .kind = "thin-pool", .state = "ro", .severity = SEV_CRITICAL },
-		{ .kind = "lvm-snapshot", .state = "active", .severity = SEV_WARNING },
-		{ .kind = "multipath", .state = "degraded", .severity = SEV_WARNING },
+		{ .kind = "thin-pool", .lv = "pve/data", .state = "ro", .severity = SEV_CRITICAL,
+		  .used_percent = 100, .metadata_percent = 12.34 },
+		/* a hostile name: no quote, '=', '|' or control byte gets through */
+		{ .kind = "lvm-snapshot", .lv = "vg/it's=a|b\n\x1b", .state = "active",
+		  .severity = SEV_WARNING, .used_percent = 81.25, .metadata_percent = NAN },
+		{ .kind = "multipath", .name = "mpatha", .state = "degraded", .severity = SEV_WARNING,
+		  .used_percent = NAN, .metadata_percent = NAN },
 	};
-	struct report r = { .st = &st, .n_devs = 12, .grade = "A+", .exit_code = 0 };
+	struct report r = { .st = &st, .n_devs = 12, .grade = "A+", .exit_code = 0,
+			    .opts = { .warn_percent = 70, .crit_percent = 90.5 } };
 	struct classify_opts o;
 	struct state cs;
 	struct report cr;
@@ -541,7 +686,9 @@ TEST(brief_line_every_status)
 	line = report_brief(&r);
 	CHECK_STR(line, "DMWATCH CRITICAL - grade F: 7 tombstones, 1 failing thin pool, "
 		  "1 snapshot filling up, 1 degraded multipath device, 2 unreadable inputs | "
-		  "devices=12 warnings=11 criticals=1");
+		  "devices=12 warnings=11 criticals=1 'pve/data'=100.0%;70;90.5;0;100 "
+		  "'pve/data metadata'=12.3%;70;90.5;0;100 "
+		  "'vg/it''s_a_b\\n\\x1b'=81.2%;70;90.5;0;100");
 	free(line);
 
 	line = brief_unknown("cannot read device-mapper state: Permission denied");
@@ -560,7 +707,9 @@ TEST(brief_line_every_status)
 	classify(&cs, &o, &cr);
 	line = report_brief(&cr);
 	CHECK_STR(line, "DMWATCH CRITICAL - grade F: 1 duplicate, 4 tombstones, 1 invalid snapshot, "
-		  "1 snapshot filling up, 1 thin pool filling up | devices=24 warnings=5 criticals=3");
+		  "1 snapshot filling up, 1 thin pool filling up | devices=24 warnings=5 criticals=3 "
+		  "'pve/data'=85.0%;80;95;0;100 'pve/data metadata'=10.0%;80;95;0;100 "
+		  "'vmdata/snap-110-0'=89.8%;80;95;0;100 'vmdata/snap-110-1'=100.0%;80;95;0;100");
 	free(line);
 	report_free(&cr);
 	state_free(&cs);

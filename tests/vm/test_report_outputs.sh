@@ -19,6 +19,9 @@ HOST=$(hostname)
 HOST=${HOST%%.*}
 
 # brief: the --brief line of a live scan; its exit code in BRIEF_RC
+# the perfdata after the counts: every snapshot and pool with the thresholds
+PERF="( '[^']+'=[0-9.]+%;80;95;0;100)+"
+
 brief() {
 	BRIEF_RC=0
 	BRIEF=$("$DMWATCH" scan --brief) || BRIEF_RC=$?
@@ -45,14 +48,14 @@ EOF
 
 brief
 assert_eq 0 "$BRIEF_RC" "exit code of a clean node"
-assert_match "$BRIEF" '^DMWATCH OK - grade A\+: [0-9]+ dm devices, no problems \| devices=[0-9]+ warnings=0 criticals=0$'
+assert_match "$BRIEF" '^DMWATCH OK - grade A\+: [0-9]+ dm devices, no problems \| devices=[0-9]+ warnings=0 criticals=0'"$PERF"'$'
 
 # --- warnings: an orphan LV --------------------------------------------------------
 
 lvcreate -qq -V 16M -T pve/data -n vm-104-disk-0
 brief
 assert_eq 1 "$BRIEF_RC" "exit code with a tombstone"
-assert_match "$BRIEF" '^DMWATCH WARNING - grade B: 1 tombstone \| devices=[0-9]+ warnings=1 criticals=0$'
+assert_match "$BRIEF" '^DMWATCH WARNING - grade B: 1 tombstone \| devices=[0-9]+ warnings=1 criticals=0'"$PERF"'$'
 
 # --- critical: a second mapping of a guest disk, and a hostile dm name ------------
 
@@ -62,11 +65,13 @@ hostile='x<b>&"'\''y'
 dm_create "$hostile" "0 8 zero"
 brief
 assert_eq 2 "$BRIEF_RC" "exit code with a duplicate"
-assert_match "$BRIEF" '^DMWATCH CRITICAL - grade F: 1 duplicate, 1 tombstone \| devices=[0-9]+ warnings=1 criticals=1$'
+assert_match "$BRIEF" '^DMWATCH CRITICAL - grade F: 1 duplicate, 1 tombstone \| devices=[0-9]+ warnings=1 criticals=1'"$PERF"'$'
 
 "$DMWATCH" scan --json > "$W/scan.json" || true
 ndev=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["devices"])' "$W/scan.json")
 assert_match "$BRIEF" "devices=$ndev "
+# perfdata for Nagios graphs: the thin pool's data and metadata with the thresholds
+assert_match "$BRIEF" "'pve/data'=[0-9.]+%;80;95;0;100 'pve/data metadata'=[0-9.]+%;80;95;0;100"
 
 # --- --html ------------------------------------------------------------------------
 
@@ -100,9 +105,9 @@ assert_contains "$tf/dmwatch.prom" '^dmwatch_up 1$'
 assert_contains "$tf/dmwatch.prom" '^dmwatch_grade 5$'
 assert_contains "$tf/dmwatch.prom" '^dmwatch_devices\{class="duplicate",severity="critical"\} 1$'
 assert_contains "$tf/dmwatch.prom" '^dmwatch_tombstones\{reason="no-guest"\} 1$'
-assert_contains "$tf/dmwatch.prom" '^dmwatch_device_severity\{name="pve-vm--100--disk--0-dup",class="duplicate",reason="",vmid="100"\} 2$'
-assert_contains "$tf/dmwatch.prom" '^dmwatch_snapshot_used_ratio\{name="pve-data-tpool",lv="pve/data",kind="thin-pool"\} 0(\.[0-9]+)?$'
-assert_contains "$tf/dmwatch.prom" '^dmwatch_thin_pool_metadata_used_ratio\{name="pve-data-tpool",lv="pve/data"\} 0(\.[0-9]+)?$'
+assert_contains "$tf/dmwatch.prom" '^dmwatch_device_severity\{name="pve-vm--100--disk--0-dup",class="duplicate",vmid="100"\} 2$'
+assert_contains "$tf/dmwatch.prom" '^dmwatch_thin_pool_data_used_ratio\{name="pve-data-tpool",vg="pve",lv="data"\} 0(\.[0-9]+)?$'
+assert_contains "$tf/dmwatch.prom" '^dmwatch_thin_pool_metadata_used_ratio\{name="pve-data-tpool",vg="pve",lv="data"\} 0(\.[0-9]+)?$'
 assert_contains "$tf/dmwatch.prom" '^dmwatch_guest_health\{vmid="100",type="qemu",name="<script>alert\(\\"vm\\"\)</script>"\} 2$'
 assert_eq "$(stat -c %a "$tf/dmwatch.prom")" 644 "textfile mode"
 if command -v promtool > /dev/null; then
