@@ -92,10 +92,14 @@ static const struct ref_ix *refs_find(const struct cctx *c, const char *vg, cons
 				      size_t *n)
 {
 	struct ref_ix key = { .vg = vg, .lv = (char *)lv };
-	const struct ref_ix *hit, *end = c->refs + c->n_refs;
+	const struct ref_ix *hit, *end;
 
 	*n = 0;
-	hit = c->n_refs ? bsearch(&key, c->refs, c->n_refs, sizeof(*c->refs), cmp_ref_ix) : NULL;
+	/* no references at all: c->refs is NULL, and NULL + 0 is undefined too */
+	if (!c->n_refs)
+		return NULL;
+	end = c->refs + c->n_refs;
+	hit = bsearch(&key, c->refs, c->n_refs, sizeof(*c->refs), cmp_ref_ix);
 	if (!hit)
 		return NULL;
 	while (hit > c->refs && !cmp_ref_ix(&hit[-1], &key))
