@@ -40,8 +40,13 @@ static const struct pve_storage *storage_by_id(const struct state *st, const cha
 static void push_ref(struct cctx *c, const char *vg, char *lv, const struct pve_guest *g,
 		     const struct pve_volref *ref)
 {
-	struct ref_ix *x = array_push(&c->refs, &c->n_refs, sizeof(*x));
+	struct ref_ix *x;
 
+	if (!vg || !lv) {	/* nothing an LV could be named after */
+		free(lv);
+		return;
+	}
+	x = array_push(&c->refs, &c->n_refs, sizeof(*x));
 	*x = (struct ref_ix){ vg, lv, g, ref };
 }
 
@@ -53,7 +58,7 @@ static void index_ref(struct cctx *c, const struct pve_guest *g, const struct pv
 	if (s && s->type == PVE_STORAGE_OTHER)
 		return;		/* rbd, zfs, dir ...: not an LV */
 	/* no stanza (or an lvm one without its VG): the id may be the VG's name */
-	vg = s ? s->vgname : ref->storage;
+	vg = s && s->vgname ? s->vgname : ref->storage;
 	push_ref(c, vg, xstrdup(ref->volume), g, ref);
 	if (!ref->snapshot)
 		return;

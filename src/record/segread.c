@@ -362,6 +362,9 @@ static uint64_t walk_blocks(struct walk *w)
 		if (v != HDR_SHORT)
 			p = window_at(w->win, w->pos, total, &avail);
 		if (v == HDR_SHORT || avail < total) {
+			/* damage before a torn tail is said first, and ends where the tail starts */
+			if (w->bad_from != NO_OFFSET)
+				walk_skipped(w, w->pos, "");
 			walk_torn(w, avail);
 			w->bad_zero = false;	/* the torn block starts with its magic */
 			return w->pos + avail;
