@@ -210,6 +210,7 @@ static int side_outputs(const struct report *r, double secs, char **why)
 	struct html_opts ho = {
 		.warn_percent = env.src.thresholds.warn_percent,
 		.crit_percent = env.src.thresholds.crit_percent,
+		.all = env.all,
 	};
 	char *text = NULL, *src = NULL;
 	size_t len = 0;

@@ -47,22 +47,22 @@ static const struct tone *grade_tone(const char *g)
 	   "color:#6b7280;font-size:11px;font-weight:bold;text-transform:uppercase;" \
 	   "letter-spacing:0.04em"
 #define TD "padding:6px 8px;border-bottom:1px solid #f0f1f3;vertical-align:top"
+#define PILL "display:inline-block;padding:1px 8px;border-radius:9px;font-size:11px;" \
+	     "font-weight:bold;text-transform:uppercase"
 #define TABLE "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" " \
 	      "style=\"border-collapse:collapse;font-size:13px\">"
 
 static void pill(FILE *f, const struct tone *t, const char *text)
 {
-	fprintf(f, "<span style=\"display:inline-block;padding:1px 8px;border-radius:9px;"
-		"background:%s;color:%s;font-size:11px;font-weight:bold;"
-		"text-transform:uppercase\">", t->bg, t->fg);
+	fprintf(f, "<span style=\"" PILL ";background:%s;color:%s\">", t->bg, t->fg);
 	html_escape(f, text);
 	fputs("</span>", f);
 }
 
 static void mono(FILE *f, const char *s, bool bold)
 {
-	fprintf(f, "<span style=\"font-family:%s;word-break:break-all;%s\">", MONO,
-		bold ? "font-weight:bold" : "");
+	fputs(bold ? "<span style=\"font-family:" MONO ";word-break:break-all;font-weight:bold\">" :
+	      "<span style=\"font-family:" MONO ";word-break:break-all\">", f);
 	html_escape(f, s);
 	fputs("</span>", f);
 }
@@ -303,20 +303,42 @@ static void findings(FILE *f, const struct report *r)
 }
 
 /* A guest's issues go on a row of their own: a fifth column would squeeze them on a phone. */
-static void guests(FILE *f, const struct report *r)
+static bool guest_has_news(const struct guest_finding *g)
 {
-	if (!r->n_guests)
+	return g->n_issues || strcmp(g->health, "clean") || !g->node;
+}
+
+/* "N clean guests not shown" and the like, under a section that hides them */
+static void hidden_note(FILE *f, size_t n, const char *what)
+{
+	if (n)
+		fprintf(f, "<tr><td colspan=\"5\" style=\"" TD ";font-size:12px;color:#6b7280\">"
+			"%zu %s not shown (<code style=\"font-family:" MONO "\">--all</code> "
+			"lists them)</td></tr>\n", n, what);
+}
+
+static void guests(FILE *f, const struct report *r, const struct html_opts *o)
+{
+	size_t quiet = 0;
+
+	for (size_t i = 0; i < r->n_guests; i++)
+		quiet += !guest_has_news(&r->guests[i]);
+	if (!r->n_guests || (!o->all && quiet == r->n_guests))
 		return;
-	section_start(f, "Guests", "VMs and containers of this node, and guest ids that "
-		      "dm devices point at");
+	section_start(f, "Guests", o->all ? "VMs and containers of this node, and guest ids "
+		      "that dm devices point at" : "the guests with something to say");
 	fputs(TABLE "<tr><th style=\"" TH "\">VMID</th><th style=\"" TH "\">Name</th>"
 	      "<th style=\"" TH "\">Status</th><th style=\"" TH "\">DM health</th></tr>\n", f);
 	for (size_t i = 0; i < r->n_guests; i++) {
 		const struct guest_finding *g = &r->guests[i];
 		enum severity s = !strcmp(g->health, "duplicate") ? SEV_CRITICAL :
 				  !strcmp(g->health, "tombstone") ? SEV_WARNING : SEV_OK;
-		const char *td = g->n_issues ? "padding:6px 8px 2px;vertical-align:top" : TD;
+		/* without --all the issues are in the findings above: the count is enough */
+		bool issue_rows = o->all && g->n_issues;
+		const char *td = issue_rows ? "padding:6px 8px 2px;vertical-align:top" : TD;
 
+		if (!o->all && !guest_has_news(g))
+			continue;
 		fprintf(f, "<tr><td style=\"%s;font-weight:bold\">%d</td><td style=\"%s\">", td,
 			g->vmid, td);
 		if (g->node) {
@@ -340,8 +362,10 @@ static void guests(FILE *f, const struct report *r)
 		}
 		fprintf(f, "</td><td style=\"%s\">", td);
 		pill(f, sev_tone(s), g->health);
+		if (g->n_issues && !issue_rows)
+			fprintf(f, " %zu", g->n_issues);
 		fputs("</td></tr>\n", f);
-		if (!g->n_issues)
+		if (!issue_rows)
 			continue;
 		fputs("<tr><td style=\"" TD "\"></td><td colspan=\"3\" style=\"" TD ";padding-top:0;"
 		      "font-size:12px;color:#374151\">", f);
@@ -352,6 +376,8 @@ static void guests(FILE *f, const struct report *r)
 		}
 		fputs("</td></tr>\n", f);
 	}
+	if (!o->all)
+		hidden_note(f, quiet, "clean guests");
 	fputs("</table>\n", f);
 	section_end(f);
 }
@@ -395,10 +421,33 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 	section_end(f);
 }
 
-static void devices(FILE *f, const struct report *r)
+/* without --all: how many devices had nothing to say, by class, in one line */
+static void devices_count(FILE *f, const struct report *r)
+{
+	size_t quiet[CLASS_UNMANAGED + 1] = {}, n = 0;
+
+	for (size_t i = 0; i < r->n_devs; i++)
+		if (r->devs[i].severity == SEV_OK && ++n)
+			quiet[r->devs[i].cls]++;
+	if (!n)
+		return;
+	section_start(f, "Devices without findings", NULL);
+	fprintf(f, "<p style=\"margin:0;font-size:13px;color:#374151\">%zu dm devices", n);
+	for (int c = 0; c <= CLASS_UNMANAGED; c++)
+		if (quiet[c])
+			fprintf(f, "%s %zu %s", c ? "," : ":", quiet[c], class_str(c));
+	fputs(" (<code style=\"font-family:" MONO "\">--all</code> lists them)</p>\n", f);
+	section_end(f);
+}
+
+static void devices(FILE *f, const struct report *r, const struct html_opts *o)
 {
 	if (!r->n_devs)
 		return;
+	if (!o->all) {
+		devices_count(f, r);
+		return;
+	}
 	section_start(f, "All dm devices", NULL);
 	fputs(TABLE "<tr><th style=\"" TH "\">Name</th><th style=\"" TH "\">Dev</th>"
 	      "<th style=\"" TH "\">Class</th><th style=\"" TH "\">Guest</th>"
@@ -512,9 +561,9 @@ void output_html(FILE *f, const struct report *r, const struct html_opts *o)
 	header(f, r);
 	summary(f, r);
 	findings(f, r);
-	guests(f, r);
+	guests(f, r, o);
 	spaces(f, r, o);
-	devices(f, r);
+	devices(f, r, o);
 	facts(f, r, o);
 	fprintf(f, "<tr><td style=\"padding:16px 24px 20px;font-size:11px;color:#6b7280\">"
 		"Exit code %d (0 ok, 1 warning, 2 critical). Grades: A+ nothing wrong; B up to 5 "
