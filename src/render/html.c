@@ -42,11 +42,12 @@ static const struct tone *grade_tone(const char *g)
 }
 
 #define FONT "-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif"
-#define MONO "Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace"
+#define MONO "Menlo,Consolas,monospace"
 #define TH "text-align:left;padding:6px 8px;background:#f9fafb;border-bottom:1px solid #e5e7eb;" \
 	   "color:#6b7280;font-size:11px;font-weight:bold;text-transform:uppercase;" \
 	   "letter-spacing:0.04em"
-#define TD "padding:6px 8px;border-bottom:1px solid #f0f1f3;vertical-align:top"
+/* one of these per table cell: short, so a 1,000-device mail stays small */
+#define TD "padding:6px 8px;border-bottom:1px solid #eee"
 #define PILL "display:inline-block;padding:1px 8px;border-radius:9px;font-size:11px;" \
 	     "font-weight:bold;text-transform:uppercase"
 #define TABLE "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" " \
@@ -220,10 +221,19 @@ static void finding_start(FILE *f, enum severity sev)
 {
 	const struct tone *t = sev_tone(sev);
 
+	/* the bar's colour says the severity; the group's heading row names it */
 	fprintf(f, "<tr><td style=\"padding:8px 12px;border-left:4px solid %s;background:#fcfcfd;"
 		"border-bottom:1px solid #eef0f2\">", t->bar);
-	pill(f, t, sev == SEV_CRITICAL ? "critical" : "warning");
-	fputs(" ", f);
+}
+
+/* "CRITICAL 9" above the first finding of a severity */
+static void severity_heading(FILE *f, enum severity sev, size_t n)
+{
+	if (!n)
+		return;
+	fputs("<tr><td style=\"padding:10px 0 4px\">", f);
+	pill(f, sev_tone(sev), sev == SEV_CRITICAL ? "critical" : "warnings");
+	fprintf(f, " <b>%zu</b></td></tr>\n", n);
 }
 
 static void finding_end(FILE *f, const char *why, const char *fix)
@@ -235,8 +245,8 @@ static void finding_end(FILE *f, const char *why, const char *fix)
 	}
 	if (fix) {
 		fputs("<div style=\"margin:6px 0 2px;font-size:12px;color:#374151\"><b>Fix:</b> "
-		      "<code style=\"font-family:" MONO ";background:#f3f4f6;border:1px solid #e5e7eb;"
-		      "border-radius:3px;padding:1px 4px;overflow-wrap:anywhere;word-break:break-word\">", f);
+		      "<code style=\"font-family:" MONO ";background:#f3f4f6;padding:1px 4px;"
+		      "word-break:break-word\">", f);
 		html_escape_command(f, fix);
 		fputs("</code></div>", f);
 	}
@@ -257,6 +267,7 @@ static void findings(FILE *f, const struct report *r)
 	}
 	fputs(TABLE, f);
 	for (int sev = SEV_CRITICAL; sev >= SEV_WARNING; sev--) {
+		severity_heading(f, sev, sev == SEV_CRITICAL ? r->criticals : r->warnings);
 		for (size_t i = 0; i < r->n_devs; i++) {
 			const struct dev_finding *d = &r->devs[i];
 
@@ -361,7 +372,9 @@ static void guests(FILE *f, const struct report *r, const struct html_opts *o)
 			fputs("<span style=\"color:#9ca3af\">&#9675;</span> stopped", f);
 		}
 		fprintf(f, "</td><td style=\"%s\">", td);
-		pill(f, sev_tone(s), g->health);
+		fprintf(f, "<b style=\"color:%s\">", sev_tone(s)->fg);
+		html_escape(f, g->health);
+		fputs("</b>", f);
 		if (g->n_issues && !issue_rows)
 			fprintf(f, " %zu", g->n_issues);
 		fputs("</td></tr>\n", f);
@@ -382,11 +395,19 @@ static void guests(FILE *f, const struct report *r, const struct html_opts *o)
 	section_end(f);
 }
 
+static bool space_has_news(const struct space_finding *s)
+{
+	return s->severity != SEV_OK || !strcmp(s->kind, "thin-pool");
+}
+
 static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 {
 	char note[96];
+	size_t quiet = 0;
 
-	if (!r->n_spaces)
+	for (size_t i = 0; i < r->n_spaces; i++)
+		quiet += !o->all && !space_has_news(&r->spaces[i]);
+	if (r->n_spaces == quiet)
 		return;
 	snprintf(note, sizeof(note), "warning at %g%%, critical at %g%%",
 		 thr(o->warn_percent, 80), thr(o->crit_percent, 95));
@@ -397,6 +418,8 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 	for (size_t i = 0; i < r->n_spaces; i++) {
 		const struct space_finding *s = &r->spaces[i];
 
+		if (!o->all && !space_has_news(s))
+			continue;
 		fputs("<tr><td style=\"" TD "\">", f);
 		mono(f, s->lv, true);
 		fputs("<div style=\"font-size:11px;color:#6b7280\">", f);
@@ -417,6 +440,7 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 		gauge(f, s->metadata_percent, o);
 		fputs("</td></tr>\n", f);
 	}
+	hidden_note(f, quiet, "snapshots and multipath devices without findings");
 	fputs("</table>\n", f);
 	section_end(f);
 }
