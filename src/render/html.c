@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "render/html.h"
+#include "render/output.h"
 #include "lib/clock.h"
 #include "lib/escape.h"
 #include "lib/util.h"
@@ -395,6 +396,19 @@ static void guests(FILE *f, const struct report *r, const struct html_opts *o)
 	section_end(f);
 }
 
+/* " · 100.0 MiB, 15.0 MiB free" (in the LV cell: a column more would not fit a phone) */
+static void space_size_text(FILE *f, const struct report *r, const struct space_finding *s)
+{
+	uint64_t avail, total = space_size(r, s, &avail);
+	char buf[24];
+
+	if (!total)
+		return;
+	fprintf(f, " &middot; %s", human_size(buf, sizeof(buf), total));
+	if (avail != UINT64_MAX)
+		fprintf(f, ", %s free", human_size(buf, sizeof(buf), avail));
+}
+
 static bool space_has_news(const struct space_finding *s)
 {
 	return s->severity != SEV_OK || !strcmp(s->kind, "thin-pool");
@@ -413,8 +427,7 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 		 thr(o->warn_percent, 80), thr(o->crit_percent, 95));
 	section_start(f, "Snapshots and thin pools", note);
 	fputs(TABLE "<tr><th style=\"" TH "\">LV</th><th style=\"" TH "\">State</th>"
-	      "<th style=\"" TH ";width:30%\">Used</th><th style=\"" TH ";width:30%\">Metadata</th>"
-	      "</tr>\n", f);
+	      "<th style=\"" TH ";width:40%\">Used</th></tr>\n", f);
 	for (size_t i = 0; i < r->n_spaces; i++) {
 		const struct space_finding *s = &r->spaces[i];
 
@@ -428,6 +441,7 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 			fputs(" of ", f);
 			html_escape(f, s->origin);
 		}
+		space_size_text(f, r, s);
 		fputs("</div></td><td style=\"" TD "\">", f);
 		pill(f, sev_tone(s->severity), s->state ? s->state : "unknown");
 		if (s->needs_check) {
@@ -436,8 +450,11 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 		}
 		fputs("</td><td style=\"" TD ";vertical-align:middle\">", f);
 		gauge(f, s->used_percent, o);
-		fputs("</td><td style=\"" TD ";vertical-align:middle\">", f);
-		gauge(f, s->metadata_percent, o);
+		if (!isnan(s->metadata_percent)) {
+			fputs("<div style=\"font-size:11px;color:#6b7280;margin-top:4px\">metadata"
+			      "</div>", f);
+			gauge(f, s->metadata_percent, o);
+		}
 		fputs("</td></tr>\n", f);
 	}
 	hidden_note(f, quiet, "snapshots and multipath devices without findings");

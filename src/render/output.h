@@ -20,6 +20,9 @@ void output_table_with(FILE *f, const struct report *r, const struct table_opts 
 unsigned table_width(FILE *f);
 /* bytes in KiB..TiB like lvs, e.g. "1.5 GiB"; buf of 16+ bytes */
 const char *human_size(char *buf, size_t len, uint64_t bytes);
+/* a snapshot's or pool's size in bytes (0: unknown) and *avail its free bytes
+ * (UINT64_MAX: unknown), from its status line or else the LVM report */
+uint64_t space_size(const struct report *r, const struct space_finding *s, uint64_t *avail);
 void output_json(FILE *f, const struct report *r);
 
 #endif /* DMWATCH_OUTPUT_H */

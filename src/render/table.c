@@ -297,6 +297,21 @@ static uint64_t lv_size(const struct state *st, const char *vg_lv)
 	return 0;
 }
 
+uint64_t space_size(const struct report *r, const struct space_finding *s, uint64_t *avail)
+{
+	uint64_t total = s->total_bytes;
+
+	*avail = UINT64_MAX;
+	if (total) {
+		if (s->used_bytes <= total)
+			*avail = total - s->used_bytes;
+	} else if ((total = lv_size(r->st, s->lv))) {
+		if (!isnan(s->used_percent) && s->used_percent <= 100)
+			*avail = total * (1 - s->used_percent / 100);
+	}
+	return total;
+}
+
 static void print_space_row(const struct table *t, const struct report *r,
 			    const struct space_finding *s, size_t lv_w)
 {
@@ -304,21 +319,16 @@ static void print_space_row(const struct table *t, const struct report *r,
 	char used[16] = "-", meta[16] = "-", size[24] = "-", avail[24] = "-";
 	char *k1 = NULL, *k2 = NULL, state[96];
 	FILE *f = t->f;
-	uint64_t total;
+	uint64_t total, free_bytes;
 
 	if (!isnan(s->used_percent))
 		snprintf(used, sizeof(used), "%.1f", s->used_percent);
 	if (!isnan(s->metadata_percent))
 		snprintf(meta, sizeof(meta), "%.1f", s->metadata_percent);
-	if (s->total_bytes) {
-		human_size(size, sizeof(size), s->total_bytes);
-		if (s->used_bytes <= s->total_bytes)
-			human_size(avail, sizeof(avail), s->total_bytes - s->used_bytes);
-	} else if ((total = lv_size(r->st, s->lv))) {
+	if ((total = space_size(r, s, &free_bytes)))
 		human_size(size, sizeof(size), total);
-		if (!isnan(s->used_percent) && s->used_percent <= 100)
-			human_size(avail, sizeof(avail), total * (1 - s->used_percent / 100));
-	}
+	if (total && free_bytes != UINT64_MAX)
+		human_size(avail, sizeof(avail), free_bytes);
 	fputs("  ", f);
 	put_fit(f, safe(s->lv ? s->lv : s->name, &k1), lv_w, true);
 	fprintf(f, " %-9s %10s %10s %5s %5s  %s", short_kind(s->kind), size, avail, used, meta,
