@@ -172,6 +172,13 @@ static void put_wrapped(const struct table *t, const char *text, size_t indent)
 	}
 }
 
+/* columns left of width after `used`; never below 8 (a narrow terminal overflows, the
+ * arithmetic does not) */
+static size_t fit_room(size_t width, size_t used)
+{
+	return width >= used + 8 ? width - used : 8;
+}
+
 static const char *dev_label(const struct dm_dev *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "dm-%u", d->minor);
@@ -241,8 +248,8 @@ static void print_guests(const struct table *t, const struct report *r)
 	}
 	if (name_w < 15)
 		name_w = 15;	/* "(no such guest)" */
-	if (name_w > t->width - GUEST_FIXED_COLS)
-		name_w = t->width - GUEST_FIXED_COLS;
+	if (name_w > fit_room(t->width, GUEST_FIXED_COLS))
+		name_w = fit_room(t->width, GUEST_FIXED_COLS);
 	for (size_t i = 0; i < r->n_guests; i++) {
 		const struct guest_finding *g = &r->guests[i];
 		enum severity s = guest_severity(g);
@@ -335,7 +342,7 @@ static void print_space_row(const struct table *t, const struct report *r,
 		sev_colour(p, s->severity));
 	snprintf(state, sizeof(state), "%s%s", safe(s->state, &k2),
 		 s->needs_check ? ",needs_check" : "");
-	put_fit(f, state, t->width - SPACE_FIXED_COLS - lv_w, false);
+	put_fit(f, state, fit_room(t->width, SPACE_FIXED_COLS + lv_w), false);
 	fprintf(f, "%s\n", p->reset);
 	free(k1);
 	free(k2);
@@ -343,7 +350,7 @@ static void print_space_row(const struct table *t, const struct report *r,
 
 static void print_spaces(const struct table *t, const struct report *r)
 {
-	size_t lv_w = 8, shown = 0, max_w = t->width - SPACE_FIXED_COLS - SPACE_STATE_MIN;
+	size_t lv_w = 8, shown = 0, max_w = fit_room(t->width, SPACE_FIXED_COLS + SPACE_STATE_MIN);
 
 	for (size_t i = 0; i < r->n_spaces; i++) {
 		const struct space_finding *s = &r->spaces[i];
