@@ -55,7 +55,7 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean deps check check-unit check-vm check-schema check-kernels check-serve-load check-prom check-units demo vmlinux bench tools
+.PHONY: all clean deps check check-unit check-vm check-schema check-admin-view check-kernels check-serve-load check-prom check-units demo vmlinux bench tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -126,6 +126,10 @@ $(SCHEMA_GEN): tests/schema/gen-events.c $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# What the admin sees (issue 14): scan at 80 columns, piped and on a tty
+check-admin-view: dmwatch tools
+	$(Q)tests/admin/check-admin-view.sh ./dmwatch $(OUTPUT)/tools/gen-state $(OUTPUT)/admin-view
+
 check-schema: dmwatch tools $(SCHEMA_GEN)
 	$(Q)$(PYTHON) tests/schema/check.py --dmwatch ./dmwatch --tools $(OUTPUT)/tools \
 		--gen-events $(SCHEMA_GEN) --work $(OUTPUT)/schema
@@ -169,6 +173,7 @@ check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) check-unit
 	$(Q)$(MAKE) check-schema
+	$(Q)$(MAKE) check-admin-view
 	$(Q)$(MAKE) check-serve-load
 	$(Q)$(MAKE) check-asan
 	$(Q)$(MAKE) check-prom

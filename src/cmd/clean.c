@@ -51,7 +51,7 @@ static struct clean_env {
 	struct source_opts src;		/* --pve-dir, --node ... (never --state: clean acts here) */
 } env;
 
-enum { OPT_ONLY = 0x100, OPT_JOURNAL_DIR };
+enum { OPT_ONLY = 0x100, OPT_JOURNAL_DIR, OPT_STATE_REFUSED };
 
 static error_t clean_parse(int key, char *arg, struct argp_state *state)
 {
@@ -65,6 +65,7 @@ static error_t clean_parse(int key, char *arg, struct argp_state *state)
 		env.only = arg;
 		break;
 	case OPT_JOURNAL_DIR: env.journal_dir = arg; break;
+	case OPT_STATE_REFUSED: env.src.state_in = arg; break;	/* refused with a reason below */
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &env.src;
 		break;
@@ -82,12 +83,33 @@ static const struct argp_option clean_options[] = {
 	{ "yes", 'y', NULL, 0, "Act without asking (for scripts)", 0 },
 	{ "dry-run", 'n', NULL, 0, "Only show the plan (the default without a tty)", 0 },
 	{ "journal-dir", OPT_JOURNAL_DIR, "DIR", 0, "Where journals go (default " DEFAULT_JOURNAL_DIR ")", 0 },
+	{ "state", OPT_STATE_REFUSED, "FILE", OPTION_HIDDEN, "Refused: clean acts on this host", 0 },
 	{ "verbose", 'v', NULL, 0, "Say more on stderr", 0 },
 	{},
 };
 
+/*
+ * The shared source options without --state: clean acts on this host, so its
+ * --help must not offer a saved state (the hidden --state above says why not).
+ */
+static struct argp_option live_source_options[16];
+static struct argp live_source_argp;
+
+static void live_source_init(void)
+{
+	size_t n = 0;
+
+	for (const struct argp_option *o = source_argp.options;
+	     o->name || o->key || o->doc || o->group; o++)
+		if ((!o->name || strcmp(o->name, "state")) && n + 1 < ARRAY_SIZE(live_source_options))
+			live_source_options[n++] = *o;
+	live_source_options[n] = (struct argp_option){};
+	live_source_argp = source_argp;
+	live_source_argp.options = live_source_options;
+}
+
 static const struct argp_child clean_children[] = {
-	{ &source_argp, 0, NULL, 0 },
+	{ &live_source_argp, 0, NULL, 0 },
 	{},
 };
 
@@ -554,6 +576,7 @@ static int clean_setup(int argc, char **argv, bool *interactive)
 	memset(&env, 0, sizeof(env));
 	source_opts_init(&env.src);
 	argp_err_exit_status = EXIT_UNUSABLE;
+	live_source_init();
 	if (argp_parse(&clean_argp, argc, argv, 0, NULL, NULL))
 		return EXIT_UNUSABLE;
 	if (env.src.state_in) {

@@ -22,6 +22,7 @@ static struct scan_env {
 	struct source_opts src;		/* --state, --pve-dir ... --warn, --crit */
 	const char *state_out;
 	bool brief;
+	bool all;			/* --all, -v: the clean guests and devices too */
 	const char *html;		/* FILE, "-" for stdout */
 	const char *prom;		/* FILE, "-" for stdout */
 	const char *mail_to;
@@ -53,7 +54,9 @@ static const struct argp_option scan_options[] = {
 	{ "mail-from", OPT_MAIL_FROM, "ADDR", 0, "Sender of that mail (default: the MTA's)", 0 },
 	{ "sendmail", OPT_SENDMAIL, "PATH", OPTION_HIDDEN, "sendmail to run (default $SENDMAIL, "
 	  "else /usr/sbin/sendmail)", 0 },
-	{ "verbose", 'v', NULL, 0, "Say more on stderr", 0 },
+	{ "all", 'a', NULL, 0, "Also list the clean guests, snapshots and devices (by default "
+	  "the table shows only what has something to say)", 0 },
+	{ "verbose", 'v', NULL, 0, "Say more on stderr; implies --all", 0 },
 	{},
 };
 
@@ -61,7 +64,8 @@ static error_t scan_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'j': env.json = true; break;
-	case 'v': verbose = 1; break;
+	case 'a': env.all = true; break;
+	case 'v': verbose = 1; env.all = true; break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &env.src;
 		break;
@@ -206,6 +210,7 @@ static int side_outputs(const struct report *r, double secs, char **why)
 	struct html_opts ho = {
 		.warn_percent = env.src.thresholds.warn_percent,
 		.crit_percent = env.src.thresholds.crit_percent,
+		.all = env.all,
 	};
 	char *text = NULL, *src = NULL;
 	size_t len = 0;
@@ -309,7 +314,9 @@ int cmd_scan(int argc, char **argv)
 	} else if (env.json) {
 		output_json(stdout, &rep);
 	} else if (!to_stdout) {
-		output_table(stdout, &rep);
+		struct table_opts to = { .width = table_width(stdout), .all = env.all };
+
+		output_table_with(stdout, &rep, &to);
 	}
 	free(why);
 	why = NULL;

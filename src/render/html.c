@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "render/html.h"
+#include "render/output.h"
 #include "lib/clock.h"
 #include "lib/escape.h"
 #include "lib/util.h"
@@ -42,27 +43,28 @@ static const struct tone *grade_tone(const char *g)
 }
 
 #define FONT "-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif"
-#define MONO "Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace"
+#define MONO "Menlo,Consolas,monospace"
 #define TH "text-align:left;padding:6px 8px;background:#f9fafb;border-bottom:1px solid #e5e7eb;" \
 	   "color:#6b7280;font-size:11px;font-weight:bold;text-transform:uppercase;" \
 	   "letter-spacing:0.04em"
-#define TD "padding:6px 8px;border-bottom:1px solid #f0f1f3;vertical-align:top"
+/* one of these per table cell: short, so a 1,000-device mail stays small */
+#define TD "padding:6px 8px;border-bottom:1px solid #eee"
+#define PILL "display:inline-block;padding:1px 8px;border-radius:9px;font-size:11px;" \
+	     "font-weight:bold;text-transform:uppercase"
 #define TABLE "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" " \
 	      "style=\"border-collapse:collapse;font-size:13px\">"
 
 static void pill(FILE *f, const struct tone *t, const char *text)
 {
-	fprintf(f, "<span style=\"display:inline-block;padding:1px 8px;border-radius:9px;"
-		"background:%s;color:%s;font-size:11px;font-weight:bold;"
-		"text-transform:uppercase\">", t->bg, t->fg);
+	fprintf(f, "<span style=\"" PILL ";background:%s;color:%s\">", t->bg, t->fg);
 	html_escape(f, text);
 	fputs("</span>", f);
 }
 
 static void mono(FILE *f, const char *s, bool bold)
 {
-	fprintf(f, "<span style=\"font-family:%s;word-break:break-all;%s\">", MONO,
-		bold ? "font-weight:bold" : "");
+	fputs(bold ? "<span style=\"font-family:" MONO ";word-break:break-all;font-weight:bold\">" :
+	      "<span style=\"font-family:" MONO ";word-break:break-all\">", f);
 	html_escape(f, s);
 	fputs("</span>", f);
 }
@@ -220,10 +222,19 @@ static void finding_start(FILE *f, enum severity sev)
 {
 	const struct tone *t = sev_tone(sev);
 
+	/* the bar's colour says the severity; the group's heading row names it */
 	fprintf(f, "<tr><td style=\"padding:8px 12px;border-left:4px solid %s;background:#fcfcfd;"
 		"border-bottom:1px solid #eef0f2\">", t->bar);
-	pill(f, t, sev == SEV_CRITICAL ? "critical" : "warning");
-	fputs(" ", f);
+}
+
+/* "CRITICAL 9" above the first finding of a severity */
+static void severity_heading(FILE *f, enum severity sev, size_t n)
+{
+	if (!n)
+		return;
+	fputs("<tr><td style=\"padding:10px 0 4px\">", f);
+	pill(f, sev_tone(sev), sev == SEV_CRITICAL ? "critical" : "warnings");
+	fprintf(f, " <b>%zu</b></td></tr>\n", n);
 }
 
 static void finding_end(FILE *f, const char *why, const char *fix)
@@ -235,8 +246,8 @@ static void finding_end(FILE *f, const char *why, const char *fix)
 	}
 	if (fix) {
 		fputs("<div style=\"margin:6px 0 2px;font-size:12px;color:#374151\"><b>Fix:</b> "
-		      "<code style=\"font-family:" MONO ";background:#f3f4f6;border:1px solid #e5e7eb;"
-		      "border-radius:3px;padding:1px 4px;overflow-wrap:anywhere;word-break:break-word\">", f);
+		      "<code style=\"font-family:" MONO ";background:#f3f4f6;padding:1px 4px;"
+		      "word-break:break-word\">", f);
 		html_escape_command(f, fix);
 		fputs("</code></div>", f);
 	}
@@ -257,6 +268,7 @@ static void findings(FILE *f, const struct report *r)
 	}
 	fputs(TABLE, f);
 	for (int sev = SEV_CRITICAL; sev >= SEV_WARNING; sev--) {
+		severity_heading(f, sev, sev == SEV_CRITICAL ? r->criticals : r->warnings);
 		for (size_t i = 0; i < r->n_devs; i++) {
 			const struct dev_finding *d = &r->devs[i];
 
@@ -303,20 +315,42 @@ static void findings(FILE *f, const struct report *r)
 }
 
 /* A guest's issues go on a row of their own: a fifth column would squeeze them on a phone. */
-static void guests(FILE *f, const struct report *r)
+static bool guest_has_news(const struct guest_finding *g)
 {
-	if (!r->n_guests)
+	return g->n_issues || strcmp(g->health, "clean") || !g->node;
+}
+
+/* "N clean guests not shown" and the like, under a section that hides them */
+static void hidden_note(FILE *f, size_t n, const char *what)
+{
+	if (n)
+		fprintf(f, "<tr><td colspan=\"5\" style=\"" TD ";font-size:12px;color:#6b7280\">"
+			"%zu %s not shown (<code style=\"font-family:" MONO "\">--all</code> "
+			"lists them)</td></tr>\n", n, what);
+}
+
+static void guests(FILE *f, const struct report *r, const struct html_opts *o)
+{
+	size_t quiet = 0;
+
+	for (size_t i = 0; i < r->n_guests; i++)
+		quiet += !guest_has_news(&r->guests[i]);
+	if (!r->n_guests || (!o->all && quiet == r->n_guests))
 		return;
-	section_start(f, "Guests", "VMs and containers of this node, and guest ids that "
-		      "dm devices point at");
+	section_start(f, "Guests", o->all ? "VMs and containers of this node, and guest ids "
+		      "that dm devices point at" : "the guests with something to say");
 	fputs(TABLE "<tr><th style=\"" TH "\">VMID</th><th style=\"" TH "\">Name</th>"
 	      "<th style=\"" TH "\">Status</th><th style=\"" TH "\">DM health</th></tr>\n", f);
 	for (size_t i = 0; i < r->n_guests; i++) {
 		const struct guest_finding *g = &r->guests[i];
 		enum severity s = !strcmp(g->health, "duplicate") ? SEV_CRITICAL :
 				  !strcmp(g->health, "tombstone") ? SEV_WARNING : SEV_OK;
-		const char *td = g->n_issues ? "padding:6px 8px 2px;vertical-align:top" : TD;
+		/* without --all the issues are in the findings above: the count is enough */
+		bool issue_rows = o->all && g->n_issues;
+		const char *td = issue_rows ? "padding:6px 8px 2px;vertical-align:top" : TD;
 
+		if (!o->all && !guest_has_news(g))
+			continue;
 		fprintf(f, "<tr><td style=\"%s;font-weight:bold\">%d</td><td style=\"%s\">", td,
 			g->vmid, td);
 		if (g->node) {
@@ -339,9 +373,13 @@ static void guests(FILE *f, const struct report *r)
 			fputs("<span style=\"color:#9ca3af\">&#9675;</span> stopped", f);
 		}
 		fprintf(f, "</td><td style=\"%s\">", td);
-		pill(f, sev_tone(s), g->health);
+		fprintf(f, "<b style=\"color:%s\">", sev_tone(s)->fg);
+		html_escape(f, g->health);
+		fputs("</b>", f);
+		if (g->n_issues && !issue_rows)
+			fprintf(f, " %zu", g->n_issues);
 		fputs("</td></tr>\n", f);
-		if (!g->n_issues)
+		if (!issue_rows)
 			continue;
 		fputs("<tr><td style=\"" TD "\"></td><td colspan=\"3\" style=\"" TD ";padding-top:0;"
 		      "font-size:12px;color:#374151\">", f);
@@ -352,25 +390,49 @@ static void guests(FILE *f, const struct report *r)
 		}
 		fputs("</td></tr>\n", f);
 	}
+	if (!o->all)
+		hidden_note(f, quiet, "clean guests");
 	fputs("</table>\n", f);
 	section_end(f);
+}
+
+/* " · 100.0 MiB, 15.0 MiB free" (in the LV cell: a column more would not fit a phone) */
+static void space_size_text(FILE *f, const struct report *r, const struct space_finding *s)
+{
+	uint64_t avail, total = space_size(r, s, &avail);
+	char buf[24];
+
+	if (!total)
+		return;
+	fprintf(f, " &middot; %s", human_size(buf, sizeof(buf), total));
+	if (avail != UINT64_MAX)
+		fprintf(f, ", %s free", human_size(buf, sizeof(buf), avail));
+}
+
+static bool space_has_news(const struct space_finding *s)
+{
+	return s->severity != SEV_OK || !strcmp(s->kind, "thin-pool");
 }
 
 static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 {
 	char note[96];
+	size_t quiet = 0;
 
-	if (!r->n_spaces)
+	for (size_t i = 0; i < r->n_spaces; i++)
+		quiet += !o->all && !space_has_news(&r->spaces[i]);
+	if (r->n_spaces == quiet)
 		return;
 	snprintf(note, sizeof(note), "warning at %g%%, critical at %g%%",
 		 thr(o->warn_percent, 80), thr(o->crit_percent, 95));
 	section_start(f, "Snapshots and thin pools", note);
 	fputs(TABLE "<tr><th style=\"" TH "\">LV</th><th style=\"" TH "\">State</th>"
-	      "<th style=\"" TH ";width:30%\">Used</th><th style=\"" TH ";width:30%\">Metadata</th>"
-	      "</tr>\n", f);
+	      "<th style=\"" TH ";width:40%\">Used</th></tr>\n", f);
 	for (size_t i = 0; i < r->n_spaces; i++) {
 		const struct space_finding *s = &r->spaces[i];
 
+		if (!o->all && !space_has_news(s))
+			continue;
 		fputs("<tr><td style=\"" TD "\">", f);
 		mono(f, s->lv, true);
 		fputs("<div style=\"font-size:11px;color:#6b7280\">", f);
@@ -379,6 +441,7 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 			fputs(" of ", f);
 			html_escape(f, s->origin);
 		}
+		space_size_text(f, r, s);
 		fputs("</div></td><td style=\"" TD "\">", f);
 		pill(f, sev_tone(s->severity), s->state ? s->state : "unknown");
 		if (s->needs_check) {
@@ -387,18 +450,45 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 		}
 		fputs("</td><td style=\"" TD ";vertical-align:middle\">", f);
 		gauge(f, s->used_percent, o);
-		fputs("</td><td style=\"" TD ";vertical-align:middle\">", f);
-		gauge(f, s->metadata_percent, o);
+		if (!isnan(s->metadata_percent)) {
+			fputs("<div style=\"font-size:11px;color:#6b7280;margin-top:4px\">metadata"
+			      "</div>", f);
+			gauge(f, s->metadata_percent, o);
+		}
 		fputs("</td></tr>\n", f);
 	}
+	hidden_note(f, quiet, "snapshots and multipath devices without findings");
 	fputs("</table>\n", f);
 	section_end(f);
 }
 
-static void devices(FILE *f, const struct report *r)
+/* without --all: how many devices had nothing to say, by class, in one line */
+static void devices_count(FILE *f, const struct report *r)
+{
+	size_t quiet[CLASS_UNMANAGED + 1] = {}, n = 0;
+
+	for (size_t i = 0; i < r->n_devs; i++)
+		if (r->devs[i].severity == SEV_OK && ++n)
+			quiet[r->devs[i].cls]++;
+	if (!n)
+		return;
+	section_start(f, "Devices without findings", NULL);
+	fprintf(f, "<p style=\"margin:0;font-size:13px;color:#374151\">%zu dm devices", n);
+	for (int c = 0; c <= CLASS_UNMANAGED; c++)
+		if (quiet[c])
+			fprintf(f, "%s %zu %s", c ? "," : ":", quiet[c], class_str(c));
+	fputs(" (<code style=\"font-family:" MONO "\">--all</code> lists them)</p>\n", f);
+	section_end(f);
+}
+
+static void devices(FILE *f, const struct report *r, const struct html_opts *o)
 {
 	if (!r->n_devs)
 		return;
+	if (!o->all) {
+		devices_count(f, r);
+		return;
+	}
 	section_start(f, "All dm devices", NULL);
 	fputs(TABLE "<tr><th style=\"" TH "\">Name</th><th style=\"" TH "\">Dev</th>"
 	      "<th style=\"" TH "\">Class</th><th style=\"" TH "\">Guest</th>"
@@ -512,9 +602,9 @@ void output_html(FILE *f, const struct report *r, const struct html_opts *o)
 	header(f, r);
 	summary(f, r);
 	findings(f, r);
-	guests(f, r);
+	guests(f, r, o);
 	spaces(f, r, o);
-	devices(f, r);
+	devices(f, r, o);
 	facts(f, r, o);
 	fprintf(f, "<tr><td style=\"padding:16px 24px 20px;font-size:11px;color:#6b7280\">"
 		"Exit code %d (0 ok, 1 warning, 2 critical). Grades: A+ nothing wrong; B up to 5 "

@@ -14,6 +14,7 @@ struct html_opts {
 	const struct host_facts *facts;	/* NULL: not this machine's (a saved state) */
 	const char *source;		/* what was analysed, e.g. "live" or a state file */
 	double warn_percent, crit_percent; /* thresholds used, 0 = not shown */
+	bool all;			/* also the clean guests and the table of every device */
 };
 
 /* A self-contained page: inline CSS, no script, no external resource. */

@@ -18,6 +18,11 @@ static void header_json(yajl_gen g, const struct report *r)
 	jg_int(g, "schema", 1);
 	jg_str(g, "host", st->host ? st->host : "");
 	jg_str(g, "node", st->node);
+	/* when the facts were read: a report from a saved state is as old as the state */
+	if (st->collected_at > 0)
+		jg_int(g, "collected_at", st->collected_at);
+	else
+		jg_null(g, "collected_at");
 	jg_str(g, "grade", r->grade);
 	jg_int(g, "exit", r->exit_code);
 	jg_key(g, "summary");

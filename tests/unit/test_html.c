@@ -145,7 +145,7 @@ TEST(html_report_escapes_hostile_names)
 	}
 	classify_opts_default(&o);
 	classify(&st, &o, &r);
-	html = render_html(&r, NULL);
+	html = render_html(&r, &(struct html_opts){ .all = true }); /* every device listed */
 
 	check_tags(failed__, html);
 	CHECK(!strstr(html, "<script"));
@@ -659,7 +659,7 @@ TEST(html_and_mail_show_control_bytes_escaped)
 	CHECK_INT(n_dev, ARRAY_SIZE(nasty_names));
 	classify_opts_default(&o);
 	classify(&st, &o, &r);
-	html = render_html(&r, NULL);
+	html = render_html(&r, &(struct html_opts){ .all = true }); /* every device listed */
 
 	CHECK(utf8_valid(html, strlen(html)));
 	CHECK(!has_raw_control(html));
