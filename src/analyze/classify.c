@@ -51,8 +51,8 @@ const char *severity_str(enum severity s)
 
 void classify_opts_default(struct classify_opts *o)
 {
-	o->warn_percent = 80.0;
-	o->crit_percent = 95.0;
+	o->warn_percent = FILL_WARN_PERCENT_DEFAULT;
+	o->crit_percent = FILL_CRIT_PERCENT_DEFAULT;
 }
 
 const char *grade_for(size_t warnings, size_t criticals)

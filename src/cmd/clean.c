@@ -333,10 +333,9 @@ static int journal_add(struct journal *j, const struct dev_finding *f, const cha
 static int journal_open(struct journal *j, const char *dir)
 {
 	char ts[32];
-	time_t now = time(NULL);
 	int fd;
 
-	strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", gmtime(&now));
+	format_time(ts, sizeof(ts), time(NULL), "%Y%m%d-%H%M%S", true);
 	j->path = xasprintf("%s/clean-%s-%d.json", dir, ts, getpid());
 	fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

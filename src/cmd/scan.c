@@ -16,6 +16,7 @@
 #include "render/output.h"
 #include "render/prom.h"
 #include "lib/util.h"
+#include "lib/clock.h"
 
 static struct scan_env {
 	bool json;
@@ -265,7 +266,7 @@ int cmd_scan(int argc, char **argv)
 {
 	struct state st = {};
 	struct report rep = {};
-	struct timespec t0, t1;
+	double t0, t1;	/* the scan's duration for dmwatch_scan_duration_seconds */
 	char *why = NULL;
 	int ret = EXIT_UNUSABLE, to_stdout;
 
@@ -284,7 +285,7 @@ int cmd_scan(int argc, char **argv)
 		return EXIT_UNUSABLE;
 	}
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_seconds(CLOCK_MONOTONIC);
 	if (source_get(&st, &env.src, &why)) {
 		elog("%s", why);
 		goto cleanup;
@@ -300,9 +301,9 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	classify(&st, &env.src.thresholds, &rep);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = clock_seconds(CLOCK_MONOTONIC);
 	ret = rep.exit_code;
-	if (side_outputs(&rep, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, &why)) {
+	if (side_outputs(&rep, t1 - t0, &why)) {
 		elog("%s", why);
 		ret = EXIT_UNUSABLE;
 	}

@@ -15,6 +15,7 @@
 #include "trace/tracer.h"
 #include "lib/util.h"
 #include "lib/opts.h"
+#include "lib/clock.h"
 
 #define MAX_DEV_FILTERS 16
 
@@ -114,11 +115,7 @@ static bool wanted(const char *name, uint32_t dev)
 
 static void print_time(char *buf, size_t len, uint64_t unix_ns)
 {
-	time_t secs = unix_ns / 1000000000ULL;
-	struct tm tm;
-
-	localtime_r(&secs, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
+	format_time(buf, len, unix_ns / 1000000000ULL, "%H:%M:%S", false);
 }
 
 static void count_error(uint32_t dev, const char *name)
@@ -280,10 +277,7 @@ static void print_summary(struct tracer *t)
 
 static uint64_t monotonic_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 int cmd_trace(int argc, char **argv)

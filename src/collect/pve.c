@@ -131,11 +131,6 @@ cleanup:
 	free(dir);
 }
 
-static const char *guest_type_str(enum guest_type t)
-{
-	return t == GUEST_LXC ? "lxc" : "qemu";
-}
-
 static int cmp_guest_index(const void *a, const void *b, void *ctx)
 {
 	const struct state *st = ctx;
@@ -168,8 +163,8 @@ static void check_duplicate_vmids(struct state *st)
 		if (a->vmid == b->vmid)
 			state_add_problem(st, "guest configs",
 					  "vmid %d has two configs: %s on node %s and %s on node %s",
-					  a->vmid, guest_type_str(a->type), a->node,
-					  guest_type_str(b->type), b->node);
+					  a->vmid, guest_type_name(a->type), a->node,
+					  guest_type_name(b->type), b->node);
 	}
 	free(idx);
 }

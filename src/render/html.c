@@ -113,8 +113,8 @@ static void gauge(FILE *f, double pct, const struct html_opts *o)
 		fputs("<span style=\"color:#9ca3af\">&ndash;</span>", f);
 		return;
 	}
-	t = pct >= thr(o->crit_percent, 95) ? &tone_crit :
-	    pct >= thr(o->warn_percent, 80) ? &tone_warn : &tone_ok;
+	t = pct >= thr(o->crit_percent, FILL_CRIT_PERCENT_DEFAULT) ? &tone_crit :
+	    pct >= thr(o->warn_percent, FILL_WARN_PERCENT_DEFAULT) ? &tone_warn : &tone_ok;
 	w = (int)lround(pct);
 	if (w < 1 && pct > 0)
 		w = 1;
@@ -424,7 +424,7 @@ static void spaces(FILE *f, const struct report *r, const struct html_opts *o)
 	if (r->n_spaces == quiet)
 		return;
 	snprintf(note, sizeof(note), "warning at %g%%, critical at %g%%",
-		 thr(o->warn_percent, 80), thr(o->crit_percent, 95));
+		 thr(o->warn_percent, FILL_WARN_PERCENT_DEFAULT), thr(o->crit_percent, FILL_CRIT_PERCENT_DEFAULT));
 	section_start(f, "Snapshots and thin pools", note);
 	fputs(TABLE "<tr><th style=\"" TH "\">LV</th><th style=\"" TH "\">State</th>"
 	      "<th style=\"" TH ";width:40%\">Used</th></tr>\n", f);

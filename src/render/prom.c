@@ -486,7 +486,7 @@ static void guest_metrics(FILE *f, const struct report *r)
 		sample_begin(&fam);
 		label_int(&fam, "vmid", g->vmid);
 		if (g->node)
-			label(&fam, "type", g->type == GUEST_LXC ? "lxc" : "qemu");
+			label(&fam, "type", guest_type_name(g->type));
 		label(&fam, "name", g->name);
 		sample_end(&fam, !strcmp(g->health, "duplicate") ? 2 :
 				 !strcmp(g->health, "tombstone") ? 1 : 0);

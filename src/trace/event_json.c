@@ -11,6 +11,7 @@
 #include "trace/events.h"
 #include "model/jsongen.h"
 #include "lib/util.h"
+#include "lib/clock.h"
 
 static const char *type_names[DMW_EV_TYPE_MAX] = {
 	[DMW_EV_DM_CREATE] = "dm_create",
@@ -60,12 +61,9 @@ const char *errno_name(long long err)
 
 void format_ts(char *buf, size_t len, uint64_t unix_ns)
 {
-	time_t secs = unix_ns / 1000000000ULL;
-	struct tm tm;
 	char base[32];
 
-	gmtime_r(&secs, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	format_time(base, sizeof(base), unix_ns / 1000000000ULL, "%Y-%m-%dT%H:%M:%S", true);
 	snprintf(buf, len, "%s.%06uZ", base, (unsigned int)(unix_ns % 1000000000ULL / 1000));
 }
 

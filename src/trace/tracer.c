@@ -449,15 +449,13 @@ static void uevent_one(struct tracer *t, const char *msg, size_t len)
 	const struct name_entry *known;
 	struct dmw_event e = { .source = DMW_SRC_UEVENT };
 	char path[96], sysname[DMW_NAME_LEN] = "";
-	struct timespec ts;
 	FILE *f;
 
 	if (!action || !sub || strcmp(sub, "block") || !devname || strncmp(devname, "dm-", 3) ||
 	    !maj || !min)
 		return;
 	e.dev = ((uint32_t)atoi(maj) << DMW_MINORBITS) | (uint32_t)atoi(min);
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	e.ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	e.ts_ns = clock_ns(CLOCK_BOOTTIME);
 	if (!name) {
 		/* "add" comes from the block layer, without DM_NAME: sysfs has it */
 		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", devname);
