@@ -19,6 +19,8 @@
 #   crafted `dmwatch report` over a log made to hurt the reader (BENCH_CRAFTED_SIZE,
 #          default 100M): CPU and wall time, peak RSS; table to
 #          bench/results-crafted.md. Target: 100 MB in < 2 s, RSS a few blocks.
+#   limits every output format of a 100,000-device state and 100,000 aliasing
+#          devices, end to end; table to bench/results-limits.md. Target: < 2 s each.
 #   prom   the monitoring outputs of a 100,000-device state (BENCH_PROM_SIZE):
 #          `scan --state F --prom -` end to end, and the Prometheus text and the
 #          Nagios line alone (tools/bench-prom.c). Target: < 2 s (issue 16 measured
@@ -364,13 +366,51 @@ bench_storm_report() {
 	rm -rf "$small" "$big"
 }
 
+# Every output format of a 100,000-device state, and the aliasing worst case:
+# 100,000 devices mapping one extent without LVM data (tools/gen-aliasing.py).
+# Targets (issue 16): each < 2 s end to end. Table to bench/results-limits.md.
+bench_limits() {
+	md=$top/bench/results-limits.md
+	size=${BENCH_PROM_SIZE:-"100000:50000"}
+	n=${size%%:*}
+	g=${size#*:}
+	state=$work/state-$n.json
+	alias=$work/aliasing-$n.json
+
+	mkdir -p "$work" "$top/bench"
+	[ -s "$state" ] || "$gen" -s 1 -q "$n" "$g" "$state" ||
+		die "gen-state $n $g failed"
+	[ -s "$alias" ] || python3 "$top/tools/gen-aliasing.py" "$n" "$alias" ||
+		die "gen-aliasing.py failed"
+	{
+		echo "# every output of a $n-device state"
+		echo
+		echo "$(date_machine); \`gen-state -s 1 $n $g\` ($(du -h "$state" | cut -f1)) and"
+		echo "\`tools/gen-aliasing.py $n\` (every device maps the same extent); median of 3,"
+		echo "load, classify and render, end to end:"
+		echo
+		echo '| scan --state F ... | ms | target | |'
+		echo '|---|---|---|---|'
+		for fmt in "" "--json" "--prom -" "--html $work/limits.html" "--brief"; do
+			# shellcheck disable=SC2086
+			ms=$(runs=3 median_ms "$dmwatch" scan --state "$state" $fmt)
+			echo "| ${fmt:-(table)} | $ms | < 2000 |" \
+			     "$(awk -v t="$ms" 'BEGIN { print (t < 2000 ? "met" : "NOT met") }') |"
+		done
+		ms=$(runs=3 median_ms "$dmwatch" scan --state "$alias" --json)
+		echo "| --json, $n aliasing devices | $ms | < 2000 |" \
+		     "$(awk -v t="$ms" 'BEGIN { print (t < 2000 ? "met" : "NOT met") }') |"
+	} > "$md"
+	cat "$md"
+}
+
 # README.md's figures, between its BENCH markers, from the bench/ results
 update_readme() {
 	readme=$top/README.md
 	grep -q '^<!-- BENCH START -->' "$readme" || return 0
 	{
 		sed '/^<!-- BENCH START -->/q' "$readme"
-		for f in results-scan results-prom results-vmscan results-trace results-record results-crafted; do
+		for f in results-scan results-prom results-limits results-vmscan results-trace results-record results-crafted; do
 			[ -f "$top/bench/$f.md" ] || continue
 			echo
 			sed 's/^# /#### /' "$top/bench/$f.md"
@@ -400,17 +440,21 @@ crafted)
 prom)
 	bench_prom
 	;;
+limits)
+	bench_limits
+	;;
 readme)
 	;;
 all)
 	bench_scan || true
 	bench_prom
+	bench_limits
 	bench_record
 	bench_vmscan
 	bench_trace
 	;;
 *)
-	echo "usage: tools/bench.sh [scan|prom|record|crafted|vmscan|trace|readme|all]" >&2
+	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|trace|readme|all]" >&2
 	exit 2
 	;;
 esac
