@@ -16,6 +16,7 @@
 #include "lib/util.h"
 #include "lib/opts.h"
 #include "lib/clock.h"
+#include "lib/escape.h"
 
 #define MAX_DEV_FILTERS 16
 
@@ -152,7 +153,13 @@ static void print_kernel_event(const struct tracer_event *ev, const char *when)
 {
 	const struct dmw_event *e = ev->raw;
 	uint32_t dev = e->dev ? e->dev : ev->named ? ev->named->dev : 0;
-	char dn[32] = "-";
+	/* names and process names are anyone's bytes: escaped for the terminal */
+	char dn[32] = "-", *k1 = NULL, *k2 = NULL, *k3 = NULL;
+	char name[DMW_NAME_LEN + 1], comm[sizeof(e->comm) + 1], new_name[DMW_NAME_LEN + 1];
+
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(e->name), e->name);
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e->comm), e->comm);
+	snprintf(new_name, sizeof(new_name), "%.*s", (int)sizeof(e->new_name), e->new_name);
 
 	if (dev)
 		snprintf(dn, sizeof(dn), "dm-%u", DMW_MINOR(dev));
@@ -163,16 +170,21 @@ static void print_kernel_event(const struct tracer_event *ev, const char *when)
 			snprintf(lower, sizeof(lower), " (on %u:%u below)",
 				 DMW_MAJOR(e->lower_dev), DMW_MINOR(e->lower_dev));
 		printf("%-8s %-12s %-6s %-30s %7u %-15s %s %s %u B @%llu%s\n", when, "IO_ERROR", dn,
-		       ev->named ? ev->named->name : "?", e->pid, e->comm,
+		       ev->named ? term_shown(ev->named->name, &k1) : "?", e->pid,
+		       term_shown(comm, &k2),
 		       errno_name(-(long long)e->error) ? errno_name(-(long long)e->error) : "EIO", op_str(e->op),
 		       e->bytes, (unsigned long long)e->sector, lower);
-		return;
+		goto out;
 	}
 	printf("%-8s %-12s %-6s %-30s %7u %-15s %s%s%s\n", when, event_type_str(e->type) + 3, dn,
-	       e->name[0] ? e->name : "-", e->pid, e->comm,
+	       name[0] ? term_shown(name, &k1) : "-", e->pid, term_shown(comm, &k2),
 	       e->ret ? (errno_name(-(long long)e->ret) ? errno_name(-(long long)e->ret) : "failed") : "ok",
 	       e->type == DMW_EV_DM_RENAME ? " -> " : "",
-	       e->type == DMW_EV_DM_RENAME ? e->new_name : "");
+	       e->type == DMW_EV_DM_RENAME ? term_shown(new_name, &k3) : "");
+out:
+	free(k1);
+	free(k2);
+	free(k3);
 }
 
 static void print_cow(const struct cow_sample *cs, const char *when)
@@ -184,11 +196,15 @@ static void print_cow(const struct cow_sample *cs, const char *when)
 		snprintf(eta, sizeof(eta), "not filling");
 	else
 		snprintf(eta, sizeof(eta), "full in %.0fs", cs->eta_s);
+	char *keep = NULL;
+
 	printf("%-8s %-12s dm-%-3u %-30s [%.*s%.*s] %5.1f%% %s%s\n", when,
-	       strcmp(cs->kind, "thin-pool") ? "COW" : "POOL", DMW_MINOR(cs->dev), cs->name,
+	       strcmp(cs->kind, "thin-pool") ? "COW" : "POOL", DMW_MINOR(cs->dev),
+	       term_shown(cs->name, &keep),
 	       fill, "####################", width - fill, "                    ",
 	       cs->used_percent, eta,
 	       cs->overflow_before_reader ? "  !!! WILL OVERFLOW BEFORE THE BACKUP READER FINISHES" : "");
+	free(keep);
 }
 
 static void on_event(void *ctx, const struct tracer_event *ev)
@@ -253,11 +269,15 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 	case TE_COW:
 		print_cow(ev->cow, when);
 		break;
-	case TE_STATE:
+	case TE_STATE: {
+		char *keep = NULL;
+
 		printf("%-8s %-12s dm-%-3u %-30s %s\n", when,
 		       strcmp(ev->event, "pool_mode") ? "SNAP_INVALID" : "POOL_MODE",
-		       DMW_MINOR(ev->dev), ev->name, ev->state);
+		       DMW_MINOR(ev->dev), term_shown(ev->name, &keep), ev->state);
+		free(keep);
 		break;
+	}
 	case TE_LOST:
 		/* lost events go to stderr in the terminal view */
 		elog("lost %llu events (ring buffer full)", (unsigned long long)ev->lost);
@@ -270,9 +290,13 @@ static void print_summary(struct tracer *t)
 	fprintf(stderr, "\ndmwatch trace: %llu events, %llu I/O errors, %llu lost\n",
 		(unsigned long long)stats.events, (unsigned long long)stats.errors,
 		(unsigned long long)tracer_lost(t));
-	for (size_t i = 0; i < stats.n_errs; i++)
-		fprintf(stderr, "  %-30s dm-%-4u %llu errors\n", stats.errs[i].name,
+	for (size_t i = 0; i < stats.n_errs; i++) {
+		char *keep = NULL;
+
+		fprintf(stderr, "  %-30s dm-%-4u %llu errors\n", term_shown(stats.errs[i].name, &keep),
 			DMW_MINOR(stats.errs[i].dev), (unsigned long long)stats.errs[i].n);
+		free(keep);
+	}
 }
 
 static uint64_t monotonic_ns(void)

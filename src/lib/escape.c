@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text made safe for a terminal, a pasted command and JSON (escape.h). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lib/escape.h"
 #include "lib/util.h"
@@ -164,6 +165,15 @@ static char *capture(void (*fn)(FILE *, const char *), const char *s)
 char *term_escaped(const char *s)
 {
 	return capture(term_escape, s ? s : "");
+}
+
+const char *term_shown(const char *s, char **keep)
+{
+	if (!s || term_clean(s))
+		return s;
+	free(*keep);
+	*keep = term_escaped(s);
+	return *keep;
 }
 
 static bool shell_plain(const char *s)

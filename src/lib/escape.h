@@ -38,6 +38,13 @@ void term_escape(FILE *f, const char *s);
 char *term_escaped(const char *s);		/* the same, as a new string */
 
 /*
+ * For printf("%s"): s itself when it is clean, else its escaped copy, which
+ * *keep then holds (freed by the next call with the same keep, or by the
+ * caller). NULL stays NULL.
+ */
+const char *term_shown(const char *s, char **keep);
+
+/*
  * For HTML text and attribute values: term_escape()'s rule (so a page and a mail
  * show a name exactly as the terminal does), then & < > " ' as character
  * references. NULL prints nothing.

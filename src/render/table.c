@@ -36,19 +36,8 @@ static struct palette palette_for(FILE *f)
 	return ansi;
 }
 
-/*
- * Text dmwatch does not control (names, config text, kernel status), as a
- * terminal may show it: control bytes and invalid UTF-8 as \xNN (lib/escape.h).
- * Returns s itself when it is clean, else an escaped copy kept in *keep.
- */
-static const char *safe(const char *s, char **keep)
-{
-	if (!s || term_clean(s))
-		return s;
-	free(*keep);
-	*keep = term_escaped(s);
-	return *keep;
-}
+/* text dmwatch does not control, as a terminal may show it (lib/escape.h) */
+#define safe(s, keep) term_shown(s, keep)
 
 static const char *sev_colour(const struct palette *p, enum severity s)
 {
