@@ -137,20 +137,11 @@ static int read_device(struct state *st, const char *name)
 	return 0;
 }
 
-/* libdevmapper's whitelist for names it does not mangle */
-static bool dm_name_plain(const char *name)
-{
-	return name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "0123456789#+-.:=@_")] == 0;
-}
-
 int dm_collect(struct state *st)
 {
-	dm_string_mangling_t mode = dm_get_name_mangling_mode();
 	struct dm_task *dmt = NULL;
 	struct dm_names *names;
 	unsigned int next = 0;
-	bool raw = false;
 	int err = 0;
 
 	dm_quiet();
@@ -160,17 +151,6 @@ int dm_collect(struct state *st)
 		return -ENODEV;
 	}
 	dmt = dm_task_for(DM_DEVICE_LIST, NULL);
-	if (!dmt && mode != DM_STRING_MANGLING_NONE) {
-		/*
-		 * One name outside the whitelist created without mangling (dmsetup
-		 * --manglename none) makes LIST fail to unmangle in the default mode:
-		 * take every name as the kernel holds it, so one odd device does not
-		 * blind the scan to all the others.
-		 */
-		dm_set_name_mangling_mode(DM_STRING_MANGLING_NONE);
-		raw = true;
-		dmt = dm_task_for(DM_DEVICE_LIST, NULL);
-	}
 	if (!dmt) {
 		err = errno ? -errno : -EPERM;
 		state_add_problem(st, "/dev/mapper/control",
@@ -185,16 +165,9 @@ int dm_collect(struct state *st)
 	do {
 		names = (struct dm_names *)((char *)names + next);
 		read_device(st, names->name);
-		if (raw && !dm_name_plain(names->name))
-			state_add_problem(st, "device-mapper",
-					  "device %s: its name holds characters libdevmapper mangles, "
-					  "stored unmangled (dmsetup --manglename none?); names are shown "
-					  "as the kernel holds them", names->name);
 		next = names->next;
 	} while (next);
 cleanup:
-	if (raw)
-		dm_set_name_mangling_mode(mode);
 	if (dmt)
 		dm_task_destroy(dmt);
 	dm_lib_release();
