@@ -36,8 +36,6 @@ static struct palette palette_for(FILE *f)
 	return ansi;
 }
 
-/* text dmwatch does not control, as a terminal may show it (lib/escape.h) */
-#define safe(s, keep) term_shown(s, keep)
 
 static const char *sev_colour(const struct palette *p, enum severity s)
 {
@@ -184,10 +182,10 @@ static void print_summary(const struct table *t, const struct report *r)
 	char *k1 = NULL, *k2 = NULL, line[160];
 
 	fprintf(f, "%sdmwatch scan%s  host ", p->bold, p->reset);
-	put_fit(f, st->host ? safe(st->host, &k1) : "?", 24, false);
+	put_fit(f, st->host ? term_shown(st->host, &k1) : "?", 24, false);
 	if (other_node) {
 		fputs("  node ", f);
-		put_fit(f, safe(st->node, &k2), 16, false);
+		put_fit(f, term_shown(st->node, &k2), 16, false);
 	}
 	fprintf(f, "  grade %s%s%s\n\n", sev_colour(p, overall), r->grade, p->reset);
 	free(k1);
@@ -229,7 +227,7 @@ static void print_guests(const struct table *t, const struct report *r)
 		char *keep = NULL;
 
 		if (guest_worth_showing(t, g) && g->name) {
-			size_t n = cols(safe(g->name, &keep));
+			size_t n = cols(term_shown(g->name, &keep));
 
 			name_w = n > name_w ? n : name_w;
 		}
@@ -251,7 +249,7 @@ static void print_guests(const struct table *t, const struct report *r)
 				"VMID", "TYPE", (int)name_w, "NAME", "STATUS", "DM HEALTH");
 		fprintf(f, "  %-8d %-4s ", g->vmid,
 			g->name || g->node ? (g->type == GUEST_LXC ? "ct" : "vm") : "-");
-		put_fit(f, g->name ? safe(g->name, &keep) : g->node ? "" : "(no such guest)",
+		put_fit(f, g->name ? term_shown(g->name, &keep) : g->node ? "" : "(no such guest)",
 			name_w, true);
 		fprintf(f, " %-9s %s%s%s",
 			!g->node ? "-" : !g->local ? "remote" : g->running ? "running" : "stopped",
@@ -326,10 +324,10 @@ static void print_space_row(const struct table *t, const struct report *r,
 	if (total && free_bytes != UINT64_MAX)
 		human_size(avail, sizeof(avail), free_bytes);
 	fputs("  ", f);
-	put_fit(f, safe(s->lv ? s->lv : s->name, &k1), lv_w, true);
+	put_fit(f, term_shown(s->lv ? s->lv : s->name, &k1), lv_w, true);
 	fprintf(f, " %-9s %10s %10s %5s %5s  %s", short_kind(s->kind), size, avail, used, meta,
 		sev_colour(p, s->severity));
-	snprintf(state, sizeof(state), "%s%s", safe(s->state, &k2),
+	snprintf(state, sizeof(state), "%s%s", term_shown(s->state, &k2),
 		 s->needs_check ? ",needs_check" : "");
 	put_fit(f, state, fit_room(t->width, SPACE_FIXED_COLS + lv_w), false);
 	fprintf(f, "%s\n", p->reset);
@@ -346,7 +344,7 @@ static void print_spaces(const struct table *t, const struct report *r)
 		char *keep = NULL;
 
 		if (space_worth_showing(t, s)) {
-			size_t n = cols(safe(s->lv ? s->lv : s->name, &keep));
+			size_t n = cols(term_shown(s->lv ? s->lv : s->name, &keep));
 
 			lv_w = n > lv_w ? n : lv_w;
 		}
@@ -393,10 +391,10 @@ static void print_detail_and_fix(const struct table *t, const char *detail, cons
 	char *k1 = NULL, *k2 = NULL;
 
 	if (detail)
-		put_wrapped(t, safe(detail, &k1), INDENT_DETAIL);
+		put_wrapped(t, term_shown(detail, &k1), INDENT_DETAIL);
 	if (fix)
 		fprintf(t->f, "%*s%sfix:%s %s\n", INDENT_DETAIL, "", t->p.bold, t->p.reset,
-			term_visible(fix) ? fix : safe(fix, &k2));
+			term_visible(fix) ? fix : term_shown(fix, &k2));
 	free(k1);
 	free(k2);
 }
@@ -415,7 +413,7 @@ static void print_finding(const struct table *t, const struct report *r, int sev
 		heading_once(t, sev, shown);
 		snprintf(tag, sizeof(tag), "(%s) %s%s%s", dev_label(d->dev, dn, sizeof(dn)),
 			 class_str(d->cls), d->reason ? "/" : "", d->reason ? d->reason : "");
-		print_title(t, safe(d->dev->name, &k1), tag, sev_colour(&t->p, sev));
+		print_title(t, term_shown(d->dev->name, &k1), tag, sev_colour(&t->p, sev));
 		print_detail_and_fix(t, d->detail, d->remedy);
 	} else {
 		const struct space_finding *s = &r->spaces[i - r->n_devs];
@@ -423,7 +421,7 @@ static void print_finding(const struct table *t, const struct report *r, int sev
 		if ((int)s->severity != sev)
 			return;
 		heading_once(t, sev, shown);
-		print_title(t, safe(s->lv ? s->lv : s->name, &k1), s->kind, sev_colour(&t->p, sev));
+		print_title(t, term_shown(s->lv ? s->lv : s->name, &k1), s->kind, sev_colour(&t->p, sev));
 		print_detail_and_fix(t, s->detail, s->remedy);
 	}
 	free(k1);
@@ -445,7 +443,7 @@ static void print_findings(const struct table *t, const struct report *r)
 			char *keep = NULL;
 
 			heading_once(t, sev, &shown);
-			print_title(t, safe(st->problems[i].source, &keep), "input", "");
+			print_title(t, term_shown(st->problems[i].source, &keep), "input", "");
 			print_detail_and_fix(t, st->problems[i].message, NULL);
 			free(keep);
 		}
@@ -467,7 +465,7 @@ static void print_quiet_devices(const struct table *t, const struct report *r)
 			fprintf(t->f, "\n%sDEVICES WITHOUT FINDINGS%s\n", t->p.bold, t->p.reset);
 		snprintf(tag, sizeof(tag), "(%s) %s", dev_label(d->dev, dn, sizeof(dn)),
 			 class_str(d->cls));
-		print_title(t, safe(d->dev->name, &keep), tag, t->p.green);
+		print_title(t, term_shown(d->dev->name, &keep), tag, t->p.green);
 		free(keep);
 	}
 }
