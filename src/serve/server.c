@@ -36,6 +36,12 @@
 #define DRAIN_TIME	(15 * NS)	/* shutdown waits this long for requests in flight */
 #define ACCEPT_PAUSE	(100000000ULL)	/* out of descriptors: try accept again after 100 ms */
 #define REJECT_SLOTS	16		/* beyond max_conns: connections that get a clean 503 */
+/*
+ * A newcomer is never closed to make room before this: its request follows the
+ * handshake at once, but a loaded node may not run the client, or us, for a
+ * while, and a crowd reconnecting at once must not push a scraper out unheard.
+ */
+#define EVICT_GRACE	(100000000ULL)	/* 100 ms */
 
 /* A response body, shared by every connection that sends it. */
 struct blob {
@@ -52,7 +58,6 @@ struct conn {
 	bool reject;			/* over capacity: read the request, answer 503 */
 	bool head;			/* HEAD: the headers only */
 	uint64_t since;			/* accepted (for who makes room first) */
-	uint64_t round;			/* the loop round it was accepted in */
 	uint64_t deadline;		/* this phase gives up at */
 	uint64_t arrival;		/* the request was complete at */
 	char *in;			/* READING: the request head so far */
@@ -86,7 +91,6 @@ struct server {
 		struct scan_job *job;
 		int wake[2];
 	} scan;
-	uint64_t round;			/* loop rounds so far */
 	bool stopping;
 	uint64_t drain_deadline;
 	uint64_t accept_paused_until;
@@ -375,20 +379,21 @@ static bool conn_event(struct server *s, struct conn *c, short revents, uint64_t
 
 /* ---- accepting ---- */
 
-/*
- * The oldest connection of a kind (rejects or not) that may make room: one not
- * waiting for a scan, and not accepted in this very round. A newcomer has not
- * had its chance to be read yet, and a crowd reconnecting at once must not push
- * a scraper out before it is heard. The table's size when none.
- */
-static size_t oldest_evictable(const struct server *s, bool reject)
+/* A connection that may be closed to make room: not waiting for a scan, past its grace. */
+static bool evictable(const struct conn *c, uint64_t now)
+{
+	return c->phase != WAITING && now - c->since >= EVICT_GRACE;
+}
+
+/* The oldest evictable connection of a kind (rejects or not); the table's size when none. */
+static size_t oldest_evictable(const struct server *s, bool reject, uint64_t now)
 {
 	size_t victim = s->n;
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct conn *c = &s->conns[i];
 
-		if (c->phase == WAITING || c->reject != reject || c->round == s->round)
+		if (c->reject != reject || !evictable(c, now))
 			continue;
 		if (victim == s->n || c->since < s->conns[victim].since)
 			victim = i;
@@ -412,18 +417,18 @@ enum place { NO_PLACE, PLACE, REJECT_PLACE };
 
 /*
  * Where a newcomer goes. Past max_conns the oldest evictable connection makes
- * room; one that only got here this round will be evictable in the next, so the
- * newcomer waits in the backlog. Only when every connection waits for a scan
- * does it get a reject slot, for a clean 503.
+ * room; while every one is in its grace, the newcomer waits in the backlog.
+ * Only when every connection waits for a scan does it get a reject slot, for a
+ * clean 503.
  */
-static enum place find_place(struct server *s, bool evict_now)
+static enum place find_place(struct server *s, bool evict_now, uint64_t now)
 {
 	size_t regular = s->n - s->n_reject, v;
 	bool young = false;
 
 	if (regular < s->max_conns)
 		return PLACE;
-	v = oldest_evictable(s, false);
+	v = oldest_evictable(s, false, now);
 	if (v < s->n) {
 		if (evict_now)
 			evict(s, v);
@@ -435,7 +440,7 @@ static enum place find_place(struct server *s, bool evict_now)
 		return NO_PLACE;
 	if (s->n_reject < REJECT_SLOTS)
 		return REJECT_PLACE;
-	v = oldest_evictable(s, true);
+	v = oldest_evictable(s, true, now);
 	if (v == s->n)
 		return NO_PLACE;
 	if (evict_now)
@@ -447,7 +452,7 @@ static void accept_all(struct server *s, uint64_t now)
 {
 	enum place place;
 
-	while ((place = find_place(s, false)) != NO_PLACE) {
+	while ((place = find_place(s, false, now)) != NO_PLACE) {
 		int fd = accept4(s->o->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (fd < 0) {
@@ -458,12 +463,12 @@ static void accept_all(struct server *s, uint64_t now)
 				s->accept_paused_until = now + ACCEPT_PAUSE;
 			return;
 		}
-		place = find_place(s, true);
+		place = find_place(s, true, now);
 		if (place == REJECT_PLACE)
 			s->n_reject++;
 		s->conns[s->n++] = (struct conn){
 			.fd = fd, .phase = READING, .reject = place == REJECT_PLACE, .since = now,
-			.round = s->round, .deadline = now + READ_TIMEOUT,
+			.deadline = now + READ_TIMEOUT,
 		};
 		/* a client usually sent its request with the connect: answer it now */
 		if (!conn_read(s, &s->conns[s->n - 1], now))
@@ -485,22 +490,16 @@ static void begin_stop(struct server *s, uint64_t now)
 		serve_waiting(s, now);
 }
 
-/* Poll the listener: there is a place now, or will be once this round's newcomers age. */
+/* Poll the listener: there is a place for a newcomer now. */
 static bool accepting(struct server *s, uint64_t now)
 {
-	bool any_reject_or_busy = false;
-
 	if (s->stopping || now < s->accept_paused_until)
 		return false;
-	if (s->n - s->n_reject < s->max_conns || s->n_reject < REJECT_SLOTS)
-		return true;
-	for (size_t i = 0; i < s->n && !any_reject_or_busy; i++)
-		any_reject_or_busy = s->conns[i].reject || s->conns[i].phase != WAITING;
-	return any_reject_or_busy;
+	return find_place(s, false, now) != NO_PLACE;
 }
 
 /* poll()'s timeout: until the nearest deadline */
-static int next_timeout(const struct server *s, uint64_t now)
+static int next_timeout(const struct server *s, uint64_t now, bool listening)
 {
 	uint64_t next = UINT64_MAX;
 
@@ -511,6 +510,11 @@ static int next_timeout(const struct server *s, uint64_t now)
 		next = s->drain_deadline;
 	if (!s->stopping && s->accept_paused_until > now && s->accept_paused_until < next)
 		next = s->accept_paused_until;
+	/* full of newcomers in their grace: listen again when the first of them ages */
+	if (!s->stopping && !listening)
+		for (size_t i = 0; i < s->n; i++)
+			if (s->conns[i].phase != WAITING && s->conns[i].since + EVICT_GRACE < next)
+				next = s->conns[i].since + EVICT_GRACE;
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)((next - now + 999999) / 1000000);
@@ -535,19 +539,20 @@ static bool loop_once(struct server *s, struct pollfd *p)
 {
 	size_t n = s->n, lfd = n, sfd = n + 1, wfd = n + 2;
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	bool listening;
 	int r;
 
-	s->round++;
 	for (size_t i = 0; i < n; i++) {
 		const struct conn *c = &s->conns[i];
 
 		p[i] = (struct pollfd){ .fd = c->phase == WAITING ? -1 : c->fd,
 					.events = c->phase == WRITING ? POLLOUT : POLLIN };
 	}
-	p[lfd] = (struct pollfd){ .fd = accepting(s, now) ? s->o->listen_fd : -1, .events = POLLIN };
+	listening = accepting(s, now);
+	p[lfd] = (struct pollfd){ .fd = listening ? s->o->listen_fd : -1, .events = POLLIN };
 	p[sfd] = (struct pollfd){ .fd = s->stopping ? -1 : s->o->stop_fd, .events = POLLIN };
 	p[wfd] = (struct pollfd){ .fd = s->scan.wake[0], .events = POLLIN };
-	r = poll(p, n + 3, next_timeout(s, now));
+	r = poll(p, n + 3, next_timeout(s, now, listening));
 	if (r < 0 && errno != EINTR) {
 		elog("poll: %s", strerror(errno));
 		return false;
