@@ -51,6 +51,8 @@ const char *errno_name(long long err)
 		{ ENOLINK, "ENOLINK" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { EILSEQ, "EILSEQ" },
 		{ ENOTTY, "ENOTTY" }, { EREMOTEIO, "EREMOTEIO" }, { EBADE, "EBADE" },
 		{ ETIME, "ETIME" }, { ENOLCK, "ENOLCK" }, { EPROTO, "EPROTO" },
+		/* what blk_status_to_errno() gives for zone resources and old kernels' nexus */
+		{ ETOOMANYREFS, "ETOOMANYREFS" }, { EOVERFLOW, "EOVERFLOW" }, { EREMCHG, "EREMCHG" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)

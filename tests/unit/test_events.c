@@ -529,6 +529,8 @@ TEST(errno_names)
 	CHECK_STR(errno_name(EREMOTEIO), "EREMOTEIO");
 	CHECK_STR(errno_name(ENOLINK), "ENOLINK");
 	CHECK_STR(errno_name(EOPNOTSUPP), "EOPNOTSUPP");
+	CHECK_STR(errno_name(ETOOMANYREFS), "ETOOMANYREFS");
+	CHECK_STR(errno_name(EOVERFLOW), "EOVERFLOW");
 	/* positive errno only: callers negate */
 	CHECK_NULL(errno_name(-16));
 	CHECK_NULL(errno_name(0));
