@@ -20,6 +20,8 @@
 #include <bpf/libbpf.h>
 #include "collect/dm.h"
 #include "model/dmstatus.h"
+#include "model/record.h"
+#include "model/state.h"
 #include "trace.skel.h"
 #include "trace/tracer.h"
 #include "trace/kfacts.h"
@@ -254,10 +256,8 @@ static int read_status(const char *name, char *params, size_t plen)
 		err = -ENOENT;
 	if (!err)
 		snprintf(params, plen, "%s", lines[0].params ? lines[0].params : "");
-	for (size_t i = 0; i < n; i++) {
-		free(lines[i].type);
-		free(lines[i].params);
-	}
+	for (size_t i = 0; i < n; i++)
+		records_free(&dm_line_desc, &lines[i]);
 	free(lines);
 	return err;
 }
