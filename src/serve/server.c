@@ -37,9 +37,11 @@
 #define ACCEPT_PAUSE	(100000000ULL)	/* out of descriptors: try accept again after 100 ms */
 #define REJECT_SLOTS	16		/* beyond max_conns: connections that get a clean 503 */
 /*
- * A newcomer is never closed to make room before this: its request follows the
- * handshake at once, but a loaded node may not run the client, or us, for a
- * while, and a crowd reconnecting at once must not push a scraper out unheard.
+ * A newcomer that has not sent a byte is not closed to make room before this:
+ * its request follows the handshake at once, but a loaded node may not run the
+ * client for a while, and a crowd reconnecting at once must not push a scraper
+ * out unheard. Who has sent part of a request, or is being answered, has had
+ * its chance once one loop round has passed.
  */
 #define EVICT_GRACE	(100000000ULL)	/* 100 ms */
 
@@ -58,6 +60,7 @@ struct conn {
 	bool reject;			/* over capacity: read the request, answer 503 */
 	bool head;			/* HEAD: the headers only */
 	uint64_t since;			/* accepted (for who makes room first) */
+	uint64_t round;			/* the loop round it was accepted in */
 	uint64_t deadline;		/* this phase gives up at */
 	uint64_t arrival;		/* the request was complete at */
 	char *in;			/* READING: the request head so far */
@@ -84,6 +87,7 @@ struct server {
 	size_t n, n_reject;
 	struct blob *cache;
 	uint64_t cache_started;
+	uint64_t round;			/* loop rounds so far */
 	struct {
 		bool running;
 		uint64_t started;
@@ -379,10 +383,18 @@ static bool conn_event(struct server *s, struct conn *c, short revents, uint64_t
 
 /* ---- accepting ---- */
 
-/* A connection that may be closed to make room: not waiting for a scan, past its grace. */
-static bool evictable(const struct conn *c, uint64_t now)
+/* accepted, and not a byte of its request yet */
+static bool silent(const struct conn *c)
 {
-	return c->phase != WAITING && now - c->since >= EVICT_GRACE;
+	return c->phase == READING && c->in_len == 0;
+}
+
+/* A connection that may be closed to make room: not waiting for a scan, and heard. */
+static bool evictable(const struct server *s, const struct conn *c, uint64_t now)
+{
+	if (c->phase == WAITING || c->round == s->round)
+		return false;
+	return !silent(c) || now - c->since >= EVICT_GRACE;
 }
 
 /* The oldest evictable connection of a kind (rejects or not); the table's size when none. */
@@ -393,7 +405,7 @@ static size_t oldest_evictable(const struct server *s, bool reject, uint64_t now
 	for (size_t i = 0; i < s->n; i++) {
 		const struct conn *c = &s->conns[i];
 
-		if (c->reject != reject || !evictable(c, now))
+		if (c->reject != reject || !evictable(s, c, now))
 			continue;
 		if (victim == s->n || c->since < s->conns[victim].since)
 			victim = i;
@@ -468,7 +480,7 @@ static void accept_all(struct server *s, uint64_t now)
 			s->n_reject++;
 		s->conns[s->n++] = (struct conn){
 			.fd = fd, .phase = READING, .reject = place == REJECT_PLACE, .since = now,
-			.deadline = now + READ_TIMEOUT,
+			.round = s->round, .deadline = now + READ_TIMEOUT,
 		};
 		/* a client usually sent its request with the connect: answer it now */
 		if (!conn_read(s, &s->conns[s->n - 1], now))
@@ -510,10 +522,10 @@ static int next_timeout(const struct server *s, uint64_t now, bool listening)
 		next = s->drain_deadline;
 	if (!s->stopping && s->accept_paused_until > now && s->accept_paused_until < next)
 		next = s->accept_paused_until;
-	/* full of newcomers in their grace: listen again when the first of them ages */
+	/* full of silent newcomers: listen again when the first of them has had its grace */
 	if (!s->stopping && !listening)
 		for (size_t i = 0; i < s->n; i++)
-			if (s->conns[i].phase != WAITING && s->conns[i].since + EVICT_GRACE < next)
+			if (silent(&s->conns[i]) && s->conns[i].since + EVICT_GRACE < next)
 				next = s->conns[i].since + EVICT_GRACE;
 	if (next == UINT64_MAX)
 		return -1;
@@ -542,6 +554,7 @@ static bool loop_once(struct server *s, struct pollfd *p)
 	bool listening;
 	int r;
 
+	s->round++;
 	for (size_t i = 0; i < n; i++) {
 		const struct conn *c = &s->conns[i];
 
