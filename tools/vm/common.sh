@@ -12,7 +12,8 @@
 # clear failure, never in a CI timeout.
 #
 # Environment (all optional):
-#   VM_TIMEOUT        whole-run limit in seconds, QEMU is killed after it (1500)
+#   VM_TIMEOUT        whole-run limit in seconds, QEMU is killed after it (1500;
+#                     run-tests.sh: at least 300 s + 300 s per scenario)
 #   VM_BOOT_TIMEOUT   limit for the guest to come up and report ready (300)
 #   VM_TEST_TIMEOUT   limit per job inside the guest, 0 = none (600; run.sh: 0)
 #   VM_OUT            output directory (<repo>/.output/vm): initramfs, console.log,

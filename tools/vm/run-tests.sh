@@ -16,6 +16,7 @@
 # could not start.  Environment: see tools/vm/common.sh (VM_TIMEOUT ...).
 
 set -u
+given_vm_timeout=${VM_TIMEOUT:-}
 . "$(dirname "$0")/common.sh"
 
 # Output longer than this is cut to its tail on failure; the full text stays in
@@ -37,6 +38,11 @@ for f in "$REPO"/tests/vm/test_*.sh; do
 	names+=("$name")
 done
 [ ${#names[@]} -gt 0 ] || vm_die "no scenario tests/vm/test_*.sh matches '${pattern}'"
+# The whole run's limit grows with the scenarios (each is also bounded by
+# VM_TEST_TIMEOUT): a busy host takes several minutes for one under TCG.
+if [ -z "$given_vm_timeout" ] && [ $((300 + 300 * ${#names[@]})) -gt "$VM_TIMEOUT" ]; then
+	VM_TIMEOUT=$((300 + 300 * ${#names[@]}))
+fi
 
 vm_prepare
 for name in "${names[@]}"; do
