@@ -250,7 +250,7 @@ sd "${DPKG[@]}" -i "$W/new.deb" > "$W/dpkg.log" 2>&1 ||
 	{ cat "$W/dpkg.log" >&2; die "the upgrade failed"; }
 assert_eq "$new_version" "$(dpkg-query --admindir="$A" -W -f='${Version}' dmwatch)" \
 	"installed version"
-grep -q "^Preparing to unpack .* over ($old_version)" "$W/dpkg.log" ||
+grep -qxF "Unpacking dmwatch ($new_version) over ($old_version) ..." "$W/dpkg.log" ||
 	{ cat "$W/dpkg.log" >&2; die "dpkg did not upgrade the installed $old_version"; }
 for u in $enabled; do
 	wait_until 60 sd systemctl is-active "$u" ||
