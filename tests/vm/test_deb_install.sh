@@ -157,20 +157,30 @@ start_systemd() {
 	# boot; its timer-driven twin would do the same later
 	ln -sf /dev/null /etc/systemd/system/systemd-tmpfiles-setup.service
 	ln -sf /dev/null /etc/systemd/system/systemd-tmpfiles-clean.timer
-	container=dmwatch-vm unshare --pid --fork --mount-proc /lib/systemd/systemd --system \
-		--unit=dmwatch-vm.target --log-target=console > "$W/systemd.log" 2>&1 &
-	SD_PID=$!
+	# Not a job of this shell: unshare ignores SIGTERM, so lib.sh's cleanup, which
+	# kills and waits for the jobs before it runs on_cleanup, would wait forever
+	# after a failure. --kill-child: systemd goes when unshare is killed.
+	(
+		container=dmwatch-vm exec unshare --pid --fork --kill-child --mount-proc \
+			/lib/systemd/systemd --system --unit=dmwatch-vm.target \
+			--log-target=console > "$W/systemd.log" 2>&1 &
+		echo $! > "$W/systemd.pid"
+	)
+	SD_PID=$(< "$W/systemd.pid")
 	on_cleanup "stop_systemd"
 	wait_until 30 find_init || die "no systemd under unshare"
 	# under TCG its start takes close to a minute
 	wait_until 240 sd systemctl is-active dmwatch-vm.target ||
 		{ tail -n 30 "$W/systemd.log" >&2; die "systemd did not come up"; }
 }
+# unshare has exited (a zombie counts: PID 1 of the guest, not this shell, reaps it)
+systemd_gone() {
+	! grep -qs '^State:[[:space:]]*[^Z]' "/proc/$SD_PID/status"
+}
 stop_systemd() {
 	[ -n "$SD_PID" ] || return 0
 	sd systemctl exit > /dev/null 2>&1 || :
-	wait_until 30 sh -c "! kill -0 $SD_PID" || kill -KILL "$SD_PID" 2> /dev/null
-	wait "$SD_PID" 2> /dev/null || :
+	wait_until 30 systemd_gone || kill -KILL "$SD_PID" 2> /dev/null || :
 	SD_PID=
 }
 
