@@ -6,8 +6,10 @@
 # installed /usr/sbin/dmwatch gives the same verdict as the built ./dmwatch, the
 # nightly unit's command line mails the report; then, with a real systemd
 # running (in a PID namespace of the guest, as in a container), the enabled
-# units run sandboxed as shipped (the exporter answers with lvm and dm read);
-# and purge removes it all.
+# units run sandboxed as shipped (the exporter answers with lvm and dm read), an
+# upgrade to a newer build restarts every enabled unit on the new binary and
+# leaves it running (issue 13: an upgrade used to stop them for good), and purge
+# removes it all.
 #
 # The .deb is built on the host by `make deb` (packaging under TCG takes longer
 # than a scenario may): the newest .output/deb/dmwatch_*_amd64.deb, or
@@ -71,6 +73,12 @@ for f in /usr/share/man/man8/dmwatch.8.gz /usr/share/bash-completion/completions
 done
 grep -qx /etc/default/dmwatch "$A/info/dmwatch.conffiles" ||
 	die "/etc/default/dmwatch is not a conffile"
+# every variable an installed unit reads from it is set (and so documented) there
+unit_vars=$(grep -ho '\$[{]\?DMWATCH_[A-Z_]*' /lib/systemd/system/dmwatch-*.service | grep -o 'DMWATCH_[A-Z_]*' | sort -u)
+[ -n "$unit_vars" ] || die "no DMWATCH_ variable found in the units"
+for v in $unit_vars; do
+	grep -q "^$v=" /etc/default/dmwatch || die "/etc/default/dmwatch does not set $v, which a unit reads"
+done
 assert_match "$(/usr/sbin/dmwatch --version)" '^dmwatch [0-9]'
 if command -v man > /dev/null; then
 	man -l /usr/share/man/man8/dmwatch.8.gz 2> /dev/null | grep -q 'dmwatch scan' ||
@@ -145,25 +153,45 @@ start_systemd() {
 	DefaultDependencies=no
 	EOF
 	# the units pull in sysinit.target, whose systemd-tmpfiles-setup empties /tmp
-	# (where this test and lib.sh keep their state) as at a boot
+	# (where this test and lib.sh keep their state and the dpkg database) as at a
+	# boot; its timer-driven twin would do the same later
 	ln -sf /dev/null /etc/systemd/system/systemd-tmpfiles-setup.service
-	container=dmwatch-vm unshare --pid --fork --mount-proc /lib/systemd/systemd --system \
-		--unit=dmwatch-vm.target --log-target=console > "$W/systemd.log" 2>&1 &
-	SD_PID=$!
+	ln -sf /dev/null /etc/systemd/system/systemd-tmpfiles-clean.timer
+	# Not a job of this shell: unshare ignores SIGTERM, so lib.sh's cleanup, which
+	# kills and waits for the jobs before it runs on_cleanup, would wait forever
+	# after a failure. --kill-child: systemd goes when unshare is killed.
+	(
+		container=dmwatch-vm exec unshare --pid --fork --kill-child --mount-proc \
+			/lib/systemd/systemd --system --unit=dmwatch-vm.target \
+			--log-target=console > "$W/systemd.log" 2>&1 &
+		echo $! > "$W/systemd.pid"
+	)
+	SD_PID=$(< "$W/systemd.pid")
 	on_cleanup "stop_systemd"
 	wait_until 30 find_init || die "no systemd under unshare"
 	# under TCG its start takes close to a minute
 	wait_until 240 sd systemctl is-active dmwatch-vm.target ||
 		{ tail -n 30 "$W/systemd.log" >&2; die "systemd did not come up"; }
 }
+# unshare has exited (a zombie counts: PID 1 of the guest, not this shell, reaps it)
+systemd_gone() {
+	! grep -qs '^State:[[:space:]]*[^Z]' "/proc/$SD_PID/status"
+}
 stop_systemd() {
 	[ -n "$SD_PID" ] || return 0
 	sd systemctl exit > /dev/null 2>&1 || :
-	wait_until 30 sh -c "! kill -0 $SD_PID" || kill -KILL "$SD_PID" 2> /dev/null
-	wait "$SD_PID" 2> /dev/null || :
+	wait_until 30 systemd_gone || kill -KILL "$SD_PID" 2> /dev/null || :
 	SD_PID=
 }
 
+# main pid of a service; for a timer, when it last became active (a timer has
+# no process: a restart shows as a new activation time)
+unit_instance() {
+	case $1 in
+	*.service) sd systemctl show -p MainPID --value "$1" ;;
+	*) sd systemctl show -p ActiveEnterTimestampMonotonic --value "$1" ;;
+	esac
+}
 
 # what the exporter answers on its default address
 scrape() {
@@ -176,6 +204,18 @@ scrape() {
 }
 
 start_systemd
+# A container host's policy-rc.d (Docker's answers 101 to everything) makes
+# deb-systemd-invoke skip every start and restart; a real node has none. One
+# that allows all is bound over it in systemd's mount namespace only (a private
+# one, gone with it), where the upgrade's dpkg runs: the file itself, the
+# host's over 9p, is never touched.
+if [ -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 0\n' > "$W/policy-rc.d"
+	chmod 0755 "$W/policy-rc.d"
+	sd mount --bind "$W/policy-rc.d" /usr/sbin/policy-rc.d
+	sd /usr/sbin/policy-rc.d dmwatch-record.service restart ||
+		die "policy-rc.d still denies in systemd's namespace"
+fi
 log "systemd $(systemctl --version | head -n 1) runs in a PID namespace"
 enabled="dmwatch-record.service dmwatch-serve.service dmwatch-scan.timer"
 # shellcheck disable=SC2086
@@ -198,7 +238,58 @@ assert_match "$metrics" $'\ndmwatch_up 1\n'
 assert_match "$metrics" $'\ndmwatch_source_available\\{source="lvm"\\} 1\n'
 assert_match "$metrics" $'\ndmwatch_source_available\\{source="dm"\\} 1\n'
 assert_match "$metrics" 'dmwatch_device_severity\{name="pve-vm--104--disk--0",class="tombstone",reason="no-guest",vmid="104"\} 1'
-log "running sandboxed as shipped: $enabled"
+declare -A before
+for u in $enabled; do
+	before[$u]=$(unit_instance "$u")
+	log "before the upgrade: $u active, ${before[$u]}"
+done
+
+# a newer build: the same package with a higher version, so dpkg runs the
+# upgrade path of the maintainer scripts (prerm upgrade NEW, postinst
+# configure OLD), and a binary that differs from the running one
+mkdir -p "$W/new/DEBIAN"
+dpkg-deb -x "$deb" "$W/new"
+dpkg-deb -e "$deb" "$W/new/DEBIAN"
+old_version=$(sed -n 's/^Version: //p' "$W/new/DEBIAN/control")
+new_version=$old_version+upgrade1
+sed -i "s/^Version: .*/Version: $new_version/" "$W/new/DEBIAN/control"
+dpkg-deb -b "$W/new" "$W/new.deb" > /dev/null
+log "upgrading $old_version -> $new_version"
+# dpkg in systemd's namespaces, as on a node: its maintainer scripts talk to it
+sd "${DPKG[@]}" -i "$W/new.deb" > "$W/dpkg.log" 2>&1 ||
+	{ cat "$W/dpkg.log" >&2; die "the upgrade failed"; }
+assert_eq "$new_version" "$(dpkg-query --admindir="$A" -W -f='${Version}' dmwatch)" \
+	"installed version"
+grep -qxF "Unpacking dmwatch ($new_version) over ($old_version) ..." "$W/dpkg.log" ||
+	{ cat "$W/dpkg.log" >&2; die "dpkg did not upgrade the installed $old_version"; }
+for u in $enabled; do
+	wait_until 60 sd systemctl is-active "$u" ||
+		{ sd systemctl status --no-pager "$u" >&2 || :; die "$u is not running after the upgrade"; }
+	now=$(unit_instance "$u")
+	# restarted, not left as it was (a service on the old binary)
+	if [ "$now" = "${before[$u]}" ]; then
+		cat "$W/dpkg.log" >&2
+		sd systemctl is-enabled "$u" >&2 || :
+		die "$u was not restarted by the upgrade (still $now)"
+	fi
+	case $u in
+	*.service)
+		[ "$now" -gt 0 ] || die "$u has no main process after the upgrade"
+		# the old process's binary was replaced by dpkg: it would read
+		# "/usr/sbin/dmwatch (deleted)"
+		exe=$(sd readlink "/proc/$now/exe")
+		assert_eq /usr/sbin/dmwatch "$exe" "$u's binary after the upgrade"
+		;;
+	esac
+	log "after the upgrade: $u active, $now (was ${before[$u]})"
+done
+# the static nightly service is not run because of an upgrade: no mail
+assert_eq inactive "$(sd systemctl is-active dmwatch-scan.service || :)" \
+	"dmwatch-scan.service after the upgrade"
+wait_until 30 serve_up || :
+metrics=$(scrape) || die "dmwatch-serve does not answer after the upgrade"
+assert_match "$metrics" $'\ndmwatch_up 1\n'
+log "after the upgrade every enabled unit runs again: $enabled"
 stop_systemd
 
 "${DPKG[@]}" --purge dmwatch > "$W/dpkg.log" 2>&1 || { cat "$W/dpkg.log" >&2; die "purge failed"; }
