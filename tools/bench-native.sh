@@ -15,12 +15,14 @@
 #
 # Usage: tools/bench-native.sh DMWATCH > table.md   (root; fio, bpftrace, bpftool)
 # Environment: NATIVE_ROUNDS (default 12), NATIVE_SECONDS per run (default 5),
-# NATIVE_CPU the CPU fio is pinned to (default the last one).
+# NATIVE_STATS_RUNS bpf_stats runs per arm (default 2), NATIVE_CPU the CPU fio is
+# pinned to (default the last one). The table is made by tools/bench-native-table.py.
 # Devices made here (a zram device, a loop device over /dev/shm) are removed at exit.
 set -eu
 
 dmwatch=${1:?usage: bench-native.sh DMWATCH}
 rounds=${NATIVE_ROUNDS:-12}
+stats_runs=${NATIVE_STATS_RUNS:-2}
 secs=${NATIVE_SECONDS:-5}
 cpu=${NATIVE_CPU:-$(($(nproc) - 1))}
 work=$(mktemp -d /tmp/dmwatch-bench-native.XXXXXX)
@@ -181,92 +183,35 @@ done
 load_after=$(cat /proc/loadavg)
 foreign_after=$(block_progs)
 
-# exact BPF cost: one run per tracer and device with bpf_stats on; the tracer's
-# programs are the ones that were not loaded before it started
+# exact BPF cost: runs with bpf_stats on, arms alternating; a tracer's programs
+# are the ones that were not loaded before it started
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q -w kernel.bpf_stats_enabled=1
 for kind in zram loop; do
 	dev=/dev/$zram
 	[ "$kind" = zram ] || dev=$loopdev
-	for arm in dmwatch bpftrace; do
-		bpftool prog show --json > "$work/progs-before.json"
-		tracer_start "$arm"
-		fio_run "$kind" "$dev" > /dev/null
-		bpftool prog show --json > "$work/progs-after.json"
-		tracer_stop
-		python3 -c 'import json, sys
+	r=0
+	while [ "$r" -lt "$stats_runs" ]; do
+		for arm in dmwatch bpftrace; do
+			bpftool prog show --json > "$work/progs-before.json"
+			tracer_start "$arm"
+			fio_run "$kind" "$dev" > /dev/null
+			bpftool prog show --json > "$work/progs-after.json"
+			tracer_stop
+			python3 -c 'import json, sys
 old = {p["id"] for p in json.load(open(sys.argv[1]))}
 new = [p for p in json.load(open(sys.argv[2])) if p["id"] not in old and p.get("run_cnt")]
 p = max(new, key=lambda p: p["run_cnt"])
 print("%s %s %s %d %.1f" % (sys.argv[3], sys.argv[4], p.get("name", "?"), p["run_cnt"],
 			   p["run_time_ns"] / p["run_cnt"]))' \
-			"$work/progs-before.json" "$work/progs-after.json" "$kind" "$arm" >> "$work/stats.txt"
+				"$work/progs-before.json" "$work/progs-after.json" "$kind" "$arm" \
+				>> "$work/stats.txt"
+		done
+		r=$((r + 1))
 	done
 done
 sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
 stats_was=""
 
-python3 - "$raw" "$work/stats.txt" "$rounds" "$secs" "$cpu" "$load_before" "$load_after" \
-	"$foreign_before" "$foreign_after" <<'EOF'
-import statistics as st
-import sys
-
-raw, stats, rounds, secs, cpu, load_before, load_after, foreign_before, foreign_after = sys.argv[1:]
-runs = {}
-for line in open(raw):
-    kind, arm, rnd, iops, cpu_ns, load = line.split()
-    runs[(kind, arm, int(rnd))] = (float(iops), float(cpu_ns))
-bpf = {}
-for line in open(stats):
-    kind, arm, name, cnt, ns = line.split()
-    bpf[(kind, arm)] = (name, int(cnt), float(ns))
-
-def quartiles(v):
-    v = sorted(v)
-    if len(v) < 4:
-        return v[0], v[-1]
-    q = st.quantiles(v, n=4)
-    return q[0], q[2]
-
-def spread(v, fmt):
-    q1, q3 = quartiles(v)
-    return "%s (IQR %s to %s; min %s, max %s)" % (fmt % st.median(v), fmt % q1, fmt % q3,
-                                                 fmt % min(v), fmt % max(v))
-
-devices = {"zram": "zram, bio-based (block_bio_complete); fio psync",
-           "loop": "loop over tmpfs, request-based (block_rq_complete); fio io_uring, depth 32"}
-print("| device | arm | median IOPS | throughput ratio to off (per round) | wall ns per I/O added | fio CPU ns per I/O added | BPF program ns per run (bpf_stats) |")
-print("|---|---|---:|---|---|---|---|")
-verdict = []
-for kind in ("zram", "loop"):
-    n = int(rounds)
-    off = [runs[(kind, "off", r)] for r in range(n)]
-    print("| %s | off | %.0f | | | | |" % (devices[kind], st.median(o[0] for o in off)))
-    for arm in ("dmwatch", "bpftrace"):
-        on = [runs[(kind, arm, r)] for r in range(n)]
-        ratio = [a[0] / o[0] for a, o in zip(on, off)]
-        wall = [1e9 / a[0] - 1e9 / o[0] for a, o in zip(on, off)]
-        cpu_ns = [a[1] - o[1] for a, o in zip(on, off)]
-        name, cnt, ns = bpf[(kind, arm)]
-        share = ns / (1e9 / st.median(o[0] for o in off)) * 100
-        print("| | %s | %.0f | %s | %s | %s | %.1f ns (`%s`, %d runs), %.2f %% of an I/O |" % (
-            arm, st.median(o[0] for o in on), spread(ratio, "%.4f"), spread(wall, "%.0f"),
-            spread(cpu_ns, "%.0f"), ns, name, cnt, share))
-        verdict.append((kind, arm, st.median(ratio), ns, share))
-print()
-print("%s rounds of %s s per arm, arm order rotated each round; ratio and added ns are" % (rounds, secs))
-print("taken against the no-tracer run of the same round. fio pinned to CPU %s." % cpu)
-print("The machine is shared (other work and VMs run on it): /proc/loadavg before")
-print("`%s`, after `%s`; the throughput spread is mostly that load," % (load_before, load_after))
-print("the bpf_stats column is not (it times the program itself). For bpftrace it leaves out")
-print("the trace record the kernel formats before calling a tracepoint program.")
-print("Other BPF programs on the block completion tracepoints (in every arm): %s before, %s after." % (
-    foreign_before, foreign_after))
-print()
-for kind in ("zram", "loop"):
-    d = {arm: (ratio, ns, share) for k, arm, ratio, ns, share in verdict if k == kind}
-    ok = d["dmwatch"][2] <= 0.5 and d["dmwatch"][1] < d["bpftrace"][1]
-    print("- %s: dmwatch's program %.1f ns per I/O = %.2f %% of an I/O at max IOPS (bpftrace %.1f ns);"
-          " target <= 0.5 %% and below bpftrace: %s" % (kind, d["dmwatch"][1], d["dmwatch"][2],
-                                                       d["bpftrace"][1], "met" if ok else "NOT met"))
-EOF
+python3 "$(dirname "$0")/bench-native-table.py" "$raw" "$work/stats.txt" "$secs" "$cpu" \
+	"$load_before" "$load_after" "$foreign_before" "$foreign_after"
