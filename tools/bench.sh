@@ -11,6 +11,9 @@
 #
 #   trace  the tracer's cost on I/O and an error storm, inside the test VM
 #          (tests/vm/bench_trace.sh); table to bench/results-trace.md.
+#   native the tracer's cost per I/O on this machine's own kernel: zram and loop,
+#          no tracer / dmwatch trace / a bpftrace one-liner, interleaved
+#          (tools/bench-native.sh; root, fio, bpftrace); bench/results-native.md.
 #   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
 #          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
 #   record the recorder's format: events/s, bytes/event, report speed on the
@@ -249,6 +252,28 @@ bench_trace() {
 	cat "$md"
 }
 
+# The tracer's cost per I/O on this machine's own kernel, against no tracer and a
+# bpftrace one-liner doing the same (tools/bench-native.sh; root, fio, bpftrace):
+# table to bench/results-native.md.
+bench_native() {
+	md=$top/bench/results-native.md
+	out=$work/native.md
+	mkdir -p "$work" "$top/bench"
+	"$top/tools/bench-native.sh" "$dmwatch" > "$out" || die "native trace bench failed"
+	{
+		echo "# tracer cost per I/O, native kernel"
+		echo
+		echo "$(date_machine), kernel $(uname -r) (BPF JIT-compiled, not emulated)," \
+		     "dmwatch $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')," \
+		     "$(fio --version), bpftrace $(bpftrace --version | sed 's/^bpftrace //')."
+		echo "4 KiB random direct reads at the device's max IOPS; tracer off, \`dmwatch trace\`,"
+		echo "and a bpftrace one-liner with the same tracepoints, filter and fields."
+		echo
+		cat "$out"
+	} > "$md"
+	cat "$md"
+}
+
 # A live scan of real dm devices against a dmsetup shell loop, inside the VM
 # (tests/vm/bench_scan.sh): table to bench/results-vmscan.md.
 bench_vmscan() {
@@ -410,7 +435,7 @@ update_readme() {
 	grep -q '^<!-- BENCH START -->' "$readme" || return 0
 	{
 		sed '/^<!-- BENCH START -->/q' "$readme"
-		for f in results-scan results-prom results-limits results-vmscan results-trace results-record results-crafted; do
+		for f in results-scan results-prom results-limits results-vmscan results-native results-trace results-record results-crafted; do
 			[ -f "$top/bench/$f.md" ] || continue
 			echo
 			sed 's/^# /#### /' "$top/bench/$f.md"
@@ -430,6 +455,9 @@ trace)
 	;;
 vmscan)
 	bench_vmscan
+	;;
+native)
+	bench_native
 	;;
 record)
 	bench_record
@@ -451,10 +479,11 @@ all)
 	bench_limits
 	bench_record
 	bench_vmscan
+	[ "$(id -u)" != 0 ] || bench_native
 	bench_trace
 	;;
 *)
-	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|trace|readme|all]" >&2
+	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|native|trace|readme|all]" >&2
 	exit 2
 	;;
 esac

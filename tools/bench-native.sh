@@ -1,0 +1,217 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The tracer's cost per I/O on the machine's own kernel (BPF JIT-compiled, not
+# emulated): 4 KiB random direct reads with fio, as fast as the device goes, on
+#   - a zram device (bio-based: every completion runs block_bio_complete), and
+#   - a loop device over a tmpfs file (request-based: block_rq_complete),
+# in three arms: no tracer / `dmwatch trace` / the same filter as a bpftrace
+# one-liner (same tracepoints, errors only, the same fields printed). Runs are
+# interleaved in rounds whose arm order rotates, so drift in the machine's load
+# hits every arm alike; each tracer arm is compared with the no-tracer run of its
+# own round. Then one run per tracer with kernel.bpf_stats_enabled=1 gives the
+# exact ns per run of the per-I/O BPF program (stats off during the timed runs:
+# they cost two clock reads per run themselves).
+#
+# Usage: tools/bench-native.sh DMWATCH > table.md   (root; fio, bpftrace, bpftool)
+# Environment: NATIVE_ROUNDS (default 12), NATIVE_SECONDS per run (default 5),
+# NATIVE_STATS_RUNS bpf_stats runs per arm (default 2), NATIVE_CPU the CPU fio is
+# pinned to (default the last one). The table is made by tools/bench-native-table.py.
+# Devices made here (a zram device, a loop device over /dev/shm) are removed at exit.
+set -eu
+
+dmwatch=${1:?usage: bench-native.sh DMWATCH}
+rounds=${NATIVE_ROUNDS:-12}
+stats_runs=${NATIVE_STATS_RUNS:-2}
+secs=${NATIVE_SECONDS:-5}
+cpu=${NATIVE_CPU:-$(($(nproc) - 1))}
+work=$(mktemp -d /tmp/dmwatch-bench-native.XXXXXX)
+raw=$work/runs.txt
+zram=""
+zram_added=""
+loopdev=""
+loopfile=""
+tracefs_mounted=""
+stats_was=""
+tracer_pid=""
+
+die() {
+	echo "bench-native: $*" >&2
+	exit 3
+}
+
+cleanup() {
+	[ -z "$tracer_pid" ] || { kill -INT "$tracer_pid" 2>/dev/null; wait "$tracer_pid" 2>/dev/null || :; }
+	[ -z "$stats_was" ] || sysctl -q -w kernel.bpf_stats_enabled="$stats_was" || :
+	[ -z "$loopdev" ] || losetup -d "$loopdev" || :
+	[ -z "$loopfile" ] || rm -f "$loopfile"
+	if [ -n "$zram" ]; then
+		echo 1 > "/sys/block/$zram/reset" || :
+		[ -z "$zram_added" ] || echo "${zram#zram}" > /sys/class/zram-control/hot_remove || :
+	fi
+	[ -z "$tracefs_mounted" ] || umount /sys/kernel/tracing || :
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 3' INT TERM
+
+[ "$(id -u)" = 0 ] || die "needs root"
+for tool in fio bpftrace bpftool taskset losetup python3; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (tools/deps.sh installs it)"
+done
+[ -x "$dmwatch" ] || die "$dmwatch: not executable"
+
+# bpftrace's tracepoints (and dmwatch's syscall tier) need tracefs
+if [ ! -e /sys/kernel/tracing/events/block ]; then
+	mount -t tracefs nodev /sys/kernel/tracing || die "cannot mount tracefs"
+	tracefs_mounted=1
+fi
+
+# a zram device of our own: a new one when the kernel can add them, else an unused zram0
+if [ -w /sys/class/zram-control/hot_add ]; then
+	zram=zram$(cat /sys/class/zram-control/hot_add)
+	zram_added=1
+elif [ -e /sys/block/zram0 ] && [ "$(cat /sys/block/zram0/disksize)" = 0 ]; then
+	zram=zram0
+else
+	die "no free zram device"
+fi
+echo 1G > "/sys/block/$zram/disksize"
+loopfile=$(mktemp /dev/shm/dmwatch-bench-loop.XXXXXX)
+truncate -s 1G "$loopfile"
+loopdev=$(losetup -f --show "$loopfile")
+
+# written once with fio's random (incompressible) data, so reads return real data:
+# zram keeps incompressible pages whole, a read is a copy
+for dev in "/dev/$zram" "$loopdev"; do
+	fio --name=fill --filename="$dev" --rw=write --bs=1M --direct=1 --ioengine=psync \
+		--size=1G --output-format=terse > /dev/null || die "fio could not fill $dev"
+done
+
+# The one-liner an admin would write for the same job: both completion tracepoints,
+# errors other than EOPNOTSUPP only, and what dmwatch's io_error event carries.
+bpftrace_prog='BEGIN { printf("ready\n"); }
+tracepoint:block:block_bio_complete /args->error != 0 && args->error != -95/ {
+	printf("%llu %d %s %d:%d %s %llu %u %d\n", nsecs, pid, comm, args->dev >> 20,
+	       args->dev & 0xfffff, args->rwbs, args->sector, args->nr_sector * 512, args->error); }
+tracepoint:block:block_rq_complete /args->error != 0 && args->error != -95/ {
+	printf("%llu %d %s %d:%d %s %llu %u %d\n", nsecs, pid, comm, args->dev >> 20,
+	       args->dev & 0xfffff, args->rwbs, args->sector, args->nr_sector * 512, args->error); }'
+
+# start ARM's tracer and return once its probes are attached (its own ready line)
+tracer_start() {
+	case $1 in
+	off)
+		return 0
+		;;
+	dmwatch)
+		"$dmwatch" trace > "$work/tracer.out" 2> "$work/tracer.err" &
+		ready='^Tracing device-mapper events'
+		log=$work/tracer.err
+		;;
+	bpftrace)
+		bpftrace -e "$bpftrace_prog" > "$work/tracer.out" 2> "$work/tracer.err" &
+		ready='^ready$'
+		log=$work/tracer.out
+		;;
+	esac
+	tracer_pid=$!
+	i=0
+	until grep -q "$ready" "$log" 2>/dev/null; do
+		kill -0 "$tracer_pid" 2>/dev/null ||
+			die "$1 ended before it was ready: $(tail -n 3 "$work/tracer.err")"
+		i=$((i + 1))
+		[ "$i" -lt 600 ] || die "$1 not ready after 60 s"
+		sleep 0.1
+	done
+}
+
+tracer_stop() {
+	[ -n "$tracer_pid" ] || return 0
+	kill -INT "$tracer_pid"
+	wait "$tracer_pid" || :
+	tracer_pid=""
+}
+
+# engine and queue depth that give each device its most IOPS here: zram completes
+# in the submitter's own call (psync); loop hands requests to its worker (io_uring, 32)
+fio_args() {
+	case $1 in
+	zram) echo "--ioengine=psync --iodepth=1" ;;
+	loop) echo "--ioengine=io_uring --iodepth=32" ;;
+	esac
+}
+
+# one timed run: "iops cpu_ns_per_io" of fio (its own CPU time: user + system)
+fio_run() {
+	# shellcheck disable=SC2046
+	taskset -c "$cpu" fio --name=bench --filename="$2" --rw=randread --bs=4k --direct=1 \
+		$(fio_args "$1") --runtime="$secs" --time_based --norandommap --randrepeat=0 \
+		--output-format=json > "$work/fio.json" || die "fio on $2 failed"
+	python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+r = j["read"]
+cpu_ns = (j["usr_cpu"] + j["sys_cpu"]) / 100 * r["runtime"] * 1e6
+print("%.1f %.1f" % (r["iops"], cpu_ns / r["total_ios"]))' "$work/fio.json"
+}
+
+# another tracer on these tracepoints would sit in every arm, "off" included
+block_progs() {
+	bpftool prog show | grep -c -e 'name [a-z_]*bio_compl' -e 'name [a-z_]*rq_compl' || :
+}
+
+foreign_before=$(block_progs)
+load_before=$(cat /proc/loadavg)
+for kind in zram loop; do
+	dev=/dev/$zram
+	[ "$kind" = zram ] || dev=$loopdev
+	r=0
+	while [ "$r" -lt "$rounds" ]; do
+		case $((r % 3)) in
+		0) order="off dmwatch bpftrace" ;;
+		1) order="dmwatch bpftrace off" ;;
+		2) order="bpftrace off dmwatch" ;;
+		esac
+		for arm in $order; do
+			tracer_start "$arm"
+			echo "$kind $arm $r $(fio_run "$kind" "$dev") $(cut -d' ' -f1 /proc/loadavg)" >> "$raw"
+			tracer_stop
+		done
+		r=$((r + 1))
+	done
+done
+load_after=$(cat /proc/loadavg)
+foreign_after=$(block_progs)
+
+# exact BPF cost: runs with bpf_stats on, arms alternating; a tracer's programs
+# are the ones that were not loaded before it started
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -q -w kernel.bpf_stats_enabled=1
+for kind in zram loop; do
+	dev=/dev/$zram
+	[ "$kind" = zram ] || dev=$loopdev
+	r=0
+	while [ "$r" -lt "$stats_runs" ]; do
+		for arm in dmwatch bpftrace; do
+			bpftool prog show --json > "$work/progs-before.json"
+			tracer_start "$arm"
+			fio_run "$kind" "$dev" > /dev/null
+			bpftool prog show --json > "$work/progs-after.json"
+			tracer_stop
+			python3 -c 'import json, sys
+old = {p["id"] for p in json.load(open(sys.argv[1]))}
+new = [p for p in json.load(open(sys.argv[2])) if p["id"] not in old and p.get("run_cnt")]
+p = max(new, key=lambda p: p["run_cnt"])
+print("%s %s %s %d %.1f" % (sys.argv[3], sys.argv[4], p.get("name", "?"), p["run_cnt"],
+			   p["run_time_ns"] / p["run_cnt"]))' \
+				"$work/progs-before.json" "$work/progs-after.json" "$kind" "$arm" \
+				>> "$work/stats.txt"
+		done
+		r=$((r + 1))
+	done
+done
+sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
+stats_was=""
+
+python3 "$(dirname "$0")/bench-native-table.py" "$raw" "$work/stats.txt" "$secs" "$cpu" \
+	"$load_before" "$load_after" "$foreign_before" "$foreign_after"
