@@ -148,6 +148,47 @@ void term_put_fit(FILE *f, const char *s, size_t width, bool pad)
 		fputc(' ', f);
 }
 
+void term_put_wrapped(FILE *f, const char *text, size_t width, size_t col, size_t hang)
+{
+	bool first = true;
+
+	while (*text == ' ')
+		text++;
+	if (!*text) {
+		fputc('\n', f);
+		return;
+	}
+	do {
+		size_t start = first ? col : hang;
+		size_t room = width > start + 10 ? width - start : 10;
+		size_t b = 0, last_blank = 0, n = 0;
+
+		while (*text == ' ')
+			text++;
+		while (text[b]) {
+			size_t l, w = term_char_cols(text + b, 4, &l);
+
+			if (n + w > room)
+				break;
+			if (text[b] == ' ')
+				last_blank = b;
+			b += l;
+			n += w;
+		}
+		if (text[b] && text[b] != ' ' && last_blank)
+			b = last_blank;	/* a word longer than the line is cut where it must be */
+		else if (!b && text[b])
+			b = term_cols_prefix(text, room, NULL) ?: 1;
+		while (b && text[b - 1] == ' ')
+			b--;
+		fprintf(f, "%*s%.*s\n", first ? 0 : (int)hang, "", (int)b, text);
+		text += b;
+		first = false;
+		while (*text == ' ')
+			text++;
+	} while (*text);
+}
+
 unsigned term_width(FILE *f)
 {
 	const char *env = getenv("COLUMNS");

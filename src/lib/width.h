@@ -30,6 +30,14 @@ size_t term_cols_prefix(const char *s, size_t max, size_t *cols);
  */
 void term_put_fit(FILE *f, const char *s, size_t width, bool pad);
 
+/*
+ * Prose wrapped at blanks to `width` columns, going on from column `col` of a
+ * line the caller has begun (0: a line of its own), later lines indented by
+ * `hang` blanks. A word longer than a line is cut where it must be and goes on
+ * on the next. Every line ends in a newline, none in blanks.
+ */
+void term_put_wrapped(FILE *f, const char *text, size_t width, size_t col, size_t hang);
+
 /* columns every line of a command's text output fits in: $COLUMNS, else the
  * terminal's width when wider than 80, else 80 (kept within 40..1000) */
 unsigned term_width(FILE *f);

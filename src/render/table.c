@@ -74,32 +74,12 @@ const char *human_size(char *buf, size_t len, uint64_t bytes)
 /* prose, wrapped at blanks to the width, each line indented */
 static void put_wrapped(const struct table *t, const char *text, size_t indent)
 {
-	size_t room = t->width > indent + 10 ? t->width - indent : 10;
-
-	while (*text) {
-		size_t b = 0, last_blank = 0, n = 0;
-
-		while (*text == ' ')
-			text++;
-		if (!*text)
-			break;
-		while (text[b]) {
-			size_t l, w = term_char_cols(text + b, 4, &l);
-
-			if (n + w > room)
-				break;
-			if (text[b] == ' ')
-				last_blank = b;
-			b += l;
-			n += w;
-		}
-		if (text[b] && text[b] != ' ' && last_blank)
-			b = last_blank;	/* a word longer than the line is cut where it must be */
-		while (b && text[b - 1] == ' ')
-			b--;
-		fprintf(t->f, "%*s%.*s\n", (int)indent, "", (int)b, text);
-		text += b;
-	}
+	while (*text == ' ')
+		text++;
+	if (!*text)
+		return;
+	fprintf(t->f, "%*s", (int)indent, "");
+	term_put_wrapped(t->f, text, t->width, indent, indent);
 }
 
 /* columns left of width after `used`; never below 8 (a narrow terminal overflows, the
