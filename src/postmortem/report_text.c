@@ -276,14 +276,20 @@ static void print_summary(const struct report_state *rs, FILE *out, unsigned wid
 	free(lines);
 }
 
-/* time (18), EVENT (17), DEV (7): what a timeline line holds beside NAME and its text */
-#define TL_LEAD_COLS	42
-#define TL_TEXT_MIN	21
-#define TL_HANG		20
+/*
+ * Time, EVENT (17) and DEV (7): what a timeline line holds beside NAME and its
+ * text. The time takes 18 columns ("    05:38:02.100  "), 15 with a width
+ * ("  05:38:02.100 "): 3 more for NAME, which then holds a Proxmox disk's
+ * "pve-vm--100--disk--0" whole at 80 columns.
+ */
+#define TL_TIME_COLS(width)	((width) ? 15 : 18)
+#define TL_LEAD_COLS(width)	(TL_TIME_COLS(width) + 24)
+#define TL_TEXT_MIN	20
+#define TL_HANG		18
 
 static void print_timeline(struct report_state *rs, FILE *out, unsigned width)
 {
-	size_t name_w = name_cols(width, TL_LEAD_COLS + TL_TEXT_MIN, 16);
+	size_t name_w = name_cols(width, TL_LEAD_COLS(width) + 1 + TL_TEXT_MIN, 16);
 	char day[16] = "";
 
 	fprintf(out, "\nTimeline (local time):\n");
@@ -298,20 +304,21 @@ static void print_timeline(struct report_state *rs, FILE *out, unsigned width)
 			fprintf(out, "  %s\n", d);
 			snprintf(day, sizeof(day), "%s", d);
 		}
-		fprintf(out, "    %s  ", tm + 11);
+		fprintf(out, width ? "  %s " : "    %s  ", tm + 11);
 		put_col(out, width, rs->tl[i].event, 16, false);
 		if (rs->tl[i].dev[0]) {
 			put_col(out, width, rs->tl[i].dev, 6, false);
 			put_col(out, width, rs->tl[i].name, name_w, false);
 		}
 		put_prose(out, width, rs->tl[i].text,
-			  rs->tl[i].dev[0] ? TL_LEAD_COLS + name_w + 1 : TL_LEAD_COLS - 7, TL_HANG);
+			  rs->tl[i].dev[0] ? TL_LEAD_COLS(width) + name_w + 1 : TL_LEAD_COLS(width) - 7,
+			  TL_HANG);
 	}
 	if (!rs->n_tl)
 		fprintf(out, "  (no events in this time range)\n");
 }
 
-/* DEV, ERRORS, READ, WRITE and the blanks: what an error line holds beside NAME, FIRST, BY */
+/* DEV, ERRORS, READ, WRITE and the blanks (NAME's too): beside NAME, FIRST and BY */
 #define ERR_LEAD_COLS	37
 #define ERR_BY_MIN	20
 
@@ -342,21 +349,21 @@ static void print_errors(const struct report_state *rs, FILE *out, unsigned widt
 		fprintf(out, "%8llu %6llu %6llu  %-*s  ", (unsigned long long)d->n,
 			(unsigned long long)d->by_op[DMW_OP_READ],
 			(unsigned long long)d->by_op[DMW_OP_WRITE], first_w, first);
-		put_col(out, width, pids, rest_cols(width, ERR_LEAD_COLS + first_w + name_w + 1), true);
+		put_col(out, width, pids, rest_cols(width, ERR_LEAD_COLS + first_w + name_w), true);
 		fputc('\n', out);
 		free(pids);
 	}
 }
 
-/* DEV, KIND, MAX %, the three crossings and the blanks: beside NAME and STATE */
-#define FILL_LEAD_COLS(kind_w)	(46 + (kind_w))
+/* DEV, KIND, MAX %, the three crossings and the blanks (not NAME's): beside NAME, STATE */
+#define FILL_LEAD_COLS(kind_w)	(47 + (kind_w))
 #define FILL_STATE_MIN	9
 
 static void print_fills(const struct report_state *rs, FILE *out, unsigned width)
 {
 	/* with a width, "snapshot" says what "lvm-snapshot" does in 4 columns less */
 	int kind_w = width ? 9 : 12;
-	size_t name_w = name_cols(width, FILL_LEAD_COLS(kind_w) + FILL_STATE_MIN, 12);
+	size_t name_w = name_cols(width, FILL_LEAD_COLS(kind_w) + 1 + FILL_STATE_MIN, 12);
 
 	if (!rs->n_fills)
 		return;
