@@ -357,7 +357,7 @@ static void print_errors(const struct report_state *rs, FILE *out, unsigned widt
 
 /* DEV, KIND, MAX %, the three crossings and the blanks (not NAME's): beside NAME, STATE */
 #define FILL_LEAD_COLS(kind_w)	(47 + (kind_w))
-#define FILL_STATE_MIN	9
+#define FILL_STATE_MIN	7	/* "invalid", "active"; a pool mode such as out_of_data_space is cut */
 
 static void print_fills(const struct report_state *rs, FILE *out, unsigned width)
 {

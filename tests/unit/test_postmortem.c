@@ -762,8 +762,9 @@ TEST(report_at_80_columns)
 	CHECK_INT(ret, 0);
 	HAS(out, "  lvm-snap--473--1 (dm-54): COW 100 % -> Invalid at 05:37:58 (last sample 99.1 %\n"
 		 "    at 05:37:57); 3 read errors (EIO) by pid 4711 dd at 05:38:02\n");
-	HAS(out, "    05:37:46.000  cow_usage        dm-54  lvm-snap--473--1  COW 80.4 % (crossed\n"
-		 "                    80 %; 17.4 MiB/s, full in 12 s)\n");
+	HAS(out, "  05:37:46.000 cow_usage        dm-54  lvm-snap--473--1     COW 80.4 % (crossed\n"
+		 "                  80 %; 17.4 MiB/s, full in 12 s)\n");
+	HAS(out, "  05:30:05.001 dm_create        dm-49  lvm-vm--473--disk--~ by pid 4600 lvcreate\n");
 	HAS(out, "  dm-54   lvm-snap--473--1        3      3      0  05:38:02  pid 4711 dd\n");
 	HAS(out, "  dm-51   lvm-snap--473--0 snapshot     7.6  -        -        -         active\n");
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
