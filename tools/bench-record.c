@@ -406,7 +406,8 @@ static void incident_002(struct gen *g)
 	session(g, S(900), REC_SESSION_STOP, 900, boot);
 }
 
-static int write_fixture(const char *dir)
+/* a small incident (incident_002, hostile_names) into a recorder log in dir, as the recorder writes */
+static int write_incident(const char *dir, void (*incident)(struct gen *g))
 {
 	struct rec_log_opts o = { .dir = dir, .max_size = 1 << 20, .seg_size = 64 << 10 };
 	struct gen g = {};
@@ -416,8 +417,15 @@ static int write_fixture(const char *dir)
 	g.block_per_second = true;
 	if (gen_open_log(&g, &o))
 		return 1;
-	incident_002(&g);
+	incident(&g);
 	rec_log_close(g.log);
+	return 0;
+}
+
+static int write_fixture(const char *dir)
+{
+	if (write_incident(dir, incident_002))
+		return 1;
 	printf("wrote the seed 002 incident to %s\n", dir);
 	return 0;
 }
@@ -466,21 +474,6 @@ static void hostile_names(struct gen *g)
 	lvremove_snap(g, S(100), 4720, 20, 30, 31, 32, cjk, longname);
 	devlist(g, S(120), false, NULL, 0);
 	session(g, S(120), REC_SESSION_STOP, 900, boot);
-}
-
-static int write_hostile(const char *dir)
-{
-	struct rec_log_opts o = { .dir = dir, .max_size = 1 << 20, .seg_size = 64 << 10 };
-	struct gen g = {};
-
-	rng = 42;
-	make_uuids();
-	g.block_per_second = true;
-	if (gen_open_log(&g, &o))
-		return 1;
-	hostile_names(&g);
-	rec_log_close(g.log);
-	return 0;
 }
 
 /* ---- the benchmark mix ---- */
@@ -829,7 +822,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--fixture"))
 		return write_fixture(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--write-hostile"))
-		return write_hostile(argv[2]);
+		return write_incident(argv[2], hostile_names);
 	if (argc == 4 && !strcmp(argv[1], "--write"))
 		return write_mix(argv[2], strtoull(argv[3], NULL, 10));
 	if (argc == 4 && !strcmp(argv[1], "--write-crafted")) {
