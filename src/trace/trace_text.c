@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The columns of `trace` (trace_text.h): TIME EVENT DEV NAME PID COMM RESULT.
- * At 80 columns NAME gets 17 and COMM 12, RESULT the rest of the line; a wider
- * terminal widens NAME to 30 and COMM to 15 first, then RESULT. Every name and
+ * At 80 columns NAME gets 20 (a Proxmox disk's pve-vm--100--disk--0 whole), COMM
+ * 10 and RESULT the rest of the line, 11; a wider terminal widens COMM to 15
+ * and NAME to 30 first, then RESULT. An I/O error's result is cut between
+ * words (EIO read ~), never inside its sector number. Every name and
  * process name goes through term_shown() before it is measured: they are
  * anyone's bytes.
  */
@@ -18,11 +20,11 @@
 #define COL_EVENT	12
 #define COL_DEV		6
 #define COL_PID		7
-#define COL_NAME_MIN	17
+#define COL_NAME_MIN	20
 #define COL_NAME_MAX	30
-#define COL_COMM_MIN	12
+#define COL_COMM_MIN	10
 #define COL_COMM_MAX	15
-#define COL_RESULT_MIN	12
+#define COL_RESULT_MIN	11
 #define BAR_MAX		20
 
 struct layout {
@@ -35,7 +37,7 @@ static struct layout layout_for(unsigned width)
 	size_t flex = width > fixed ? width - fixed : 0;
 	struct layout l = { .comm = COL_COMM_MIN };
 
-	if (flex >= COL_NAME_MAX + COL_COMM_MAX + COL_RESULT_MIN)
+	if (flex >= COL_NAME_MIN + COL_COMM_MAX + COL_RESULT_MIN)
 		l.comm = COL_COMM_MAX;
 	l.name = flex > l.comm + COL_RESULT_MIN ? flex - l.comm - COL_RESULT_MIN : 0;
 	l.name = l.name < COL_NAME_MIN ? COL_NAME_MIN : l.name > COL_NAME_MAX ? COL_NAME_MAX : l.name;
@@ -62,16 +64,30 @@ static void put_lead(FILE *f, const struct layout *l, uint64_t unix_ns, const ch
 	free(keep);
 }
 
-/* PID COMM RESULT: the result cut at the line's end */
+/*
+ * PID COMM RESULT: the result cut at the line's end, or with words set, at the
+ * last blank that leaves room for the '~'
+ */
 static void put_tail(FILE *f, const struct layout *l, uint32_t pid, const char *comm,
-		     const char *result)
+		     const char *result, bool words)
 {
 	char *keep = NULL;
+	size_t cut;
 
 	fprintf(f, "%*u ", COL_PID, pid);
 	term_put_fit(f, term_shown(comm, &keep), l->comm, true);
 	fputc(' ', f);
-	term_put_fit(f, result, l->rest, false);
+	if (words && term_cols(result) > l->rest && l->rest > 1) {
+		cut = term_cols_prefix(result, l->rest - 1, NULL);
+		while (cut && result[cut - 1] != ' ')
+			cut--;
+		if (cut)
+			fprintf(f, "%.*s~", (int)cut, result);
+		else
+			term_put_fit(f, result, l->rest, false);
+	} else {
+		term_put_fit(f, result, l->rest, false);
+	}
 	fputc('\n', f);
 	free(keep);
 }
@@ -115,7 +131,7 @@ static void put_kernel(FILE *f, const struct layout *l, const struct tracer_even
 				   e->type == DMW_EV_DM_RENAME ? term_shown(new_name, &keep) : "");
 		put_lead(f, l, ev->unix_ns, event_type_str(e->type) + 3, dev, name);
 	}
-	put_tail(f, l, e->pid, comm, result);
+	put_tail(f, l, e->pid, comm, result, e->type == DMW_EV_IO_ERROR);
 	free(result);
 	free(keep);
 }
