@@ -126,9 +126,9 @@ $(SCHEMA_GEN): tests/schema/gen-events.c $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
-# What the admin sees (issue 14): scan at 80 columns, piped and on a tty
+# What the admin sees (issue 14): scan, report and trace at 80 columns, piped, on a tty, in tmux
 check-admin-view: dmwatch tools
-	$(Q)tests/admin/check-admin-view.sh ./dmwatch $(OUTPUT)/tools/gen-state $(OUTPUT)/admin-view
+	$(Q)tests/admin/check-admin-view.sh ./dmwatch $(OUTPUT)/tools $(OUTPUT)/admin-view
 
 check-schema: dmwatch tools $(SCHEMA_GEN)
 	$(Q)$(PYTHON) tests/schema/check.py --dmwatch ./dmwatch --tools $(OUTPUT)/tools \

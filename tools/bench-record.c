@@ -15,6 +15,9 @@
  *   bench-record --write-storm DIR SIZE RATE
  *                               an error storm of RATE errors/s until the log in
  *                               DIR holds SIZE ("1G") bytes: what makes logs big
+ *   bench-record --write-hostile DIR
+ *                               a short incident whose names a terminal must
+ *                               survive: CJK, emoji, 120 columns, escape bytes
  *   bench-record --report-decoded DIR
  *                               `dmwatch report --dir DIR` with every block
  *                               inflated (no summaries), output to /dev/null
@@ -403,7 +406,8 @@ static void incident_002(struct gen *g)
 	session(g, S(900), REC_SESSION_STOP, 900, boot);
 }
 
-static int write_fixture(const char *dir)
+/* a small incident (incident_002, hostile_names) into a recorder log in dir, as the recorder writes */
+static int write_incident(const char *dir, void (*incident)(struct gen *g))
 {
 	struct rec_log_opts o = { .dir = dir, .max_size = 1 << 20, .seg_size = 64 << 10 };
 	struct gen g = {};
@@ -413,10 +417,63 @@ static int write_fixture(const char *dir)
 	g.block_per_second = true;
 	if (gen_open_log(&g, &o))
 		return 1;
-	incident_002(&g);
+	incident(&g);
 	rec_log_close(g.log);
+	return 0;
+}
+
+static int write_fixture(const char *dir)
+{
+	if (write_incident(dir, incident_002))
+		return 1;
 	printf("wrote the seed 002 incident to %s\n", dir);
 	return 0;
+}
+
+/*
+ * What a terminal must survive (issue 14): a snapshot with a 120-column name
+ * fills up and goes Invalid, reads of it fail; an origin named in CJK, a disk
+ * named with an emoji and one with an escape byte in its name; a rename, an
+ * EBUSY. Rendered by check-admin-view at 80 columns (report, trace-replay).
+ */
+static void hostile_names(struct gen *g)
+{
+	/* 虚拟机磁盘: "virtual machine disk" */
+	const char *cjk = "pve-\xe8\x99\x9a\xe6\x8b\x9f\xe6\x9c\xba\xe7\xa3\x81\xe7\x9b\x98-vm--105--disk--0";
+	char longname[DMW_NAME_LEN], cjk_snap[DMW_NAME_LEN];
+	const char *emoji = "pve-vm--106--disk--\xf0\x9f\x94\xa5", *evil = "pve-vm--107\x1b[2J--disk--0";
+	int64_t boot = S(0) - 19800 * PM_NS_PER_S;
+	double pct = 2;
+
+	snprintf(longname, sizeof(longname), "pve-snap_vm-105-disk-0_%s",
+		 "nightly-backup-before-the-kernel-upgrade-of-the-whole-cluster-keep-until-"
+		 "the-auditors-have-signed-off");
+	snprintf(cjk_snap, sizeof(cjk_snap), "%s-snap", cjk);
+	session(g, S(0), REC_SESSION_START, 900, boot);
+	{
+		const struct dspec d[] = {
+			{ 20, cjk, "linear", "8:3 2048", 0, false },
+			{ 21, emoji, "linear", "8:3 4196352", 1, false },
+			{ 22, evil, "linear", "8:3 8392704", 2, false },
+		};
+		devlist(g, S(0) + 50000000, true, d, ARRAY_SIZE(d));
+	}
+	lvcreate_snap(g, S(10), 4600, 20, 30, 31, 32, cjk, longname, 0, 4);
+	for (int s = 11; s <= 70; s++, pct += 1.7)
+		cow(g, S(s), 32, longname, "lvm-snapshot", pct > 99.9 ? 99.9 : pct,
+		    1.7 / 100 * 1073741824, (100 - pct) / 1.7);
+	state(g, S(71), 32, longname, "snapshot_invalid", "invalid");
+	for (int i = 0; i < 3; i++)
+		ioerr(g, S(75) + i * 1000000, 32, longname, uuids[4], 4711, "qemu-system-x86",
+		      47385088 + i * 8, DMW_OP_READ);
+	ioerr(g, S(80), 21, emoji, uuids[1], 4712, "vzdump", 2048, DMW_OP_WRITE);
+	ioerr(g, S(81), 22, evil, uuids[2], 4713, "dd\x1b[1m", 4096, DMW_OP_READ);
+	kev(g, S(90), DMW_EV_DM_CREATE, 0, longname, uuids[4], 5000, "qm", -16, NULL);
+	kev(g, S(95), DMW_EV_DM_RENAME, 21, emoji, uuids[1], 5001, "dmsetup", 0, cjk_snap);
+	lost(g, S(96), 2);
+	lvremove_snap(g, S(100), 4720, 20, 30, 31, 32, cjk, longname);
+	devlist(g, S(120), false, NULL, 0);
+	session(g, S(120), REC_SESSION_STOP, 900, boot);
 }
 
 /* ---- the benchmark mix ---- */
@@ -764,6 +821,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--fixture"))
 		return write_fixture(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--write-hostile"))
+		return write_incident(argv[2], hostile_names);
 	if (argc == 4 && !strcmp(argv[1], "--write"))
 		return write_mix(argv[2], strtoull(argv[3], NULL, 10));
 	if (argc == 4 && !strcmp(argv[1], "--write-crafted")) {
@@ -791,7 +850,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
 		fprintf(stderr, "usage: bench-record [EVENTS] | --fixture DIR | --write DIR EVENTS | "
-			"--write-storm DIR SIZE RATE | --write-crafted DIR SIZE | --report-decoded DIR\n");
+			"--write-storm DIR SIZE RATE | --write-crafted DIR SIZE | --report-decoded DIR | "
+			"--write-hostile DIR\n");
 		return argc == 2 ? 0 : 2;
 	}
 	bench(argc == 2 ? strtoull(argv[1], NULL, 10) : 2000000);

@@ -5,6 +5,7 @@
 #include "cmd/commands.h"
 #include "postmortem/postmortem.h"
 #include "lib/util.h"
+#include "lib/width.h"
 
 struct report_args {
 	struct pm_opts o;
@@ -51,7 +52,9 @@ int cmd_report(int argc, char **argv)
 		       "tables per device.\vTimes are local, like dmesg -T; \"today\" and "
 		       "\"yesterday\" are midnight, as in journalctl, and --until 05:38 means up "
 		       "to the end of that minute. Damaged parts of the log are skipped with a "
-		       "warning. Exit 3 only when nothing can be read.",
+		       "warning. Lines fit $COLUMNS or the terminal (80 at least); a name cut "
+		       "short ends in '~' (--json keeps it whole). Exit 3 only when nothing can "
+		       "be read.",
 	};
 	struct report_args a = {};
 	int64_t res;
@@ -70,5 +73,6 @@ int cmd_report(int argc, char **argv)
 		elog("--since is after --until");
 		return EXIT_UNUSABLE;
 	}
+	a.o.width = term_width(stdout);
 	return pm_report(stdout, &a.o);
 }

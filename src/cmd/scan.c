@@ -17,6 +17,7 @@
 #include "render/prom.h"
 #include "lib/util.h"
 #include "lib/clock.h"
+#include "lib/width.h"
 
 static struct scan_env {
 	bool json;
@@ -315,7 +316,7 @@ int cmd_scan(int argc, char **argv)
 	} else if (env.json) {
 		output_json(stdout, &rep);
 	} else if (!to_stdout) {
-		struct table_opts to = { .width = table_width(stdout), .all = env.all };
+		struct table_opts to = { .width = term_width(stdout), .all = env.all };
 
 		output_table_with(stdout, &rep, &to);
 	}

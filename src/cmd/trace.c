@@ -13,10 +13,11 @@
 #include <unistd.h>
 #include "cmd/commands.h"
 #include "trace/tracer.h"
+#include "trace/trace_text.h"
 #include "lib/util.h"
 #include "lib/opts.h"
 #include "lib/clock.h"
-#include "lib/escape.h"
+#include "lib/width.h"
 
 #define MAX_DEV_FILTERS 16
 
@@ -25,6 +26,7 @@ static struct trace_env {
 	double duration;		/* 0 = until Ctrl-C */
 	const char *devs[MAX_DEV_FILTERS];
 	int n_devs;
+	unsigned width;			/* columns of the terminal view */
 	struct tracer_opts opts;
 } env;
 
@@ -97,7 +99,9 @@ static const struct argp trace_argp = {
 	       "thin-pool fill with rate and time to full.\v"
 	       "Needs root and a kernel with BTF. Ctrl-C or SIGTERM ends with a summary.\n"
 	       "Columns: TIME (local), EVENT, DEV (dm-N), NAME (at event time), PID, COMM, "
-	       "RESULT (ok or the errno; for I/O errors: errno, op, bytes, sector).",
+	       "RESULT (ok or the errno; for I/O errors: errno, op, sector, bytes). Lines fit "
+	       "$COLUMNS or the terminal (80 at least); a name cut short ends in '~' (--json "
+	       "keeps it whole).",
 };
 
 /* --dev filter: by name at event time, or dm-N */
@@ -112,11 +116,6 @@ static bool wanted(const char *name, uint32_t dev)
 		if ((name && !strcmp(env.devs[i], name)) || (dev && !strcmp(env.devs[i], dmn)))
 			return true;
 	return false;
-}
-
-static void print_time(char *buf, size_t len, uint64_t unix_ns)
-{
-	format_time(buf, len, unix_ns / 1000000000ULL, "%H:%M:%S", false);
 }
 
 static void count_error(uint32_t dev, const char *name)
@@ -149,67 +148,9 @@ static bool pct_changed(uint32_t dev, double pct)
 	return true;
 }
 
-static void print_kernel_event(const struct tracer_event *ev, const char *when)
-{
-	const struct dmw_event *e = ev->raw;
-	uint32_t dev = e->dev ? e->dev : ev->named ? ev->named->dev : 0;
-	/* names and process names are anyone's bytes: escaped for the terminal */
-	char dn[32] = "-", *k1 = NULL, *k2 = NULL, *k3 = NULL;
-	char name[DMW_NAME_LEN + 1], comm[sizeof(e->comm) + 1], new_name[DMW_NAME_LEN + 1];
-
-	snprintf(name, sizeof(name), "%.*s", (int)sizeof(e->name), e->name);
-	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e->comm), e->comm);
-	snprintf(new_name, sizeof(new_name), "%.*s", (int)sizeof(e->new_name), e->new_name);
-
-	if (dev)
-		snprintf(dn, sizeof(dn), "dm-%u", DMW_MINOR(dev));
-	if (e->type == DMW_EV_IO_ERROR) {
-		char lower[48] = "";
-
-		if (e->lower_dev)
-			snprintf(lower, sizeof(lower), " (on %u:%u below)",
-				 DMW_MAJOR(e->lower_dev), DMW_MINOR(e->lower_dev));
-		printf("%-8s %-12s %-6s %-30s %7u %-15s %s %s %u B @%llu%s\n", when, "IO_ERROR", dn,
-		       ev->named ? term_shown(ev->named->name, &k1) : "?", e->pid,
-		       term_shown(comm, &k2),
-		       errno_name(-(long long)e->error) ? errno_name(-(long long)e->error) : "EIO", op_str(e->op),
-		       e->bytes, (unsigned long long)e->sector, lower);
-		goto out;
-	}
-	printf("%-8s %-12s %-6s %-30s %7u %-15s %s%s%s\n", when, event_type_str(e->type) + 3, dn,
-	       name[0] ? term_shown(name, &k1) : "-", e->pid, term_shown(comm, &k2),
-	       e->ret ? (errno_name(-(long long)e->ret) ? errno_name(-(long long)e->ret) : "failed") : "ok",
-	       e->type == DMW_EV_DM_RENAME ? " -> " : "",
-	       e->type == DMW_EV_DM_RENAME ? term_shown(new_name, &k3) : "");
-out:
-	free(k1);
-	free(k2);
-	free(k3);
-}
-
-static void print_cow(const struct cow_sample *cs, const char *when)
-{
-	int width = 20, fill = cs->used_percent >= 100 ? width : (int)(cs->used_percent / 100 * width);
-	char eta[32];
-
-	if (cs->eta_s < 0)
-		snprintf(eta, sizeof(eta), "not filling");
-	else
-		snprintf(eta, sizeof(eta), "full in %.0fs", cs->eta_s);
-	char *keep = NULL;
-
-	printf("%-8s %-12s dm-%-3u %-30s [%.*s%.*s] %5.1f%% %s%s\n", when,
-	       strcmp(cs->kind, "thin-pool") ? "COW" : "POOL", DMW_MINOR(cs->dev),
-	       term_shown(cs->name, &keep),
-	       fill, "####################", width - fill, "                    ",
-	       cs->used_percent, eta,
-	       cs->overflow_before_reader ? "  !!! WILL OVERFLOW BEFORE THE BACKUP READER FINISHES" : "");
-	free(keep);
-}
-
 static void on_event(void *ctx, const struct tracer_event *ev)
 {
-	char line[2048], when[16];
+	char line[2048];
 	const char *name = NULL;
 	uint32_t dev = 0;
 
@@ -261,28 +202,11 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 		printf("%s\n", line);
 		return;
 	}
-	print_time(when, sizeof(when), ev->unix_ns);
-	switch (ev->kind) {
-	case TE_KERNEL:
-		print_kernel_event(ev, when);
-		break;
-	case TE_COW:
-		print_cow(ev->cow, when);
-		break;
-	case TE_STATE: {
-		char *keep = NULL;
-
-		printf("%-8s %-12s dm-%-3u %-30s %s\n", when,
-		       strcmp(ev->event, "pool_mode") ? "SNAP_INVALID" : "POOL_MODE",
-		       DMW_MINOR(ev->dev), term_shown(ev->name, &keep), ev->state);
-		free(keep);
-		break;
-	}
-	case TE_LOST:
+	if (ev->kind == TE_LOST)
 		/* lost events go to stderr in the terminal view */
 		elog("lost %llu events (ring buffer full)", (unsigned long long)ev->lost);
-		break;
-	}
+	else
+		trace_text_event(stdout, ev, env.width);
 }
 
 static void print_summary(struct tracer *t)
@@ -290,13 +214,9 @@ static void print_summary(struct tracer *t)
 	fprintf(stderr, "\ndmwatch trace: %llu events, %llu I/O errors, %llu lost\n",
 		(unsigned long long)stats.events, (unsigned long long)stats.errors,
 		(unsigned long long)tracer_lost(t));
-	for (size_t i = 0; i < stats.n_errs; i++) {
-		char *keep = NULL;
-
-		fprintf(stderr, "  %-30s dm-%-4u %llu errors\n", term_shown(stats.errs[i].name, &keep),
-			DMW_MINOR(stats.errs[i].dev), (unsigned long long)stats.errs[i].n);
-		free(keep);
-	}
+	for (size_t i = 0; i < stats.n_errs; i++)
+		trace_text_errors(stderr, stats.errs[i].name, stats.errs[i].dev, stats.errs[i].n,
+				  env.width);
 }
 
 static uint64_t monotonic_ns(void)
@@ -322,9 +242,9 @@ int cmd_trace(int argc, char **argv)
 		elog("%s", err);
 		goto cleanup;
 	}
+	env.width = term_width(stdout);
 	if (!env.json)
-		printf("%-8s %-12s %-6s %-30s %7s %-15s %s\n", "TIME", "EVENT", "DEV", "NAME",
-		       "PID", "COMM", "RESULT");
+		trace_text_header(stdout, env.width);
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
 	fflush(stdout);

@@ -129,6 +129,8 @@ struct pm_opts {
 	 */
 	bool decode_all;
 	FILE *err;			/* warnings and errors; NULL: stderr */
+	/* report's text fits this many columns (term_width()); 0: lines as long as they need */
+	unsigned width;
 };
 
 /* The defaults: the recorder's directory, no time window, now. */

@@ -13,14 +13,19 @@
 
 const double report_thresholds[N_THRESHOLDS] = { 80, 95, 100 };
 
-static void tl_add(struct report_state *rs, int64_t t, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void tl_add(struct report_state *rs, int64_t t, const char *event, const char *dn,
+		   const char *name, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void tl_add(struct report_state *rs, int64_t t, const char *fmt, ...)
+/* a timeline line: EVENT, then DEV and NAME when dn is set, then the text */
+static void tl_add(struct report_state *rs, int64_t t, const char *event, const char *dn,
+		   const char *name, const char *fmt, ...)
 {
 	struct tl_line *l = array_push(&rs->tl, &rs->n_tl, sizeof(*l));
 	va_list ap;
 
+	snprintf(l->event, sizeof(l->event), "%s", event);
+	snprintf(l->dev, sizeof(l->dev), "%s", dn ? dn : "");
+	l->name = dn ? xstrdup(name_or(name)) : NULL;
 	va_start(ap, fmt);
 	if (vasprintf(&l->text, fmt, ap) < 0)
 		oom();
@@ -63,8 +68,8 @@ void burst_flush(struct report_state *rs, size_t i)
 	if (b->lower)
 		snprintf(lower, sizeof(lower), ", on %u:%u below", DMW_MAJOR(b->lower),
 			 DMW_MINOR(b->lower));
-	tl_add(rs, b->first, "%-16s %-6s %-32s %llu %s error%s %s by pid %u %s (%s%s)",
-	       b->n > 1 ? "io_error" : "io_error", dn, name_or(b->name), (unsigned long long)b->n,
+	tl_add(rs, b->first, "io_error", dn, b->name, "%llu %s error%s %s by pid %u %s (%s%s)",
+	       (unsigned long long)b->n,
 	       op_str(b->op), b->n > 1 ? "s" : "", errno_or(b->error, "EIO"), b->pid, b->comm,
 	       sectors, lower);
 	free(b->name);
@@ -260,17 +265,15 @@ static void count_cow(struct report_state *rs, const struct cow_sample *c, int64
 			continue;
 		f->crossed_t[k] = t;
 		f->crossed_pct[k] = c->used_percent;
-		tl_add(rs, t, "%-16s %-6s %-32s %s %.1f %% (crossed %.0f %%; %s%s)",
-		       pool ? "pool_usage" : "cow_usage", dn, name_or(c->name),
-		       pool ? "data" : "COW", c->used_percent, report_thresholds[k], rate, eta);
+		tl_add(rs, t, pool ? "pool_usage" : "cow_usage", dn, c->name,
+		       "%s %.1f %% (crossed %.0f %%; %s%s)", pool ? "data" : "COW", c->used_percent, report_thresholds[k], rate, eta);
 	}
 	if (c->overflow_before_reader && !f->overflow_warn_t) {
 		f->overflow_warn_t = t;
 		f->rate_at_warn = c->rate;
 		f->eta_at_warn = c->eta_s;
-		tl_add(rs, t, "%-16s %-6s %-32s will overflow before the reader is done (full in "
-		       "%.0f s, reader needs %.0f s)", "cow_race", dn, name_or(c->name), c->eta_s,
-		       c->reader_eta_s);
+		tl_add(rs, t, "cow_race", dn, c->name, "will overflow before the reader is done "
+		       "(full in %.0f s, reader needs %.0f s)", c->eta_s, c->reader_eta_s);
 	}
 	if (c->used_percent > f->max) {
 		f->max = c->used_percent;
@@ -303,8 +306,8 @@ static void count_state(struct report_state *rs, const struct rec *r)
 		f->state_t = r->unix_ns;
 	}
 	snprintf(f->state, sizeof(f->state), "%s", r->st.state);
-	tl_add(rs, r->unix_ns, "%-16s %-6s %-32s %s %s", r->st.event, dn, name_or(r->st.name),
-	       pool ? "mode" : "state", r->st.state);
+	tl_add(rs, r->unix_ns, r->st.event, dn, r->st.name, "%s %s", pool ? "mode" : "state",
+	       r->st.state);
 }
 
 static void report_kernel(struct report_state *rs, struct pm_read *pr, const struct rec *r)
@@ -328,9 +331,10 @@ static void report_kernel(struct report_state *rs, struct pm_read *pr, const str
 	dev_str(dn, sizeof(dn), e->dev ? e->dev : nm ? nm->dev : 0);
 	if (e->ret)
 		count_failure(rs, e, name, r->unix_ns);
-	tl_add(rs, r->unix_ns, "%-16s %-6s %-32s%s%s by pid %u %s%s%s", event_type_str(e->type), dn,
-	       name_or(name), e->type == DMW_EV_DM_RENAME ? " -> " : "",
-	       e->type == DMW_EV_DM_RENAME ? e->new_name : "", e->pid, e->comm,
+	tl_add(rs, r->unix_ns, event_type_str(e->type), dn, name, "%s%s%sby pid %u %s%s%s",
+	       e->type == DMW_EV_DM_RENAME ? "-> " : "",
+	       e->type == DMW_EV_DM_RENAME ? e->new_name : "",
+	       e->type == DMW_EV_DM_RENAME ? " " : "", e->pid, e->comm,
 	       e->ret ? " FAILED " : "", e->ret ? errno_or(e->ret, "error") : "");
 }
 
@@ -387,16 +391,16 @@ static int report_rec(struct pm_read *pr, const struct rec *r)
 			rs->lost_first = t;
 		rs->lost += r->lost;
 		rs->lost_last = t;
-		tl_add(rs, t, "%-16s %llu events lost (ring buffer full)", "lost",
+		tl_add(rs, t, "lost", NULL, NULL, "%llu events lost (ring buffer full)",
 		       (unsigned long long)r->lost);
 		break;
 	case REC_SESSION:
 		if (r->ses.what == REC_SESSION_START) {
 			rs->sessions++;
-			tl_add(rs, t, "%-16s pid %u on %s (%s)", "recorder_start", r->ses.pid,
+			tl_add(rs, t, "recorder_start", NULL, NULL, "pid %u on %s (%s)", r->ses.pid,
 			       r->ses.host, r->ses.mode[0] ? r->ses.mode : "?");
 		} else if (r->ses.what == REC_SESSION_STOP) {
-			tl_add(rs, t, "%-16s pid %u", "recorder_stop", r->ses.pid);
+			tl_add(rs, t, "recorder_stop", NULL, NULL, "pid %u", r->ses.pid);
 		}
 		break;
 	default:
@@ -503,8 +507,10 @@ static int json_rec(struct pm_read *pr, const struct rec *r)
 
 static void rs_free(struct report_state *rs)
 {
-	for (size_t i = 0; i < rs->n_tl; i++)
+	for (size_t i = 0; i < rs->n_tl; i++) {
 		free(rs->tl[i].text);
+		free(rs->tl[i].name);
+	}
 	for (size_t i = 0; i < rs->n_errs; i++)
 		free(rs->errs[i].name);
 	for (size_t i = 0; i < rs->n_bursts; i++)

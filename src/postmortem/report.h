@@ -12,10 +12,17 @@
 /* errors closer than this form one timeline line */
 #define BURST_GAP_NS	(2 * PM_NS_PER_S)
 
-/* a line of the timeline or of the summary; text holds raw names (escaped when printed) */
+/*
+ * A line of the timeline or of the summary; text holds raw names (escaped when
+ * printed). A timeline line has an event and, about a device, its dm-N and name
+ * in columns before text; a summary line only text.
+ */
 struct tl_line {
 	int64_t t;
 	size_t seq;
+	char event[20];
+	char dev[16];			/* "": not about a device (no DEV and NAME columns) */
+	char *name;
 	char *text;
 };
 

@@ -9,15 +9,13 @@
 #include "analyze/classify.h"
 
 struct table_opts {
-	unsigned width;		/* columns every line fits in (table_width()) */
+	unsigned width;		/* columns every line fits in (term_width(), lib/width.h) */
 	bool all;		/* also the clean guests, snapshots and devices */
 };
 
 /* 80 columns, problems only: the nightly mail's text, and tests */
 void output_table(FILE *f, const struct report *r);
 void output_table_with(FILE *f, const struct report *r, const struct table_opts *o);
-/* $COLUMNS, else the terminal's width when wider than 80, else 80 */
-unsigned table_width(FILE *f);
 /* bytes in KiB..TiB like lvs, e.g. "1.5 GiB"; buf of 16+ bytes */
 const char *human_size(char *buf, size_t len, uint64_t bytes);
 /* a snapshot's or pool's size in bytes (0: unknown) and *avail its free bytes

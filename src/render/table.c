@@ -10,10 +10,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include "render/output.h"
 #include "lib/escape.h"
+#include "lib/width.h"
 #include "lib/util.h"
 
 /* ---- colours: only on a tty, never with NO_COLOR ---- */
@@ -54,25 +54,6 @@ struct table {
 	bool all;
 };
 
-unsigned table_width(FILE *f)
-{
-	const char *env = getenv("COLUMNS");
-	struct winsize ws;
-	long n;
-
-	/* like ls(1): $COLUMNS first, then the terminal's own width */
-	if (env && *env) {
-		char *end;
-
-		n = strtol(env, &end, 10);
-		if (!*end && n > 0)
-			return n < TABLE_MIN_WIDTH ? TABLE_MIN_WIDTH : n > 1000 ? 1000 : (unsigned)n;
-	}
-	if (isatty(fileno(f)) && !ioctl(fileno(f), TIOCGWINSZ, &ws) && ws.ws_col > TABLE_DEFAULT_WIDTH)
-		return ws.ws_col;
-	return TABLE_DEFAULT_WIDTH;
-}
-
 const char *human_size(char *buf, size_t len, uint64_t bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -90,73 +71,15 @@ const char *human_size(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
-/* terminal columns of a string that is already safe (one per character) */
-static size_t cols(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
-/* bytes of the first `want` characters of s */
-static size_t prefix_bytes(const char *s, size_t want)
-{
-	size_t b = 0;
-
-	while (s[b] && want--) {
-		b++;
-		while (((unsigned char)s[b] & 0xc0) == 0x80)
-			b++;
-	}
-	return b;
-}
-
-/*
- * s in at most `width` columns, cut with a trailing '~' when longer; padded
- * with blanks to `width` unless it is the last thing on the line.
- */
-static void put_fit(FILE *f, const char *s, size_t width, bool pad)
-{
-	size_t n = cols(s);
-
-	if (n > width && width) {
-		fwrite(s, 1, prefix_bytes(s, width - 1), f);
-		fputc('~', f);
-		n = width;
-	} else {
-		fputs(s, f);
-	}
-	while (pad && n++ < width)
-		fputc(' ', f);
-}
-
 /* prose, wrapped at blanks to the width, each line indented */
 static void put_wrapped(const struct table *t, const char *text, size_t indent)
 {
-	size_t room = t->width > indent + 10 ? t->width - indent : 10;
-
-	while (*text) {
-		size_t b = 0, last_blank = 0, n = 0;
-
-		while (*text == ' ')
-			text++;
-		if (!*text)
-			break;
-		while (text[b] && n < room) {
-			if (text[b] == ' ')
-				last_blank = b;
-			b += prefix_bytes(text + b, 1);
-			n++;
-		}
-		if (text[b] && text[b] != ' ' && last_blank)
-			b = last_blank;	/* a word longer than the line is cut where it must be */
-		while (b && text[b - 1] == ' ')
-			b--;
-		fprintf(t->f, "%*s%.*s\n", (int)indent, "", (int)b, text);
-		text += b;
-	}
+	while (*text == ' ')
+		text++;
+	if (!*text)
+		return;
+	fprintf(t->f, "%*s", (int)indent, "");
+	term_put_wrapped(t->f, text, t->width, indent, indent);
 }
 
 /* columns left of width after `used`; never below 8 (a narrow terminal overflows, the
@@ -182,10 +105,10 @@ static void print_summary(const struct table *t, const struct report *r)
 	char *k1 = NULL, *k2 = NULL, line[160];
 
 	fprintf(f, "%sdmwatch scan%s  host ", p->bold, p->reset);
-	put_fit(f, st->host ? term_shown(st->host, &k1) : "?", 24, false);
+	term_put_fit(f, st->host ? term_shown(st->host, &k1) : "?", 24, false);
 	if (other_node) {
 		fputs("  node ", f);
-		put_fit(f, term_shown(st->node, &k2), 16, false);
+		term_put_fit(f, term_shown(st->node, &k2), 16, false);
 	}
 	fprintf(f, "  grade %s%s%s\n\n", sev_colour(p, overall), r->grade, p->reset);
 	free(k1);
@@ -227,7 +150,7 @@ static void print_guests(const struct table *t, const struct report *r)
 		char *keep = NULL;
 
 		if (guest_worth_showing(t, g) && g->name) {
-			size_t n = cols(term_shown(g->name, &keep));
+			size_t n = term_cols(term_shown(g->name, &keep));
 
 			name_w = n > name_w ? n : name_w;
 		}
@@ -249,7 +172,7 @@ static void print_guests(const struct table *t, const struct report *r)
 				"VMID", "TYPE", (int)name_w, "NAME", "STATUS", "DM HEALTH");
 		fprintf(f, "  %-8d %-4s ", g->vmid,
 			g->name || g->node ? (g->type == GUEST_LXC ? "ct" : "vm") : "-");
-		put_fit(f, g->name ? term_shown(g->name, &keep) : g->node ? "" : "(no such guest)",
+		term_put_fit(f, g->name ? term_shown(g->name, &keep) : g->node ? "" : "(no such guest)",
 			name_w, true);
 		fprintf(f, " %-9s %s%s%s",
 			!g->node ? "-" : !g->local ? "remote" : g->running ? "running" : "stopped",
@@ -324,12 +247,12 @@ static void print_space_row(const struct table *t, const struct report *r,
 	if (total && free_bytes != UINT64_MAX)
 		human_size(avail, sizeof(avail), free_bytes);
 	fputs("  ", f);
-	put_fit(f, term_shown(s->lv ? s->lv : s->name, &k1), lv_w, true);
+	term_put_fit(f, term_shown(s->lv ? s->lv : s->name, &k1), lv_w, true);
 	fprintf(f, " %-9s %10s %10s %5s %5s  %s", short_kind(s->kind), size, avail, used, meta,
 		sev_colour(p, s->severity));
 	snprintf(state, sizeof(state), "%s%s", term_shown(s->state, &k2),
 		 s->needs_check ? ",needs_check" : "");
-	put_fit(f, state, fit_room(t->width, SPACE_FIXED_COLS + lv_w), false);
+	term_put_fit(f, state, fit_room(t->width, SPACE_FIXED_COLS + lv_w), false);
 	fprintf(f, "%s\n", p->reset);
 	free(k1);
 	free(k2);
@@ -344,7 +267,7 @@ static void print_spaces(const struct table *t, const struct report *r)
 		char *keep = NULL;
 
 		if (space_worth_showing(t, s)) {
-			size_t n = cols(term_shown(s->lv ? s->lv : s->name, &keep));
+			size_t n = term_cols(term_shown(s->lv ? s->lv : s->name, &keep));
 
 			lv_w = n > lv_w ? n : lv_w;
 		}
@@ -374,10 +297,10 @@ static void heading_once(const struct table *t, int sev, size_t *shown)
 static void print_title(const struct table *t, const char *name, const char *tag,
 			const char *colour)
 {
-	size_t tag_w = cols(tag) + 1, room = t->width > tag_w + 12 ? t->width - 2 - tag_w : 10;
+	size_t tag_w = term_cols(tag) + 1, room = t->width > tag_w + 12 ? t->width - 2 - tag_w : 10;
 
 	fprintf(t->f, "  %s", t->p.bold);
-	put_fit(t->f, name, room, false);
+	term_put_fit(t->f, name, room, false);
 	fprintf(t->f, "%s %s%s%s\n", t->p.reset, colour, tag, t->p.reset);
 }
 

@@ -172,6 +172,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.decode_all = data[0] & 4;
 
 	run_end(&r, pm_report(run_start(&r), &o), TERMINAL);
+	/* at a terminal's width: names cut and prose wrapped inside characters never */
+	o.width = 40 + data[0] % 64;
+	run_end(&r, pm_report(run_start(&r), &o), TERMINAL);
+	o.width = 0;
 	o.json = true;
 	run_end(&r, pm_report(run_start(&r), &o), JSON);
 	o.json = false;

@@ -12,6 +12,8 @@
 #include "jtree.h"
 #include "trace/events.h"
 #include "lib/util.h"
+#include "lib/width.h"
+#include "trace/trace_text.h"
 
 #define DEV(maj, min) ((uint32_t)(maj) << DMW_MINORBITS | (min))
 #define NS 1000000000ULL
@@ -777,4 +779,38 @@ TEST(event_json_invalid_utf8_is_replaced)
 		CHECK_STR(jstr(o, "mode"), "m\xef\xbf\xbd");
 		yajl_tree_free(o);
 	}
+}
+
+/* trace's terminal view at 80 columns: a wide name is cut at its columns, an I/O error between words */
+TEST(trace_text_fits_80_columns)
+{
+	struct dmw_event e = {
+		.type = DMW_EV_IO_ERROR, .dev = 253u << 20 | 32, .pid = 4711, .error = -EIO,
+		.op = DMW_OP_READ, .sector = 47385088, .bytes = 4096,
+	};
+	struct name_entry nm = { .dev = 253u << 20 | 32 };
+	struct tracer_event ev = { .kind = TE_KERNEL, .raw = &e, .named = &nm };
+	char *out = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	snprintf(e.comm, sizeof(e.comm), "qemu-system-x86");
+	/* 虚拟机磁盘 ("virtual machine disk"): 10 columns in 5 characters */
+	snprintf(nm.name, sizeof(nm.name), "pve-\xe8\x99\x9a\xe6\x8b\x9f\xe6\x9c\xba"
+		 "\xe7\xa3\x81\xe7\x9b\x98-vm--105--disk--0\x1b[2J");
+	trace_text_header(f, 80);
+	trace_text_event(f, &ev, 80);
+	trace_text_event(f, &ev, 132);
+	fclose(f);
+	CHECK(strstr(out, "pve-\xe8\x99\x9a\xe6\x8b\x9f\xe6\x9c\xba\xe7\xa3\x81"
+		  "\xe7\x9b\x98-vm--~    4711 qemu-syst~ EIO read ~\n") != NULL);
+	CHECK(strstr(out, "-vm--105--disk-~    4711 qemu-system-x86 EIO read @47385088 4096 B\n"));
+	CHECK(!strchr(out, '\x1b'));
+	line = strtok_r(out, "\n", &save);
+	CHECK(term_cols(line) <= 80);			/* the header */
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(term_cols(line) <= 80);
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(term_cols(line) <= 132);
+	free(out);
 }

@@ -8,6 +8,7 @@
 #include "lib/clock.h"
 #include "lib/opts.h"
 #include "lib/util.h"
+#include "lib/width.h"
 
 TEST(opts_size)
 {
@@ -143,4 +144,35 @@ TEST(escape_json_utf8)
 	CHECK(!utf8_valid("\xed\xa0\x80", 3));
 	CHECK(utf8_valid("\xf0\x9f\x92\xbe", 4));
 	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));
+}
+
+/* columns as a terminal draws them: wide characters 2, marks 0, escapes their own width */
+TEST(width_columns)
+{
+	char *out = NULL;
+	size_t len = 0, c;
+	FILE *f;
+
+	CHECK_INT(term_cols("pve-vm--100--disk--0"), 20);
+	CHECK_INT(term_cols("虚拟机"), 6);			/* CJK: two each */
+	CHECK_INT(term_cols("disk-🔥"), 7);			/* an emoji: two */
+	CHECK_INT(term_cols("e\xcc\x81"), 1);			/* e + combining acute */
+	CHECK_INT(term_cols("a\x1b" "b"), 6);			/* shown as \x1b */
+	CHECK_INT(term_cols("a\nb"), 4);			/* shown as \n */
+	CHECK_INT(term_cols("\xff"), 4);			/* not UTF-8: \xff */
+	CHECK_INT(term_cols("\xc2\x9b"), 8);			/* C1 CSI: \xc2\x9b */
+	/* a cut never splits a character nor straddles a wide one */
+	CHECK_INT(term_cols_prefix("虚拟机", 3, &c), 3);
+	CHECK_INT(c, 2);
+	CHECK_INT(term_cols_prefix("ab虚", 4, &c), 5);
+	CHECK_INT(c, 4);
+	f = open_memstream(&out, &len);
+	term_put_fit(f, "虚拟机名字", 6, true);		/* 10 columns into 6: 2 chars + ~ + pad */
+	fputc('|', f);
+	term_put_fit(f, "vm", 4, true);
+	fputc('|', f);
+	term_put_fit(f, "long-name", 5, false);
+	fclose(f);
+	CHECK_STR(out, "虚拟~ |vm  |long~");
+	free(out);
 }

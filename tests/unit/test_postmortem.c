@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/dm-ioctl.h>
 #include "test.h"
+#include "lib/width.h"
 #include "jtree.h"
 #include "postmortem/postmortem.h"
 #include "lib/escape.h"
@@ -744,6 +745,32 @@ TEST(report_on_the_incident)
 	CHECK_INT(ret, 0);
 	HAS(out, "nothing alarming");
 	HAS(out, "(no events in this time range)");
+	free(out);
+	tz_restore();
+}
+
+/* at 80 columns: every line fits, prose wraps at blanks, the timeline keeps its columns */
+TEST(report_at_80_columns)
+{
+	struct pm_opts o = opts(INCIDENT);
+	char *out, *line, *save = NULL;
+	int ret;
+
+	tz_set("UTC");
+	o.width = 80;
+	out = report(&o, &ret);
+	CHECK_INT(ret, 0);
+	HAS(out, "  lvm-snap--473--1 (dm-54): COW 100 % -> Invalid at 05:37:58 (last sample 99.1 %\n"
+		 "    at 05:37:57); 3 read errors (EIO) by pid 4711 dd at 05:38:02\n");
+	HAS(out, "  05:37:46.000 cow_usage        dm-54  lvm-snap--473--1     COW 80.4 % (crossed\n"
+		 "                  80 %; 17.4 MiB/s, full in 12 s)\n");
+	HAS(out, "  05:30:05.001 dm_create        dm-49  lvm-vm--473--disk--~ by pid 4600 lvcreate\n");
+	HAS(out, "  dm-54   lvm-snap--473--1        3      3      0  05:38:02  pid 4711 dd\n");
+	HAS(out, "  dm-51   lvm-snap--473--0 snapshot     7.6  -        -        -         active\n");
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (term_cols(line) > 80 || line[strlen(line) - 1] == ' ')
+			FAIL_AT("over 80 columns or ending in a blank: \"%s\"", line);
+	}
 	free(out);
 	tz_restore();
 }

@@ -7,6 +7,7 @@
 #include "model/state.h"
 #include "test.h"
 #include "lib/util.h"
+#include "lib/width.h"
 
 /* noinline: GCC takes open_memstream's buffer for a dangling local otherwise */
 __attribute__((noinline)) static char *render(const struct report *r, unsigned width, bool all)
@@ -52,19 +53,19 @@ TEST(table_human_sizes)
 	CHECK_STR(human_size(buf, sizeof(buf), 2000ull << 40), "2000 TiB");
 }
 
-TEST(table_width_from_columns)
+TEST(term_width_from_columns)
 {
 	char *old = getenv("COLUMNS") ? xstrdup(getenv("COLUMNS")) : NULL;
 	FILE *f = fopen("/dev/null", "w");
 
 	setenv("COLUMNS", "132", 1);
-	CHECK_INT(table_width(f), 132);
+	CHECK_INT(term_width(f), 132);
 	setenv("COLUMNS", "10", 1);
-	CHECK_INT(table_width(f), 40);		/* too narrow to be meant */
+	CHECK_INT(term_width(f), 40);		/* too narrow to be meant */
 	setenv("COLUMNS", "wide", 1);
-	CHECK_INT(table_width(f), 80);		/* not a tty: 80 */
+	CHECK_INT(term_width(f), 80);		/* not a tty: 80 */
 	unsetenv("COLUMNS");
-	CHECK_INT(table_width(f), 80);
+	CHECK_INT(term_width(f), 80);
 	if (old)
 		setenv("COLUMNS", old, 1);
 	free(old);

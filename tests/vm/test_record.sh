@@ -79,7 +79,8 @@ sleep 1.5
 stop_recorder
 assert_contains /tmp/rec1.err "dmwatch record: [0-9]+ events"
 
-"$DMWATCH" report --dir "$rec" > /tmp/report1.txt 2> /tmp/report1.err
+# wide enough that each summary and timeline line is one line for the regexes below
+COLUMNS=250 "$DMWATCH" report --dir "$rec" > /tmp/report1.txt 2> /tmp/report1.err
 "$DMWATCH" report --dir "$rec" --json > /tmp/report1.json
 keep /tmp/report1.txt /tmp/report1.json /tmp/rec1.err
 cat /tmp/report1.txt >&2
