@@ -13,7 +13,7 @@
 #       space) each tool first warns: dmwatch's first cow_usage sample with an ETA,
 #       dmeventd's first "is now N% full" line (target: dmwatch earlier every run);
 #       and dmwatch's ETA against the real time to full once the rate is steady
-#       (samples from 25 % used on; target: within 20 %).
+#       (samples from 25 % used to 5 s before full; target: within 20 %).
 # One clock: every run writes a marker into the kernel log between two readings of
 # CLOCK_REALTIME, which maps the kernel log's timestamps onto the wall clock that
 # dmwatch's `ts` and the dmeventd log's arrival stamps are in.
@@ -185,7 +185,9 @@ for r in range(1, runs + 1):
     def cow_figures(name, when_full):
         samples = [e for e in mine(name, "cow_usage") if e["t"] < when_full]
         warned = [e for e in samples if e["eta_s"] is not None]
-        steady = [e for e in warned if e["used_percent"] >= 25]
+        # steady: past the start, and far enough from full that one sampling
+        # interval (1 s) is not itself 20 % of the time left
+        steady = [e for e in warned if e["used_percent"] >= 25 and when_full - e["t"] >= 5]
         errs = [abs(e["t"] + e["eta_s"] - when_full) / (when_full - e["t"]) for e in steady]
         good = [e for e in warned if abs(e["t"] + e["eta_s"] - when_full) <= 0.2 * (when_full - e["t"])]
         return {
@@ -244,17 +246,17 @@ print("| snapshot: first warning, before Invalid | dmwatch earlier every run | %
 print("| snapshot: runs dmwatch warned first | %d/%d | %d/%d | - |" % (n, n, earlier("snap", "dmeventd_snap"), n))
 print("| snapshot: first ETA within 20 %% of the truth, before Invalid | - | %s | - |" % (
     spread([r["snap"]["first_good"] for r in rows])))
-print("| snapshot: ETA error from 25 %% used on, per-run median | <= 20 %% | %s | no ETA |" % (
+print("| snapshot: ETA error, 25 %% used to 5 s before full, per-run median | <= 20 %% | %s | no ETA |" % (
     pct([r["snap"]["eta_err_med"] for r in rows])))
-print("| snapshot: ETA error from 25 %% used on, per-run worst | <= 20 %% | %s | no ETA |" % (
+print("| snapshot: ETA error, 25 %% used to 5 s before full, per-run worst | <= 20 %% | %s | no ETA |" % (
     pct([r["snap"]["eta_err_max"] for r in rows])))
 print("| thin pool: first warning, before out of data space | dmwatch earlier every run | %s | %s (warned in %d/%d runs) |" % (
     spread([r["pool"]["first_warn"] for r in rows]), spread([r["dmeventd_pool"] for r in rows]),
     count([r["dmeventd_pool"] for r in rows]), n))
 print("| thin pool: runs dmwatch warned first | %d/%d | %d/%d | - |" % (n, n, earlier("pool", "dmeventd_pool"), n))
-print("| thin pool: ETA error from 25 %% used on, per-run median | <= 20 %% | %s | no ETA |" % (
+print("| thin pool: ETA error, 25 %% used to 5 s before full, per-run median | <= 20 %% | %s | no ETA |" % (
     pct([r["pool"]["eta_err_med"] for r in rows])))
-print("| thin pool: ETA error from 25 %% used on, per-run worst | <= 20 %% | %s | no ETA |" % (
+print("| thin pool: ETA error, 25 %% used to 5 s before full, per-run worst | <= 20 %% | %s | no ETA |" % (
     pct([r["pool"]["eta_err_max"] for r in rows])))
 print("| thin pool: kernel's out-of-data-space to the report | - | %s | - |" % spread([r["pool_latency"] for r in rows]))
 print("| fill time (snapshot / pool), %s MiB at %s KiB/s | - | %s / %s | |" % (
