@@ -240,24 +240,18 @@ print("| measure (median (min to max) over %d runs) | target | dmwatch | dmevent
 print("|---|---|---|---|")
 print("| snapshot: kernel's invalidation to the report | <= 1 s | %s; %d/%d within 1 s | - |" % (
     spread(lat), sum(1 for v in lat if v is not None and v <= 1), n))
-print("| snapshot: first warning, before Invalid | dmwatch earlier every run | %s | %s (warned in %d/%d runs) |" % (
-    spread([r["snap"]["first_warn"] for r in rows]), spread([r["dmeventd_snap"] for r in rows]),
-    count([r["dmeventd_snap"] for r in rows]), n))
-print("| snapshot: runs dmwatch warned first | %d/%d | %d/%d | - |" % (n, n, earlier("snap", "dmeventd_snap"), n))
-print("| snapshot: first ETA within 20 %% of the truth, before Invalid | - | %s | - |" % (
-    spread([r["snap"]["first_good"] for r in rows])))
-print("| snapshot: ETA error, 25 %% used to 5 s before full, per-run median | <= 20 %% | %s | no ETA |" % (
-    pct([r["snap"]["eta_err_med"] for r in rows])))
-print("| snapshot: ETA error, 25 %% used to 5 s before full, per-run worst | <= 20 %% | %s | no ETA |" % (
-    pct([r["snap"]["eta_err_max"] for r in rows])))
-print("| thin pool: first warning, before out of data space | dmwatch earlier every run | %s | %s (warned in %d/%d runs) |" % (
-    spread([r["pool"]["first_warn"] for r in rows]), spread([r["dmeventd_pool"] for r in rows]),
-    count([r["dmeventd_pool"] for r in rows]), n))
-print("| thin pool: runs dmwatch warned first | %d/%d | %d/%d | - |" % (n, n, earlier("pool", "dmeventd_pool"), n))
-print("| thin pool: ETA error, 25 %% used to 5 s before full, per-run median | <= 20 %% | %s | no ETA |" % (
-    pct([r["pool"]["eta_err_med"] for r in rows])))
-print("| thin pool: ETA error, 25 %% used to 5 s before full, per-run worst | <= 20 %% | %s | no ETA |" % (
-    pct([r["pool"]["eta_err_max"] for r in rows])))
+for kind, label, full_word in (("snap", "snapshot", "Invalid"), ("pool", "thin pool", "out of data space")):
+    dm = "dmeventd_" + kind
+    print("| %s: first warning, before %s | dmwatch earlier every run | %s | %s (warned in %d/%d runs) |" % (
+        label, full_word, spread([r[kind]["first_warn"] for r in rows]), spread([r[dm] for r in rows]),
+        count([r[dm] for r in rows]), n))
+    print("| %s: runs dmwatch warned first | %d/%d | %d/%d | - |" % (label, n, n, earlier(kind, dm), n))
+    print("| %s: first ETA within 20 %% of the truth, before %s | - | %s | - |" % (
+        label, full_word, spread([r[kind]["first_good"] for r in rows])))
+    for what in ("median", "worst"):
+        key = "eta_err_med" if what == "median" else "eta_err_max"
+        print("| %s: ETA error, 25 %% used to 5 s before full, per-run %s | <= 20 %% | %s | no ETA |" % (
+            label, what, pct([r[kind][key] for r in rows])))
 print("| thin pool: kernel's out-of-data-space to the report | - | %s | - |" % spread([r["pool_latency"] for r in rows]))
 print("| fill time (snapshot / pool), %s MiB at %s KiB/s | - | %s / %s | |" % (
     size_mib, rate_kib, spread([r["snap"]["fill_s"] for r in rows], "%.1f"),
