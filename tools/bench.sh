@@ -16,6 +16,11 @@
 #          (tools/bench-native.sh; root, fio, bpftrace); bench/results-native.md.
 #   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
 #          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
+#   warn   dmwatch against lvm2's dmeventd, in the VM (tests/vm/bench_warn.sh): a
+#          classic snapshot and a thin pool filled at a steady rate BENCH_WARN_RUNS
+#          times (default 5); the kernel's invalidation to dmwatch's report
+#          (target <= 1 s), who warns first, ETA error (target <= 20 %); table
+#          to bench/results-warn.md.
 #   record the recorder's format: events/s, bytes/event, report speed on the
 #          bench mix and over an error-storm log of BENCH_STORM_SIZE (default 1G),
 #          then `crafted`.
@@ -291,6 +296,26 @@ bench_vmscan() {
 	cat "$md"
 }
 
+# dmwatch against dmeventd at warning of a filling snapshot and thin pool, inside
+# the VM (tests/vm/bench_warn.sh): table to bench/results-warn.md.
+bench_warn() {
+	md=$top/bench/results-warn.md
+	out=$work/warn.md
+	mkdir -p "$work"
+	"$top/tools/vm/run.sh" tests/vm/bench_warn.sh "${BENCH_WARN_RUNS:-5}" > "$out" ||
+		die "warn bench failed"
+	{
+		echo "# warning against dmeventd"
+		echo
+		echo "$(date_machine), guest: QEMU TCG, $(basename /boot/vmlinuz-* | tail -n 1)," \
+		     "$(dmeventd -V 2>/dev/null | sed -n 's/^dmeventd version: *//p' | head -n 1 |
+			sed 's/^/dmeventd /')"
+		echo
+		grep '^|' "$out" | awk '!seen[$0]++'
+	} > "$md"
+	cat "$md"
+}
+
 # The recorder's format: events/s, bytes/event, report speed (tools/bench-record.c)
 bench_record() {
 	md=$top/bench/results-record.md
@@ -435,7 +460,7 @@ update_readme() {
 	grep -q '^<!-- BENCH START -->' "$readme" || return 0
 	{
 		sed '/^<!-- BENCH START -->/q' "$readme"
-		for f in results-scan results-prom results-limits results-vmscan results-native results-trace results-record results-crafted; do
+		for f in results-scan results-prom results-limits results-vmscan results-native results-trace results-warn results-record results-crafted; do
 			[ -f "$top/bench/$f.md" ] || continue
 			echo
 			sed 's/^# /#### /' "$top/bench/$f.md"
@@ -459,6 +484,9 @@ vmscan)
 native)
 	bench_native
 	;;
+warn)
+	bench_warn
+	;;
 record)
 	bench_record
 	;;
@@ -481,9 +509,10 @@ all)
 	bench_vmscan
 	[ "$(id -u)" != 0 ] || bench_native
 	bench_trace
+	bench_warn
 	;;
 *)
-	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|native|trace|readme|all]" >&2
+	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|native|trace|warn|readme|all]" >&2
 	exit 2
 	;;
 esac
