@@ -13,6 +13,11 @@
 #          (tests/vm/bench_trace.sh); table to bench/results-trace.md.
 #   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
 #          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
+#   lvmscan a live scan against LVM's own report in the VM (tests/vm/bench_lvmscan.sh):
+#          200 and 1,000 active LVs, interleaved runs of lvs -a, dmsetup info -c and
+#          dmwatch scan --json; target: the scan within 1.1x of one lvs. Table to
+#          bench/results-lvmscan.md; the real fullreport of its small live VG to
+#          .output/bench/fullreport-live.json (tests/fixtures/lvm's live fixture).
 #   record the recorder's format: events/s, bytes/event, report speed on the
 #          bench mix and over an error-storm log of BENCH_STORM_SIZE (default 1G),
 #          then `crafted`.
@@ -266,6 +271,24 @@ bench_vmscan() {
 	cat "$md"
 }
 
+# A live scan against LVM's own report, inside the VM (tests/vm/bench_lvmscan.sh):
+# table to bench/results-lvmscan.md.
+bench_lvmscan() {
+	md=$top/bench/results-lvmscan.md
+	out=$work/lvmscan.md
+	mkdir -p "$work"
+	"$top/tools/vm/run.sh" tests/vm/bench_lvmscan.sh > "$out" || die "lvmscan bench failed"
+	sed -n '/^=== fullreport-live.json/,/^=== end/p' "$out" | sed '1d;$d' > "$work/fullreport-live.json"
+	{
+		echo "# live scan against lvs"
+		echo
+		echo "$(date_machine), guest: QEMU TCG, lvm2 $(lvm version 2>/dev/null | awk '/LVM version/ { print $3 }')"
+		echo
+		grep '^|' "$out" | awk '/dmwatch scan --json \/ lvs/ { print "" } { print }'
+	} > "$md"
+	cat "$md"
+}
+
 # The recorder's format: events/s, bytes/event, report speed (tools/bench-record.c)
 bench_record() {
 	md=$top/bench/results-record.md
@@ -410,7 +433,7 @@ update_readme() {
 	grep -q '^<!-- BENCH START -->' "$readme" || return 0
 	{
 		sed '/^<!-- BENCH START -->/q' "$readme"
-		for f in results-scan results-prom results-limits results-vmscan results-trace results-record results-crafted; do
+		for f in results-scan results-prom results-limits results-vmscan results-lvmscan results-trace results-record results-crafted; do
 			[ -f "$top/bench/$f.md" ] || continue
 			echo
 			sed 's/^# /#### /' "$top/bench/$f.md"
@@ -430,6 +453,9 @@ trace)
 	;;
 vmscan)
 	bench_vmscan
+	;;
+lvmscan)
+	bench_lvmscan
 	;;
 record)
 	bench_record
@@ -451,10 +477,11 @@ all)
 	bench_limits
 	bench_record
 	bench_vmscan
+	bench_lvmscan
 	bench_trace
 	;;
 *)
-	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|trace|readme|all]" >&2
+	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|lvmscan|trace|readme|all]" >&2
 	exit 2
 	;;
 esac
