@@ -132,7 +132,7 @@ static const struct argp_option source_options[] = {
 	  "judge the saved node against the configs in DIR instead of its own", 1 },
 	{ "run-dir", OPT_RUN_DIR, "DIR", 0, "Runtime dir with qemu-server/<vmid>.pid (default /run; not with --state)", 1 },
 	{ "node", OPT_NODE, "NAME", 0, "This node's Proxmox name (default: hostname)", 1 },
-	{ "no-lvm", OPT_NO_LVM, NULL, 0, "Do not run lvs (dm data only; not with --state)", 1 },
+	{ "no-lvm", OPT_NO_LVM, NULL, 0, "Do not run lvm fullreport (dm data only; not with --state)", 1 },
 	{ "warn", OPT_WARN, "PCT", 0, "Warn when a snapshot/pool is this full (default 80)", 1 },
 	{ "crit", OPT_CRIT, "PCT", 0, "Critical when this full (default 95)", 1 },
 	{},
