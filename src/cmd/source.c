@@ -13,6 +13,7 @@
 
 void collect_live(struct state *st, const struct collect_opts *o)
 {
+	struct lvm_job lvm;
 	char host[256] = "";
 
 	st->schema = STATE_SCHEMA;
@@ -22,11 +23,15 @@ void collect_live(struct state *st, const struct collect_opts *o)
 	host[strcspn(host, ".")] = 0;
 	st->host = xstrdup(host);
 	st->node = xstrdup(o->node ? o->node : host);
-	dm_collect(st);
+	/* LVM's report runs while dm and the configs are read: the scan takes as long as
+	 * LVM's own report, not as long as both */
 	if (!o->no_lvm)
-		lvm_collect(st);
+		lvm_collect_start(&lvm);
+	dm_collect(st);
 	pve_collect(st, o->pve_dir ? o->pve_dir : "/etc/pve", o->run_dir ? o->run_dir : "/run",
 		    st->node);
+	if (!o->no_lvm)
+		lvm_collect_finish(st, &lvm);
 	state_normalize(st);
 }
 

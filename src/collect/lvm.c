@@ -266,22 +266,25 @@ int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor)
 	return 0;
 }
 
-/* Run an LVM report command; its stdout in *out. stderr only with -v. */
-static int run_report(const char *cmd, char **out)
+int lvm_collect_start(struct lvm_job *job)
 {
-	char *full = xasprintf("LVM_SUPPRESS_FD_WARNINGS=1 %s%s", cmd,
-			       verbose ? "" : " 2>/dev/null");
+	char *cmd = xasprintf("LVM_SUPPRESS_FD_WARNINGS=1 " FULLREPORT "%s",
+			      verbose ? "" : " 2>/dev/null");
+
+	/* "e": the pipe is close-on-exec, so no later child keeps it open */
+	job->pipe = popen(cmd, "re");
+	job->err = job->pipe ? 0 : -errno;
+	free(cmd);
+	return job->err;
+}
+
+/* The report's stdout in *out; -ENOENT when lvm is not installed, -EIO when it failed */
+static int read_report(FILE *p, char **out)
+{
 	size_t cap = 65536, len = 0, r;
 	char *buf = xmalloc(cap);
 	int status;
-	FILE *p;
 
-	p = popen(full, "re");
-	free(full);
-	if (!p) {
-		free(buf);
-		return -errno;
-	}
 	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
 		len += r;
 		if (len + 1 >= cap)
@@ -297,12 +300,14 @@ static int run_report(const char *cmd, char **out)
 	return 0;
 }
 
-int lvm_collect(struct state *st)
+int lvm_collect_finish(struct state *st, struct lvm_job *job)
 {
 	char *report = NULL;
-	int err;
+	int err = job->err;
 
-	err = run_report(FULLREPORT, &report);
+	if (!err)
+		err = read_report(job->pipe, &report);
+	job->pipe = NULL;
 	if (err) {
 		state_add_problem(st, "lvm", err == -ENOENT ? "LVM tools not installed" :
 				  "lvm fullreport failed; LVM checks skipped");
@@ -311,4 +316,12 @@ int lvm_collect(struct state *st)
 	err = lvm_parse_report(st, "lvm", report, lvm_resolve_pv);
 	free(report);
 	return err;
+}
+
+int lvm_collect(struct state *st)
+{
+	struct lvm_job job;
+
+	lvm_collect_start(&job);
+	return lvm_collect_finish(st, &job);
 }

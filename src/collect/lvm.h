@@ -3,6 +3,7 @@
 #ifndef DMWATCH_LVM_H
 #define DMWATCH_LVM_H
 
+#include <stdio.h>
 #include "model/state.h"
 
 /* PV device path -> major:minor; 0 or -ENOENT. */
@@ -19,7 +20,22 @@ int lvm_parse_report(struct state *st, const char *source, const char *json,
 
 int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor);
 
-/* Run one lvm fullreport and parse it; LVM missing or failing is a problem, not a failure of scan. */
+/* Run one lvm fullreport and parse it; LVM missing or failing is a problem, not a
+ * failure of scan. */
 int lvm_collect(struct state *st);
+
+/*
+ * The same in two halves, so that the caller reads device-mapper while LVM scans the
+ * devices (most of a live scan's time on a node with hundreds of LVs): start runs the
+ * report in the background, finish waits for it and parses it. Every started job must
+ * be finished.
+ */
+struct lvm_job {
+	FILE *pipe;
+	int err;
+};
+
+int lvm_collect_start(struct lvm_job *job);
+int lvm_collect_finish(struct state *st, struct lvm_job *job);
 
 #endif /* DMWATCH_LVM_H */
