@@ -235,10 +235,16 @@ int lvm_parse_report(struct state *st, const char *source, const char *json,
 	yajl_val report = yajl_tree_get(root, report_path, yajl_t_array);
 	int err = 0;
 
-	/* every VG's object must carry its segments; no VG at all is an empty array */
-	for (size_t i = 0; report && i < report->u.array.len; i++)
-		if (!section(report->u.array.values[i], "seg"))
+	/*
+	 * Every VG's object carries its segments; PVs in no VG come in an object of their
+	 * own with only "pv" and "pvseg"; no VG at all is an empty array.
+	 */
+	for (size_t i = 0; report && i < report->u.array.len; i++) {
+		yajl_val vg = report->u.array.values[i];
+
+		if (!section(vg, "seg") && !section(vg, "pv"))
 			report = NULL;
+	}
 	if (!report) {
 		state_add_problem(st, source, "LVM report is not the JSON lvm fullreport prints");
 		err = -EINVAL;

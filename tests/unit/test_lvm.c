@@ -260,6 +260,55 @@ TEST(lvm_report_raw)
 	free(report);
 }
 
+/*
+ * Captured in the test VM (tests/vm/bench_lvmscan.sh): VG live with a thin pool that
+ * holds two thin volumes and a thin snapshot, and a classic snapshot of a linear LV,
+ * all active. Nothing hand-edited: the attributes and percents are dm's.
+ */
+TEST(lvm_report_live)
+{
+	struct state st = {};
+	char *report = parse_fixture(failed__, &st, "fullreport-live.json");
+	const struct lvm_lv *pool, *thin, *snap, *cow, *tdata;
+	const struct lvm_extent *x;
+
+	if (!report)
+		goto cleanup;
+	CHECK_INT(st.n_problems, 0);
+	pool = find_lv(&st, "live", "data");
+	thin = find_lv(&st, "live", "vm-100-disk-0");
+	snap = find_lv(&st, "live", "snap_vm-100-disk-0_before");
+	cow = find_lv(&st, "live", "vm-200-backup");
+	tdata = find_lv(&st, "live", "data_tdata");
+	CHECK(pool && thin && snap && cow && tdata && find_lv(&st, "live", "data_tmeta") &&
+	      find_lv(&st, "live", "vm-101-disk-0") && find_lv(&st, "live", "vm-200-disk-0"));
+	if (!pool || !thin || !snap || !cow || !tdata)
+		goto cleanup;
+	/* active: dm answered for each, so the fills are numbers */
+	CHECK(pool->attr[0] == 't' && pool->attr[4] == 'a');
+	CHECK(!isnan(pool->data_percent) && pool->data_percent > 0);
+	CHECK(!isnan(pool->metadata_percent) && pool->metadata_percent > 0);
+	/* 8 MiB of the 32 MiB volume written */
+	CHECK(thin->data_percent >= 25.0 && thin->data_percent < 30.0);
+	CHECK_STR(thin->pool, "data");
+	CHECK(thin->thin_id >= 1);
+	CHECK_STR(snap->origin, "vm-100-disk-0");
+	CHECK(snap->thin_id >= 1 && snap->thin_id != thin->thin_id);
+	CHECK(cow->attr[0] == 's' && !isnan(cow->data_percent));
+	CHECK_STR(cow->origin, "vm-200-disk-0");
+	/* the pool's data sits on the loop PV, after pe_start */
+	x = find_extent(&st, "data_tdata", 0);
+	CHECK(x != NULL);
+	if (x) {
+		CHECK_INT(x->pv_major, 7);
+		CHECK(x->start >= 2048 && x->length == tdata->size / SECTOR);
+	}
+	CHECK_INT(count_extents(&st, "vm-100-disk-0"), 0);
+cleanup:
+	state_free(&st);
+	free(report);
+}
+
 /* What lvm fullreport prints on a host without any VG (lvm2 2.03.16) */
 TEST(lvm_report_no_vgs)
 {
@@ -272,6 +321,21 @@ TEST(lvm_report_no_vgs)
 	CHECK_INT(st.n_extents, 0);
 	CHECK_INT(st.n_problems, 0);
 	state_free(&st);
+}
+
+/* A PV in no VG (vgremove leaves its label): an object of its own, no LVs, no problem */
+TEST(lvm_report_orphan_pv)
+{
+	struct state st = {};
+	char *report = parse_fixture(failed__, &st, "fullreport-orphan.json");
+
+	if (report)
+		CHECK(strstr(report, "\"pv\": [") && !strstr(report, "\"seg\""));
+	CHECK(st.have_lvm);
+	CHECK_INT(st.n_lvs, 0);
+	CHECK_INT(st.n_problems, 0);
+	state_free(&st);
+	free(report);
 }
 
 /* Two VGs: each VG's ranges are resolved with its own pv rows */
@@ -393,8 +457,8 @@ TEST(lvm_report_wrong_shape)
 		"[]", "{}", "{\"report\":{}}", "{\"report\":[1]}",
 		"{\"report\":[{\"vg\":[]}]}", "{\"report\":[{\"lv\":[]}]}",
 		"{\"report\":[{\"seg\":\"\"}]}", "{\"report\":\"lv\"}", "{\"seg\":[]}",
-		/* one VG without its segments makes the whole report suspect */
-		"{\"report\":[{\"seg\":[]}, {\"pv\":[]}]}",
+		/* one object without segments nor PVs makes the whole report suspect */
+		"{\"report\":[{\"seg\":[]}, {\"pvseg\":[]}]}",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
