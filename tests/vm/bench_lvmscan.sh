@@ -152,8 +152,8 @@ for n in $SIZES; do
 			time_ms "$c" >> "/tmp/bench-$c"
 		done
 		# per round: this round's scan over this round's lvs
-		paste -d' ' <(tail -n 1 /tmp/bench-scan_json) <(tail -n 1 /tmp/bench-lvs_json) |
-			awk '{ printf "%.3f\n", $1 / $2 }' >> /tmp/bench-ratio
+		awk -v a="$(tail -n 1 /tmp/bench-scan_json)" -v b="$(tail -n 1 /tmp/bench-lvs_json)" \
+			'BEGIN { if (b > 0) printf "%.3f\n", a / b }' >> /tmp/bench-ratio
 	done
 	for c in $cmds; do
 		echo "| $n | $devices | ${label[$c]} | $(stats "/tmp/bench-$c") |"
