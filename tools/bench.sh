@@ -16,6 +16,11 @@
 #          (tools/bench-native.sh; root, fio, bpftrace); bench/results-native.md.
 #   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
 #          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
+#   lvmscan a live scan against LVM's own report in the VM (tests/vm/bench_lvmscan.sh):
+#          200 and 1,000 active LVs, interleaved runs of lvs -a, dmsetup info -c and
+#          dmwatch scan --json; target: the scan within 1.1x of one lvs. Table to
+#          bench/results-lvmscan.md; the real fullreport of its small live VG to
+#          .output/bench/fullreport-live.json (tests/fixtures/lvm's live fixture).
 #   warn   dmwatch against lvm2's dmeventd, in the VM (tests/vm/bench_warn.sh): a
 #          classic snapshot and a thin pool filled at a steady rate BENCH_WARN_RUNS
 #          times (default 5); the kernel's invalidation to dmwatch's report
@@ -296,6 +301,24 @@ bench_vmscan() {
 	cat "$md"
 }
 
+# A live scan against LVM's own report, inside the VM (tests/vm/bench_lvmscan.sh):
+# table to bench/results-lvmscan.md.
+bench_lvmscan() {
+	md=$top/bench/results-lvmscan.md
+	out=$work/lvmscan.md
+	mkdir -p "$work"
+	"$top/tools/vm/run.sh" tests/vm/bench_lvmscan.sh > "$out" || die "lvmscan bench failed"
+	sed -n '/^=== fullreport-live.json/,/^=== end/p' "$out" | sed '1d;$d' > "$work/fullreport-live.json"
+	{
+		echo "# live scan against lvs"
+		echo
+		echo "$(date_machine), guest: QEMU TCG, lvm2 $(lvm version 2>/dev/null | awk '/LVM version/ { print $3 }')"
+		echo
+		grep '^|' "$out" | awk '/dmwatch scan --json \/ lvs/ { print "" } { print }'
+	} > "$md"
+	cat "$md"
+}
+
 # dmwatch against dmeventd at warning of a filling snapshot and thin pool, inside
 # the VM (tests/vm/bench_warn.sh): table to bench/results-warn.md.
 bench_warn() {
@@ -460,7 +483,7 @@ update_readme() {
 	grep -q '^<!-- BENCH START -->' "$readme" || return 0
 	{
 		sed '/^<!-- BENCH START -->/q' "$readme"
-		for f in results-scan results-prom results-limits results-vmscan results-native results-trace results-warn results-record results-crafted; do
+		for f in results-scan results-prom results-limits results-vmscan results-lvmscan results-native results-trace results-warn results-record results-crafted; do
 			[ -f "$top/bench/$f.md" ] || continue
 			echo
 			sed 's/^# /#### /' "$top/bench/$f.md"
@@ -487,6 +510,9 @@ native)
 warn)
 	bench_warn
 	;;
+lvmscan)
+	bench_lvmscan
+	;;
 record)
 	bench_record
 	;;
@@ -507,12 +533,13 @@ all)
 	bench_limits
 	bench_record
 	bench_vmscan
+	bench_lvmscan
 	[ "$(id -u)" != 0 ] || bench_native
 	bench_trace
 	bench_warn
 	;;
 *)
-	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|native|trace|warn|readme|all]" >&2
+	echo "usage: tools/bench.sh [scan|prom|limits|record|crafted|vmscan|lvmscan|native|trace|warn|readme|all]" >&2
 	exit 2
 	;;
 esac

@@ -121,8 +121,8 @@ static const struct argp clean_argp = {
 	       "then tombstones; each action shown with its reason and asked for (empty answer "
 	       "is no). Devices that are open, held, or belong to a running guest are never "
 	       "touched, and each action waits for a fresh scan that still gives the same "
-	       "verdict. Needs LVM data (refused with --no-lvm or when lvs fails). Every removal "
-	       "is journaled first; `dmwatch restore JOURNAL` undoes it."
+	       "verdict. Needs LVM data (refused with --no-lvm or when lvm fullreport fails). "
+	       "Every removal is journaled first; `dmwatch restore JOURNAL` undoes it."
 	       "\vExit: 0 done (or nothing to do, or plan shown), 1 some actions refused or "
 	       "skipped, 3 could not run.",
 };
@@ -612,8 +612,8 @@ static int clean_collect(struct state *st)
 		return -1;
 	}
 	if (!st->have_lvm) {
-		elog("LVM could not be read (lvs failed or is missing): without it a disk cannot be "
-		     "told from its copy; nothing done");
+		elog("LVM could not be read (lvm fullreport failed or is missing): without it a "
+		     "disk cannot be told from its copy; nothing done");
 		return -1;
 	}
 	return 0;

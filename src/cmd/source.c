@@ -13,6 +13,7 @@
 
 void collect_live(struct state *st, const struct collect_opts *o)
 {
+	struct lvm_job lvm;
 	char host[256] = "";
 
 	st->schema = STATE_SCHEMA;
@@ -22,11 +23,15 @@ void collect_live(struct state *st, const struct collect_opts *o)
 	host[strcspn(host, ".")] = 0;
 	st->host = xstrdup(host);
 	st->node = xstrdup(o->node ? o->node : host);
-	dm_collect(st);
+	/* LVM's report runs while dm and the configs are read: the scan takes as long as
+	 * LVM's own report, not as long as both */
 	if (!o->no_lvm)
-		lvm_collect(st);
+		lvm_collect_start(&lvm);
+	dm_collect(st);
 	pve_collect(st, o->pve_dir ? o->pve_dir : "/etc/pve", o->run_dir ? o->run_dir : "/run",
 		    st->node);
+	if (!o->no_lvm)
+		lvm_collect_finish(st, &lvm);
 	state_normalize(st);
 }
 
@@ -132,7 +137,7 @@ static const struct argp_option source_options[] = {
 	  "judge the saved node against the configs in DIR instead of its own", 1 },
 	{ "run-dir", OPT_RUN_DIR, "DIR", 0, "Runtime dir with qemu-server/<vmid>.pid (default /run; not with --state)", 1 },
 	{ "node", OPT_NODE, "NAME", 0, "This node's Proxmox name (default: hostname)", 1 },
-	{ "no-lvm", OPT_NO_LVM, NULL, 0, "Do not run lvs (dm data only; not with --state)", 1 },
+	{ "no-lvm", OPT_NO_LVM, NULL, 0, "Do not run lvm fullreport (dm data only; not with --state)", 1 },
 	{ "warn", OPT_WARN, "PCT", 0, "Warn when a snapshot/pool is this full (default 80)", 1 },
 	{ "crit", OPT_CRIT, "PCT", 0, "Critical when this full (default 95)", 1 },
 	{},

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * LVM's view: `lvs -a --segments --reportformat json` (LVs with uuids, attrs, pool,
- * origin, percents, thin ids and PE ranges) and `pvs` (where extents start), parsed
- * with yajl's tree (a report is small: a few rows per LV). PE ranges become sector extents on the PV's device so that scan can
- * tell which LV owns the blocks a stale mapping points at.
+ * LVM's view from one `lvm fullreport -a --reportformat json`: per VG, its "seg" rows
+ * (LVs with uuids, attrs, pool, origin, percents, thin ids and PE ranges, the fields
+ * `lvs -a --segments` would print) and its "pv" rows (where extents start), parsed with
+ * yajl's tree (a report is small: a few rows per LV). One command, so LVM scans the
+ * devices once (lvs then pvs scanned them twice: most of a live scan's time on a node
+ * with hundreds of dm devices). PE ranges become sector extents on the PV's device so
+ * that scan can tell which LV owns the blocks a stale mapping points at.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,9 +19,18 @@
 #include "collect/lvm.h"
 #include "lib/util.h"
 
-#define LVS_FIELDS "vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin," \
+#define SEG_FIELDS "vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin," \
 		   "data_percent,metadata_percent,thin_id,seg_pe_ranges,vg_extent_size"
-#define PVS_FIELDS "pv_name,pe_start"
+#define PV_FIELDS "pv_name,pe_start"
+/*
+ * fullreport prints five sections per VG; the three not read get one cheap field each
+ * (an empty -o is refused). lv_attr and the percents ask dm once per segment row, as
+ * `lvs --segments` does; the lv section must not ask again.
+ */
+#define FULLREPORT "lvm fullreport -a --reportformat json --units s --nosuffix " \
+		   "--configreport vg -o vg_name --configreport lv -o lv_uuid " \
+		   "--configreport pvseg -o pvseg_start --configreport seg -o " SEG_FIELDS " " \
+		   "--configreport pv -o " PV_FIELDS
 
 /* the string member key of object o, NULL when absent or not a string */
 static const char *jget(yajl_val o, const char *key)
@@ -51,15 +63,12 @@ static double parse_percent(const char *s)
 	return (*end == 0 && v >= 0 && v <= 100.0) ? v : NAN;
 }
 
-/* The rows of the first report object's `key` array, or NULL. */
-static yajl_val report_rows(yajl_val root, const char *key)
+/* The `key` array of one VG's report object, or NULL. */
+static yajl_val section(yajl_val vg_report, const char *key)
 {
-	const char *report_path[] = { "report", NULL }, *rows_path[] = { key, NULL };
-	yajl_val report = yajl_tree_get(root, report_path, yajl_t_array);
+	const char *path[] = { key, NULL };
 
-	if (!report || !report->u.array.len)
-		return NULL;
-	return yajl_tree_get(report->u.array.values[0], rows_path, yajl_t_array);
+	return yajl_tree_get(vg_report, path, yajl_t_array);
 }
 
 static size_t n_rows(yajl_val rows)
@@ -67,15 +76,10 @@ static size_t n_rows(yajl_val rows)
 	return rows ? rows->u.array.len : 0;
 }
 
-/* a report's JSON (NULL: none); NULL when it is not JSON */
-static yajl_val parse_report(const char *text)
-{
-	return text ? yajl_tree_parse(text, NULL, 0) : NULL;
-}
 
 static const struct lvm_lv *find_lv_uuid(const struct state *st, const char *uuid)
 {
-	/* --segments lists an LV's segments one after another: the last LV first */
+	/* an LV's segment rows mostly follow one another: the last LV first */
 	if (st->n_lvs && !strcmp(st->lvs[st->n_lvs - 1].lv_uuid, uuid))
 		return &st->lvs[st->n_lvs - 1];
 	for (size_t i = 0; i < st->n_lvs; i++)
@@ -133,7 +137,7 @@ static int add_pe_ranges(struct state *st, const char *source, yajl_val pv_rows,
 			continue;
 		}
 		if (tok[0] != '/' || !pv_rows)
-			continue;	/* an LV area, or no pvs report (said once by the caller) */
+			continue;	/* an LV area, or no pv section (said once by the caller) */
 		for (size_t i = 0; i < n_rows(pv_rows); i++) {
 			yajl_val pv = pv_rows->u.array.values[i];
 			const char *name = jget(pv, "pv_name");
@@ -167,20 +171,12 @@ static int add_pe_ranges(struct state *st, const char *source, yajl_val pv_rows,
 	return err;
 }
 
-int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
-		     const char *pvs_json, lvm_resolve_fn resolve)
+/* One VG's "seg" rows (pv_rows: its "pv" rows) into st->lvs / st->extents. */
+static void parse_vg(struct state *st, const char *source, yajl_val rows, yajl_val pv_rows,
+		     lvm_resolve_fn resolve)
 {
-	yajl_val lroot = parse_report(lvs_json), proot = parse_report(pvs_json);
-	yajl_val rows = report_rows(lroot, "lv"), pv_rows = report_rows(proot, "pv");
-	int err = 0;
+	bool said_no_pvs = false;
 
-	if (!rows)
-		rows = report_rows(lroot, "seg");
-	if (!rows) {
-		state_add_problem(st, source, "LVM report is not the JSON lvs prints");
-		err = -EINVAL;
-		goto cleanup;
-	}
 	for (size_t i = 0; i < n_rows(rows); i++) {
 		yajl_val r = rows->u.array.values[i];
 		const char *vg = jget(r, "vg_name"), *name = jget(r, "lv_name");
@@ -194,7 +190,7 @@ int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
 			state_add_problem(st, source, "LVM report row %zu lacks vg/lv name or uuid", i);
 			continue;
 		}
-		/* --segments gives one row per segment; the LV itself once */
+		/* one row per segment; the LV itself once */
 		known = find_lv_uuid(st, uuid);
 		if (!known) {
 			const char *attr = jget(r, "lv_attr"), *pool = jget(r, "pool_lv");
@@ -219,14 +215,49 @@ int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
 				      (int64_t)v : -1;
 			known = lv;
 		}
-		if (!str_empty(ranges) && parse_u64(jget(r, "vg_extent_size"), &extent_size) &&
-		    extent_size)
-			add_pe_ranges(st, source, pv_rows, known, ranges, extent_size, resolve);
+		if (str_empty(ranges) || !parse_u64(jget(r, "vg_extent_size"), &extent_size) ||
+		    !extent_size)
+			continue;
+		if (!pv_rows && strchr(ranges, '/') && !said_no_pvs) {
+			state_add_problem(st, source, "no pv section for VG %s; extent ownership "
+					  "unknown", vg);
+			said_no_pvs = true;
+		}
+		add_pe_ranges(st, source, pv_rows, known, ranges, extent_size, resolve);
+	}
+}
+
+int lvm_parse_report(struct state *st, const char *source, const char *json,
+		     lvm_resolve_fn resolve)
+{
+	const char *report_path[] = { "report", NULL };
+	yajl_val root = json ? yajl_tree_parse(json, NULL, 0) : NULL;
+	yajl_val report = yajl_tree_get(root, report_path, yajl_t_array);
+	int err = 0;
+
+	/*
+	 * Every VG's object carries its segments; PVs in no VG come in an object of their
+	 * own with only "pv" and "pvseg"; no VG at all is an empty array.
+	 */
+	for (size_t i = 0; report && i < report->u.array.len; i++) {
+		yajl_val vg = report->u.array.values[i];
+
+		if (!section(vg, "seg") && !section(vg, "pv"))
+			report = NULL;
+	}
+	if (!report) {
+		state_add_problem(st, source, "LVM report is not the JSON lvm fullreport prints");
+		err = -EINVAL;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < report->u.array.len; i++) {
+		yajl_val vg = report->u.array.values[i];
+
+		parse_vg(st, source, section(vg, "seg"), section(vg, "pv"), resolve);
 	}
 	st->have_lvm = true;
 cleanup:
-	yajl_tree_free(lroot);
-	yajl_tree_free(proot);
+	yajl_tree_free(root);
 	return err;
 }
 
@@ -241,22 +272,25 @@ int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor)
 	return 0;
 }
 
-/* Run an LVM report command; its stdout in *out. stderr only with -v. */
-static int run_report(const char *cmd, char **out)
+int lvm_collect_start(struct lvm_job *job)
 {
-	char *full = xasprintf("LVM_SUPPRESS_FD_WARNINGS=1 %s%s", cmd,
-			       verbose ? "" : " 2>/dev/null");
+	char *cmd = xasprintf("LVM_SUPPRESS_FD_WARNINGS=1 " FULLREPORT "%s",
+			      verbose ? "" : " 2>/dev/null");
+
+	/* "e": the pipe is close-on-exec, so no later child keeps it open */
+	job->pipe = popen(cmd, "re");
+	job->err = job->pipe ? 0 : -errno;
+	free(cmd);
+	return job->err;
+}
+
+/* The report's stdout in *out; -ENOENT when lvm is not installed, -EIO when it failed */
+static int read_report(FILE *p, char **out)
+{
 	size_t cap = 65536, len = 0, r;
 	char *buf = xmalloc(cap);
 	int status;
-	FILE *p;
 
-	p = popen(full, "re");
-	free(full);
-	if (!p) {
-		free(buf);
-		return -errno;
-	}
 	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
 		len += r;
 		if (len + 1 >= cap)
@@ -272,22 +306,28 @@ static int run_report(const char *cmd, char **out)
 	return 0;
 }
 
-int lvm_collect(struct state *st)
+int lvm_collect_finish(struct state *st, struct lvm_job *job)
 {
-	char *lvs = NULL, *pvs = NULL;
-	int err;
+	char *report = NULL;
+	int err = job->err;
 
-	err = run_report("lvs -a --segments --reportformat json --units s --nosuffix "
-			 "-o " LVS_FIELDS, &lvs);
+	if (!err)
+		err = read_report(job->pipe, &report);
+	job->pipe = NULL;
 	if (err) {
-		state_add_problem(st, "lvs", err == -ENOENT ? "LVM tools not installed" :
-				  "lvs failed; LVM checks skipped");
+		state_add_problem(st, "lvm", err == -ENOENT ? "LVM tools not installed" :
+				  "lvm fullreport failed; LVM checks skipped");
 		return err;
 	}
-	if (run_report("pvs --reportformat json --units s --nosuffix -o " PVS_FIELDS, &pvs))
-		state_add_problem(st, "pvs", "pvs failed; extent ownership unknown");
-	err = lvm_parse_report(st, "lvs", lvs, pvs, lvm_resolve_pv);
-	free(lvs);
-	free(pvs);
+	err = lvm_parse_report(st, "lvm", report, lvm_resolve_pv);
+	free(report);
 	return err;
+}
+
+int lvm_collect(struct state *st)
+{
+	struct lvm_job job;
+
+	lvm_collect_start(&job);
+	return lvm_collect_finish(st, &job);
 }

@@ -1,24 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* LVM report collection and parsing (lvs/pvs JSON). */
+/* LVM report collection and parsing (`lvm fullreport` JSON). */
 #ifndef DMWATCH_LVM_H
 #define DMWATCH_LVM_H
 
+#include <stdio.h>
 #include "model/state.h"
 
 /* PV device path -> major:minor; 0 or -ENOENT. */
 typedef int (*lvm_resolve_fn)(const char *pv_name, uint32_t *major, uint32_t *minor);
 
 /*
- * Parse the JSON of `lvs -a --segments --reportformat json --units s --nosuffix -o ...`
- * and optionally `pvs ... -o pv_name,pe_start` into st->lvs / st->extents.
- * Bad rows are reported as problems and skipped; -EINVAL if it is not an lvs report.
+ * Parse the JSON of `lvm fullreport -a --reportformat json --units s --nosuffix` (one
+ * object per VG; its "seg" rows carry the LV fields, its "pv" rows pv_name and pe_start)
+ * into st->lvs / st->extents. Bad rows are reported as problems and skipped; -EINVAL if
+ * it is not such a report. No VG at all ({"report": []}) is a valid, empty report.
  */
-int lvm_parse_report(struct state *st, const char *source, const char *lvs_json,
-		     const char *pvs_json, lvm_resolve_fn resolve);
+int lvm_parse_report(struct state *st, const char *source, const char *json,
+		     lvm_resolve_fn resolve);
 
 int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor);
 
-/* Run lvs/pvs and parse; LVM missing or failing is a problem, not a failure of scan. */
+/* Run one lvm fullreport and parse it; LVM missing or failing is a problem, not a
+ * failure of scan. */
 int lvm_collect(struct state *st);
+
+/*
+ * The same in two halves, so that the caller reads device-mapper while LVM scans the
+ * devices (most of a live scan's time on a node with hundreds of LVs): start runs the
+ * report in the background, finish waits for it and parses it. Every started job must
+ * be finished.
+ */
+struct lvm_job {
+	FILE *pipe;
+	int err;
+};
+
+int lvm_collect_start(struct lvm_job *job);
+int lvm_collect_finish(struct state *st, struct lvm_job *job);
 
 #endif /* DMWATCH_LVM_H */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `lvs -a --segments --reportformat json` output (and optionally `pvs` output) ->
- * lvm_parse_report(). Input: the lvs JSON, then optionally a NUL byte and the pvs
- * JSON. PV names resolve through a fake resolver, so no file system is touched:
+ * `lvm fullreport -a --reportformat json` output -> lvm_parse_report(). Input: the
+ * report JSON. PV names resolve through a fake resolver, so no file system is touched:
  * "/dev/<x>" resolves to 8:<hash of x> unless x contains "gone".
  */
 #include <errno.h>
@@ -27,19 +26,11 @@ static int fake_resolve(const char *pv_name, uint32_t *major, uint32_t *minor)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const uint8_t *nul = memchr(data, 0, size);
-	char *lvs, *pvs = NULL;
+	char *report = fuzz_cstr(data, size);
 	struct state st = { 0 };
 	int r;
 
-	if (nul) {
-		lvs = fuzz_cstr(data, nul - data);
-		pvs = fuzz_cstr(nul + 1, size - (nul - data) - 1);
-	} else {
-		lvs = fuzz_cstr(data, size);
-	}
-
-	r = lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve);
+	r = lvm_parse_report(&st, "lvm", report, fake_resolve);
 	FUZZ_CHECK(r == 0 || r == -EINVAL);
 	FUZZ_CHECK(r == 0 ? st.have_lvm : st.n_problems > 0);
 	for (size_t i = 0; i < st.n_lvs; i++) {
@@ -67,7 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(x->length > 0 && x->start <= UINT64_MAX - x->length);
 	}
 	state_free(&st);
-	free(pvs);
-	free(lvs);
+	free(report);
 	return 0;
 }

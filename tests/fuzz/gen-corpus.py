@@ -124,24 +124,23 @@ for t in [b"\x00name: clone-of-100\nscsi0: local-lvm:base-100-disk-0/vm-102-disk
           b",size=1G\n[" + b"n" * 127 + b"]\nscsi0: local-lvm:vm-101-disk-0\n"]:
     add("fuzz_guest_config", "unit", t)
 
-# ---- lvs (+ NUL + pvs) ----
-pvs = read("lvm/pvs.json")
-for p in ["lvm/lvs-pve.json", "lvm/lvs-segments-raw.json", "lvm/lvs-nosegments-raw.json"]:
-    add("fuzz_lvm_report", "fixture-" + os.path.basename(p), read(p) + b"\0" + pvs)
-add("fuzz_lvm_report", "fixture-lvs-pve-no-pvs", read("lvm/lvs-pve.json"))
+# ---- lvm fullreport ----
+for p in ["lvm/fullreport-pve.json", "lvm/fullreport-raw.json", "lvm/fullreport-live.json",
+          "lvm/fullreport-orphan.json"]:
+    add("fuzz_lvm_report", "fixture-" + os.path.basename(p), read(p))
 ROW = ('{"vg_name":"pve", "vg_uuid":"V", "lv_name":"%s", "lv_uuid":"%s", '
        '"lv_attr":"-wi-a-----", "lv_size":"8192", "pool_lv":"", "origin":"", '
        '"data_percent":"", "metadata_percent":"", "thin_id":"", "seg_pe_ranges":"%s", '
        '"vg_extent_size":"8192"}')
-PVS = ('{"report":[{"pv":[{"pv_name":"/dev/loop0", "pe_start":"2048"},'
-       '{"pv_name":"/dev/loop1", "pe_start":"8192"}]}]}')
+PVS = ('"pv":[{"pv_name":"/dev/loop0", "pe_start":"2048"},'
+       '{"pv_name":"/dev/loop1", "pe_start":"8192"}], ')
 add("fuzz_lvm_report", "unit-bad-rows",
-    '{"report":[{"seg":[' + ROW % ("good1", "U1", "/dev/loop0:0-0") +
+    '{"report":[{' + PVS + '"seg":[' + ROW % ("good1", "U1", "/dev/loop0:0-0") +
     ', 1, "row", null, [], {},' + ROW % ("nouuid", "", "/dev/loop0:1-1") +
     ',{"vg_name":"pve", "lv_name":"missing-uuid", "seg_pe_ranges":""},' +
-    ROW % ("good2", "U2", "/dev/loop1:0-1 /dev/gone:0-1") + "]}]}\0" + PVS)
+    ROW % ("good2", "U2", "/dev/loop1:0-1 /dev/gone:0-1") + "]}]}")
 add("fuzz_lvm_report", "unit-odd-values",
-    '{"report":[{"lv":[{"vg_name":"pve", "lv_name":"v1", "lv_uuid":"U1", "lv_size":"-1", '
+    '{"report":[{"seg":[{"vg_name":"pve", "lv_name":"v1", "lv_uuid":"U1", "lv_size":"-1", '
     '"data_percent":"101.00", "metadata_percent":"abc", "thin_id":"x"},'
     '{"vg_name":"pve", "lv_name":"v2", "lv_uuid":"U2", "lv_size":8192, '
     '"data_percent":50, "thin_id":"7", "pool_lv":null, "origin":[]},'
@@ -151,12 +150,17 @@ add("fuzz_lvm_report", "unit-odd-values",
 for r in ["/dev/loop0:0-99999999999999999999", "/dev/loop0:5--9", "/dev/loop0:1-2x",
           "/dev/loop0:0-1 garbage /dev/loop1:0-1"]:
     add("fuzz_lvm_report", "unit-pe-ranges-" + r,
-        '{"report":[{"seg":[' + ROW % ("vm-100-disk-0", "U1", r) + "]}]}\0" + PVS)
+        '{"report":[{' + PVS + '"seg":[' + ROW % ("vm-100-disk-0", "U1", r) + "]}]}")
 add("fuzz_lvm_report", "unit-hostile-names",
-    ('{"report":[{"seg":[' + ROW % ("vm\\u0000x", "U1", "/dev/loop0:0-0") + "," +
+    ('{"report":[{' + PVS + '"seg":[' + ROW % ("vm\\u0000x", "U1", "/dev/loop0:0-0") + "," +
      ROW % ("ctl\\u0001\\u001b", "U2", "/dev/loop0:1-1") + "," +
-     ROW % ("raw\xff", "U3", "/dev/lo\xffop1:0-1") + "]}]}\0" + PVS).encode("latin-1"))
-for s in ["{\"report\": [{\"lv\": [", "{\"report\":[{\"lv\":{}}]}", "[]"]:
+     ROW % ("raw\xff", "U3", "/dev/lo\xffop1:0-1") + "]}]}").encode("latin-1"))
+add("fuzz_lvm_report", "unit-two-vgs",
+    '{"report":[{' + PVS + '"seg":[' + ROW % ("a", "U1", "/dev/loop0:0-0") + "]}, {"
+    '"pv":[{"pv_name":"/dev/loop2", "pe_start":"4096"}], "seg":[' +
+    ROW % ("b", "U2", "/dev/loop0:0-0 /dev/loop2:1-1") + "]}]}")
+add("fuzz_lvm_report", "unit-no-vgs", '  {\n      "report": [\n      ]\n  }\n')
+for s in ["{\"report\": [{\"seg\": [", "{\"report\":[{\"seg\":{}}]}", "[]"]:
     add("fuzz_lvm_report", "unit-wrong-shape", s)
 
 # ---- saved states ----

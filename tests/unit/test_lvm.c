@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * LVM report parsing against real lvs/pvs output (tests/fixtures/lvm, made by
- * lvm2 2.03.16 from pve.vg, see its README) and against everything lvs never prints.
+ * LVM report parsing against real `lvm fullreport` output (tests/fixtures/lvm, made by
+ * lvm2 2.03.16 from pve.vg and in the test VM, see its README) and against everything
+ * lvm never prints.
  */
 #include <errno.h>
 #include <math.h>
@@ -99,7 +100,7 @@ static void check_extent(int *failed__, const struct state *st, const char *lv, 
 			(unsigned long long)start, (unsigned long long)length);
 }
 
-/* Everything lvs-pve.json (or its raw twins) must give. */
+/* Everything fullreport-pve.json (or its raw twin) must give. */
 static void check_pve_report(int *failed__, const struct state *st, bool active)
 {
 	const struct lvm_lv *lv;
@@ -216,74 +217,105 @@ static void check_pve_report(int *failed__, const struct state *st, bool active)
 	}
 }
 
+/* A fixture file's report, parsed into a fresh state; NULL when the file is missing */
+static char *parse_fixture(int *failed__, struct state *st, const char *name)
+{
+	char *report = fixture(name);
+
+	if (!report) {
+		FAIL_AT("fixture %s missing", name);
+		return NULL;
+	}
+	CHECK_INT(lvm_parse_report(st, "lvm", report, fake_resolve), 0);
+	return report;
+}
+
 TEST(lvm_report_pve_active)
 {
-	char *lvs = fixture("lvs-pve.json"), *pvs = fixture("pvs.json");
 	struct state st = {};
+	char *report = parse_fixture(failed__, &st, "fullreport-pve.json");
 
-	CHECK(lvs && pvs);
-	if (!lvs || !pvs)
-		goto cleanup;
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
-	check_pve_report(failed__, &st, true);
+	if (report)
+		check_pve_report(failed__, &st, true);
 	/* a healthy report is not a problem: nothing to warn about */
 	CHECK_INT(st.n_problems, 0);
 	if (st.n_problems)
 		dump_problems(failed__, &st);
-cleanup:
 	state_free(&st);
-	free(lvs);
-	free(pvs);
+	free(report);
 }
 
-/* Exactly what lvm2 2.03.16 printed: rows under "seg" */
-TEST(lvm_report_raw_segments)
+/* Exactly what lvm2 2.03.16 printed: the five sections of VG pve, "seg" last */
+TEST(lvm_report_raw)
 {
-	char *lvs = fixture("lvs-segments-raw.json"), *pvs = fixture("pvs.json");
 	struct state st = {};
+	char *report = parse_fixture(failed__, &st, "fullreport-raw.json");
 
-	CHECK(lvs && pvs);
-	if (!lvs || !pvs)
-		goto cleanup;
-	CHECK(strstr(lvs, "\"seg\": [") != NULL);
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
-	check_pve_report(failed__, &st, false);
-cleanup:
+	if (report) {
+		CHECK(strstr(report, "\"pvseg\": [") && strstr(report, "\"seg\": ["));
+		check_pve_report(failed__, &st, false);
+	}
+	CHECK_INT(st.n_problems, 0);
 	state_free(&st);
-	free(lvs);
-	free(pvs);
+	free(report);
 }
 
-/* Without --segments the array is "lv" (still one row per segment): same model */
-TEST(lvm_report_raw_no_segments_key)
+/*
+ * Captured in the test VM (tests/vm/bench_lvmscan.sh): VG live with a thin pool that
+ * holds two thin volumes and a thin snapshot, and a classic snapshot of a linear LV,
+ * all active. Nothing hand-edited: the attributes and percents are dm's.
+ */
+TEST(lvm_report_live)
 {
-	char *lvs = fixture("lvs-nosegments-raw.json"), *pvs = fixture("pvs.json");
 	struct state st = {};
+	char *report = parse_fixture(failed__, &st, "fullreport-live.json");
+	const struct lvm_lv *pool, *thin, *snap, *cow, *tdata;
+	const struct lvm_extent *x;
 
-	CHECK(lvs && pvs);
-	if (!lvs || !pvs)
+	if (!report)
 		goto cleanup;
-	CHECK(strstr(lvs, "\"lv\": [") != NULL);
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
-	check_pve_report(failed__, &st, false);
+	CHECK_INT(st.n_problems, 0);
+	pool = find_lv(&st, "live", "data");
+	thin = find_lv(&st, "live", "vm-100-disk-0");
+	snap = find_lv(&st, "live", "snap_vm-100-disk-0_before");
+	cow = find_lv(&st, "live", "vm-200-backup");
+	tdata = find_lv(&st, "live", "data_tdata");
+	CHECK(pool && thin && snap && cow && tdata && find_lv(&st, "live", "data_tmeta") &&
+	      find_lv(&st, "live", "vm-101-disk-0") && find_lv(&st, "live", "vm-200-disk-0"));
+	if (!pool || !thin || !snap || !cow || !tdata)
+		goto cleanup;
+	/* active: dm answered for each, so the fills are numbers */
+	CHECK(pool->attr[0] == 't' && pool->attr[4] == 'a');
+	CHECK(!isnan(pool->data_percent) && pool->data_percent > 0);
+	CHECK(!isnan(pool->metadata_percent) && pool->metadata_percent > 0);
+	/* 8 MiB of the 32 MiB volume written */
+	CHECK(thin->data_percent >= 25.0 && thin->data_percent < 30.0);
+	CHECK_STR(thin->pool, "data");
+	CHECK(thin->thin_id >= 1);
+	CHECK_STR(snap->origin, "vm-100-disk-0");
+	CHECK(snap->thin_id >= 1 && snap->thin_id != thin->thin_id);
+	CHECK(cow->attr[0] == 's' && !isnan(cow->data_percent));
+	CHECK_STR(cow->origin, "vm-200-disk-0");
+	/* the pool's data sits on the loop PV, after pe_start */
+	x = find_extent(&st, "data_tdata", 0);
+	CHECK(x != NULL);
+	if (x) {
+		CHECK_INT(x->pv_major, 7);
+		CHECK(x->start >= 2048 && x->length == tdata->size / SECTOR);
+	}
+	CHECK_INT(count_extents(&st, "vm-100-disk-0"), 0);
 cleanup:
 	state_free(&st);
-	free(lvs);
-	free(pvs);
+	free(report);
 }
 
-/* What lvs prints on a host without any VG (lvm2 2.03.16) */
+/* What lvm fullreport prints on a host without any VG (lvm2 2.03.16) */
 TEST(lvm_report_no_vgs)
 {
-	static const char lvs[] =
-		"  {\n      \"report\": [\n          {\n              \"seg\": [\n"
-		"              ]\n          }\n      ]\n  }\n";
-	static const char pvs[] =
-		"  {\n      \"report\": [\n          {\n              \"pv\": [\n"
-		"              ]\n          }\n      ]\n  }\n";
+	static const char report[] = "  {\n      \"report\": [\n      ]\n  }\n";
 	struct state st = {};
 
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 	CHECK(st.have_lvm);
 	CHECK_INT(st.n_lvs, 0);
 	CHECK_INT(st.n_extents, 0);
@@ -291,26 +323,63 @@ TEST(lvm_report_no_vgs)
 	state_free(&st);
 }
 
+/* A PV in no VG (vgremove leaves its label): an object of its own, no LVs, no problem */
+TEST(lvm_report_orphan_pv)
+{
+	struct state st = {};
+	char *report = parse_fixture(failed__, &st, "fullreport-orphan.json");
+
+	if (report)
+		CHECK(strstr(report, "\"pv\": [") && !strstr(report, "\"seg\""));
+	CHECK(st.have_lvm);
+	CHECK_INT(st.n_lvs, 0);
+	CHECK_INT(st.n_problems, 0);
+	state_free(&st);
+	free(report);
+}
+
+/* Two VGs: each VG's ranges are resolved with its own pv rows */
+TEST(lvm_report_two_vgs)
+{
+	static const char report[] = "{\"report\":["
+		"{\"pv\":[{\"pv_name\":\"/dev/loop0\", \"pe_start\":\"2048\"}], \"seg\":["
+		"{\"vg_name\":\"a\", \"lv_name\":\"x\", \"lv_uuid\":\"U1\", "
+		"\"seg_pe_ranges\":\"/dev/loop0:0-0\", \"vg_extent_size\":\"8192\"}]},"
+		"{\"pv\":[{\"pv_name\":\"/dev/loop1\", \"pe_start\":\"4096\"}], \"seg\":["
+		"{\"vg_name\":\"b\", \"lv_name\":\"y\", \"lv_uuid\":\"U2\", "
+		"\"seg_pe_ranges\":\"/dev/loop1:1-1\", \"vg_extent_size\":\"8192\"},"
+		"{\"vg_name\":\"b\", \"lv_name\":\"z\", \"lv_uuid\":\"U3\", "
+		"\"seg_pe_ranges\":\"/dev/loop0:0-0\", \"vg_extent_size\":\"8192\"}]}]}";
+	struct state st = {};
+	const struct lvm_extent *x;
+
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
+	CHECK_INT(st.n_lvs, 3);
+	CHECK_INT(st.n_extents, 2);
+	x = find_extent(&st, "x", 0);
+	CHECK(x && x->pv_minor == 0 && x->start == 2048);
+	x = find_extent(&st, "y", 0);
+	CHECK(x && x->pv_minor == 1 && x->start == 4096 + 8192);
+	/* loop0 is not a PV of VG b: a problem, not VG a's pe_start */
+	CHECK(find_extent(&st, "z", 0) == NULL);
+	CHECK_INT(st.n_problems, 1);
+	state_free(&st);
+}
+
 /* The PV resolver is only asked about PVs, and a PV it does not know is a problem */
 TEST(lvm_report_unknown_pv)
 {
-	char *lvs = fixture("lvs-pve.json"), *pvs = fixture("pvs.json");
+	char *report = fixture("fullreport-pve.json"), *at;
 	struct state st = {};
 
-	CHECK(lvs && pvs);
-	if (!lvs || !pvs)
+	CHECK(report != NULL);
+	if (!report)
 		goto cleanup;
-	/* loop1 gone (pvs still lists it, the device node disappeared) */
-	{
-		char *at;
-
-		while ((at = strstr(lvs, "/dev/loop1")))
-			at[5] = 'X';	/* "/dev/Xoop1": the resolver does not know it */
-		while ((at = strstr(pvs, "/dev/loop1")))
-			at[5] = 'X';
-	}
+	/* loop1 gone (LVM still lists it, the device node disappeared) */
+	while ((at = strstr(report, "/dev/loop1")))
+		at[5] = 'X';	/* "/dev/Xoop1": the resolver does not know it */
 	resolve_calls = 0;
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 	CHECK(resolve_calls > 0);
 	CHECK_INT(st.n_lvs, 14);
 	/* the loop0 extents stay, the loop1 ones are problems */
@@ -326,33 +395,38 @@ TEST(lvm_report_unknown_pv)
 	}
 cleanup:
 	state_free(&st);
-	free(lvs);
-	free(pvs);
+	free(report);
 }
 
 /*
- * pvs is optional (lvm_collect goes on when it fails and records that once). Without
- * it the LVs are all there and no extent is invented; one problem at most, not one per
+ * A VG without its "pv" section (not what lvm prints, but what an lvs-shaped report
+ * would be): the LVs are all there and no extent is invented; one problem, not one per
  * segment: each problem is a warning in scan's grade.
  */
-TEST(lvm_report_without_pvs)
+TEST(lvm_report_without_pv_section)
 {
-	char *lvs = fixture("lvs-pve.json");
-	static const char *const bad_pvs[] = { NULL, "", "pvs: command failed", "{\"report\":[]}" };
+	char *report = fixture("fullreport-pve.json"), *pv, *lv;
+	struct state st = {};
 
-	CHECK(lvs != NULL);
-	for (size_t i = 0; lvs && i < ARRAY_SIZE(bad_pvs); i++) {
-		struct state st = {};
-
-		CHECK_INT(lvm_parse_report(&st, "lvs", lvs, bad_pvs[i], fake_resolve), 0);
-		CHECK_INT(st.n_lvs, 14);
-		CHECK_INT(st.n_extents, 0);
-		if (st.n_problems > 1)
-			FAIL_AT("pvs \"%s\": %zu problems (one per segment)",
-				bad_pvs[i] ? bad_pvs[i] : "(null)", st.n_problems);
-		state_free(&st);
-	}
-	free(lvs);
+	CHECK(report != NULL);
+	if (!report)
+		goto cleanup;
+	/* rename the section: "pv" -> "xx" */
+	pv = strstr(report, "\"pv\": [");
+	lv = pv ? strstr(pv, "\"lv\": [") : NULL;
+	CHECK(pv && lv);
+	if (!pv || !lv)
+		goto cleanup;
+	memcpy(pv + 1, "xx", 2);
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
+	CHECK_INT(st.n_lvs, 14);
+	CHECK_INT(st.n_extents, 0);
+	CHECK_INT(st.n_problems, 1);
+	if (st.n_problems)
+		CHECK(strstr(st.problems[0].message, "no pv section for VG pve") != NULL);
+cleanup:
+	state_free(&st);
+	free(report);
 }
 
 /* ---- bad input ---- */
@@ -360,19 +434,19 @@ TEST(lvm_report_without_pvs)
 TEST(lvm_report_not_json)
 {
 	static const char *const bad[] = {
-		"", "  ", "lvs: command not found", "  WARNING: Failed to connect to lvmetad.",
+		"", "  ", "lvm: command not found", "  WARNING: Failed to connect to lvmetad.",
 		"{\"report\": [{\"lv\": [", "null", "\x01\x02\x03",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct state st = {};
 
-		CHECK_INT(lvm_parse_report(&st, "lvs", bad[i], NULL, fake_resolve), -EINVAL);
+		CHECK_INT(lvm_parse_report(&st, "lvm", bad[i], fake_resolve), -EINVAL);
 		CHECK_INT(st.n_problems, 1);
 		CHECK_INT(st.n_lvs, 0);
 		CHECK(!st.have_lvm);
 		if (st.n_problems)
-			CHECK_STR(st.problems[0].source, "lvs");
+			CHECK_STR(st.problems[0].source, "lvm");
 		state_free(&st);
 	}
 }
@@ -380,15 +454,17 @@ TEST(lvm_report_not_json)
 TEST(lvm_report_wrong_shape)
 {
 	static const char *const bad[] = {
-		"[]", "{}", "{\"report\":{}}", "{\"report\":[]}", "{\"report\":[1]}",
-		"{\"report\":[{\"vg\":[]}]}", "{\"report\":[{\"lv\":{}}]}",
-		"{\"report\":[{\"seg\":\"\"}]}", "{\"report\":\"lv\"}", "{\"lv\":[]}",
+		"[]", "{}", "{\"report\":{}}", "{\"report\":[1]}",
+		"{\"report\":[{\"vg\":[]}]}", "{\"report\":[{\"lv\":[]}]}",
+		"{\"report\":[{\"seg\":\"\"}]}", "{\"report\":\"lv\"}", "{\"seg\":[]}",
+		/* one object without segments nor PVs makes the whole report suspect */
+		"{\"report\":[{\"seg\":[]}, {\"pvseg\":[]}]}",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct state st = {};
 
-		if (lvm_parse_report(&st, "lvs", bad[i], NULL, fake_resolve) != -EINVAL)
+		if (lvm_parse_report(&st, "lvm", bad[i], fake_resolve) != -EINVAL)
 			FAIL_AT("accepted %s", bad[i]);
 		CHECK_INT(st.n_problems, 1);
 		CHECK_INT(st.n_lvs, 0);
@@ -402,14 +478,14 @@ TEST(lvm_report_wrong_shape)
 	"\"pool_lv\":\"\", \"origin\":\"\", \"data_percent\":\"\", "		\
 	"\"metadata_percent\":\"\", \"thin_id\":\"\", \"seg_pe_ranges\":\"" ranges "\", " \
 	"\"vg_extent_size\":\"8192\"}"
-#define REPORT(rows) "{\"report\":[{\"seg\":[" rows "]}]}"
-#define PVS "{\"report\":[{\"pv\":[{\"pv_name\":\"/dev/loop0\", \"pe_start\":\"2048\"}," \
-	"{\"pv_name\":\"/dev/loop1\", \"pe_start\":\"8192\"}]}]}"
+#define REPORT_PVS(pvs, rows) "{\"report\":[{\"pv\":[" pvs "], \"seg\":[" rows "]}]}"
+#define REPORT(rows) REPORT_PVS("{\"pv_name\":\"/dev/loop0\", \"pe_start\":\"2048\"}," \
+	"{\"pv_name\":\"/dev/loop1\", \"pe_start\":\"8192\"}", rows)
 
 /* Rows that are not LV rows are skipped with a problem each; good rows around them stay. */
 TEST(lvm_report_bad_rows)
 {
-	static const char lvs[] = REPORT(
+	static const char report[] = REPORT(
 		ROW("good1", "U1", "/dev/loop0:0-0") ","
 		"1, \"row\", null, [], {},"
 		ROW("nouuid", "", "/dev/loop0:1-1") ","
@@ -419,7 +495,7 @@ TEST(lvm_report_bad_rows)
 		ROW("good2", "U2", "/dev/loop1:0-1"));
 	struct state st = {};
 
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, PVS, fake_resolve), 0);
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 	CHECK_INT(st.n_lvs, 2);
 	CHECK(find_lv(&st, "pve", "good1") && find_lv(&st, "pve", "good2"));
 	CHECK_INT(st.n_extents, 2);
@@ -432,24 +508,24 @@ TEST(lvm_report_bad_rows)
 TEST(lvm_report_long_names)
 {
 	char name[200];
-	char *lvs;
+	char *report;
 	struct state st = {};
 
 	memset(name, 'a', 128);
 	name[128] = 0;
-	lvs = xasprintf("{\"report\":[{\"seg\":[{\"vg_name\":\"pve\", \"lv_name\":\"%s\", "
+	report = xasprintf("{\"report\":[{\"seg\":[{\"vg_name\":\"pve\", \"lv_name\":\"%s\", "
 			"\"lv_uuid\":\"U\", \"seg_pe_ranges\":\"\"}]}]}", name);
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, NULL, fake_resolve), 0);
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 	CHECK_INT(st.n_lvs, 0);
 	CHECK_INT(st.n_problems, 1);
 	state_free(&st);
-	free(lvs);
+	free(report);
 }
 
 /* Odd values in otherwise good rows: n/a where not a number, never a crash */
 TEST(lvm_report_odd_values)
 {
-	static const char lvs[] = REPORT(
+	static const char report[] = REPORT(
 		"{\"vg_name\":\"pve\", \"lv_name\":\"v1\", \"lv_uuid\":\"U1\", \"lv_size\":\"-1\", "
 		"\"data_percent\":\"101.00\", \"metadata_percent\":\"abc\", \"thin_id\":\"x\"},"
 		"{\"vg_name\":\"pve\", \"lv_name\":\"v2\", \"lv_uuid\":\"U2\", \"lv_size\":8192, "
@@ -460,7 +536,7 @@ TEST(lvm_report_odd_values)
 	struct state st = {};
 	const struct lvm_lv *lv;
 
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, NULL, fake_resolve), 0);
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 	CHECK_INT(st.n_lvs, 3);
 	lv = find_lv(&st, "pve", "v1");
 	CHECK(lv && lv->size == 0 && isnan(lv->data_percent) && isnan(lv->metadata_percent) &&
@@ -491,10 +567,10 @@ TEST(lvm_report_bad_pe_ranges)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		char *lvs = xasprintf(REPORT(ROW("vm-100-disk-0", "U1", "%s")), bad[i]);
+		char *report = xasprintf(REPORT(ROW("vm-100-disk-0", "U1", "%s")), bad[i]);
 		struct state st = {};
 
-		CHECK_INT(lvm_parse_report(&st, "lvs", lvs, PVS, fake_resolve), 0);
+		CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 		CHECK_INT(st.n_lvs, 1);
 		if (st.n_extents)
 			FAIL_AT("\"%s\" made an extent %llu+%llu", bad[i],
@@ -506,7 +582,7 @@ TEST(lvm_report_bad_pe_ranges)
 			FAIL_AT("\"%s\": problem does not name the LV: %s", bad[i],
 				st.problems[0].message);
 		state_free(&st);
-		free(lvs);
+		free(report);
 	}
 }
 
@@ -519,30 +595,29 @@ TEST(lvm_report_pe_ranges_partly_bad)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(mixed); i++) {
-		char *lvs = xasprintf(REPORT(ROW("lv", "U1", "%s")), mixed[i]);
+		char *report = xasprintf(REPORT(ROW("lv", "U1", "%s")), mixed[i]);
 		struct state st = {};
 
-		CHECK_INT(lvm_parse_report(&st, "lvs", lvs, PVS, fake_resolve), 0);
+		CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 		if (st.n_extents != 1)
 			FAIL_AT("\"%s\": %zu extents, expected the good one", mixed[i], st.n_extents);
 		else
 			check_extent(failed__, &st, "lv", 0, 0, 2048, 2 * 8192);
 		CHECK(st.n_problems >= 1);
 		state_free(&st);
-		free(lvs);
+		free(report);
 	}
 }
 
 /* A PV path with a colon in it (by-path names): the range starts after the last colon */
 TEST(lvm_report_pv_name_with_colon)
 {
-	static const char lvs[] = REPORT(ROW("lv", "U1",
-		"/dev/disk/by-path/pci-0000:00:1f.2-ata-1:3-4"));
-	static const char pvs[] = "{\"report\":[{\"pv\":[{\"pv_name\":"
-		"\"/dev/disk/by-path/pci-0000:00:1f.2-ata-1\", \"pe_start\":\"2048\"}]}]}";
+	static const char report[] = REPORT_PVS("{\"pv_name\":"
+		"\"/dev/disk/by-path/pci-0000:00:1f.2-ata-1\", \"pe_start\":\"2048\"}",
+		ROW("lv", "U1", "/dev/disk/by-path/pci-0000:00:1f.2-ata-1:3-4"));
 	struct state st = {};
 
-	CHECK_INT(lvm_parse_report(&st, "lvs", lvs, pvs, fake_resolve), 0);
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
 	/* the fake resolver does not know it: asked with the full path, reported by it */
 	CHECK_INT(st.n_extents, 0);
 	CHECK_INT(st.n_problems, 1);
