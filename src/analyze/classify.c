@@ -360,10 +360,16 @@ char *shell_cmd(const char *arg0, ...)
 	return line;
 }
 
-char *cmd_dm_remove(const char *name)
+/* dmsetup would mangle a name stored unmangled and then not find it */
+char *cmd_dm_remove(const struct dm_dev *d)
 {
-	return name[0] == '-' ? shell_cmd("dmsetup", "remove", "--", name, NULL)
-			      : shell_cmd("dmsetup", "remove", name, NULL);
+	const char *mangling = d->name_unmangled ? "--manglename" : NULL;
+
+	if (d->name[0] == '-')
+		return mangling ? shell_cmd("dmsetup", mangling, "none", "remove", "--", d->name, NULL)
+				: shell_cmd("dmsetup", "remove", "--", d->name, NULL);
+	return mangling ? shell_cmd("dmsetup", mangling, "none", "remove", d->name, NULL)
+			: shell_cmd("dmsetup", "remove", d->name, NULL);
 }
 
 char *cmd_lv(const char *verb, const char *vg, const char *lv)
@@ -387,13 +393,13 @@ static void stale_verdict(const struct cctx *c, struct dev_finding *f, const cha
 				      "extents now owned by %s/%s: writes through it corrupt that "
 				      "LV; remove it now, once its open count is 0", lvu,
 				      owner->vg_name, owner->lv_name),
-			    cmd_dm_remove(d->name));
+			    cmd_dm_remove(d));
 	else
 		set_verdict(f, CLASS_TOMBSTONE, "stale", SEV_WARNING,
 			    by_name ? xasprintf("%s/%s now has another uuid; this mapping is "
 						"left from an earlier LV", f->vg, f->lv)
 				    : xasprintf("LV uuid %s is gone from LVM metadata", lvu),
-			    cmd_dm_remove(d->name));
+			    cmd_dm_remove(d));
 	if (f->lv && !pve_volume_vmid(f->lv, PVE_STORAGE_OTHER, &f->vmid))
 		f->vmid = -1;
 }
@@ -416,7 +422,7 @@ static bool alias_verdict(const struct cctx *c, struct dev_finding *f)
 		set_verdict(f, CLASS_DUPLICATE, NULL, SEV_CRITICAL,
 			    xasprintf("maps the same storage as %s, which LVM owns; remove this "
 				      "copy once its open count is 0", other),
-			    cmd_dm_remove(f->dev->name));
+			    cmd_dm_remove(f->dev));
 	} else {
 		return false;
 	}

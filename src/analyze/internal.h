@@ -52,7 +52,7 @@ void set_verdict(struct dev_finding *f, enum dev_class cls, const char *reason,
 char *shell_cmd(const char *arg0, ...) __attribute__((sentinel));
 
 /* `dmsetup remove NAME`, quoted, with "--" when the name looks like an option */
-char *cmd_dm_remove(const char *name);
+char *cmd_dm_remove(const struct dm_dev *d);
 /* `lvchange -an VG/LV` (or another verb), quoted */
 char *cmd_lv(const char *verb, const char *vg, const char *lv);
 

@@ -130,6 +130,8 @@ static const struct field dev_fields[] = {
 	FBOOL(struct dm_dev, suspended, "suspended"),
 	FBOOL(struct dm_dev, read_only, "read_only"),
 	FBOOL(struct dm_dev, live_table, "live_table"),
+	{ .key = "name_unmangled", .kind = FK_BOOL, .optional = true, .omit_false = true, /* after 1 */
+	  .off = offsetof(struct dm_dev, name_unmangled) },
 	FRECS(struct dm_dev, table, n_table, "table", dm_line_desc),
 	FRECS(struct dm_dev, status, n_status, "status", dm_line_desc),
 	FU64S(struct dm_dev, deps, n_deps, "deps"),

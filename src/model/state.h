@@ -34,6 +34,7 @@ struct dm_dev {
 	bool suspended;
 	bool read_only;
 	bool live_table;
+	bool name_unmangled;	/* stored raw (dmsetup --manglename none), outside the whitelist */
 	struct dm_line *table;	/* DM_DEVICE_TABLE */
 	size_t n_table;
 	struct dm_line *status;	/* DM_DEVICE_STATUS, same order as table */
