@@ -34,6 +34,7 @@ struct cctx {
 	size_t n_refs;
 	const struct pve_guest *broken;		/* a guest whose config was not fully read */
 	size_t n_broken;
+	struct extent_index extents;
 };
 
 const struct lvm_lv *lv_by_uuid(const struct cctx *c, const char *vg_uuid, const char *lv_uuid);
