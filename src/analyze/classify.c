@@ -309,13 +309,10 @@ static int cmp_extent_pos(const void *a, const void *b)
 	const struct lvm_extent *x = *(const struct lvm_extent *const *)a;
 	const struct lvm_extent *y = *(const struct lvm_extent *const *)b;
 
-	if (x->pv_major != y->pv_major)
-		return x->pv_major < y->pv_major ? -1 : 1;
-	if (x->pv_minor != y->pv_minor)
-		return x->pv_minor < y->pv_minor ? -1 : 1;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x < y ? -1 : x > y;
+	int pos = lvm_extent_cmp_pos(x, y);
+
+	/* the same position twice (a crafted state): keep the saved order */
+	return pos ? pos : (x < y ? -1 : x > y);
 }
 
 void extent_index_init(struct extent_index *ix, const struct state *st)

@@ -158,6 +158,8 @@ struct record_desc;
 extern const struct record_desc dm_line_desc;
 
 /* Sort every array into its canonical order, so a collected and a loaded state compare equal. */
+/* Extents in order of their PV (major, minor), then of their start on it */
+int lvm_extent_cmp_pos(const struct lvm_extent *x, const struct lvm_extent *y);
 void state_normalize(struct state *st);
 
 #endif /* DMWATCH_STATE_H */

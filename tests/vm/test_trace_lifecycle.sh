@@ -76,15 +76,16 @@ on_cleanup "dmsetup --manglename none remove $(printf %q "$hostile2") 2> /dev/nu
 dmsetup remove dmw-renamed
 wait_for_line "$out" '"event":"dm_remove","name":"dmw-renamed"' 60
 wait_for_line "$txt" 'remove .*dmw-renamed' 60
-kill -INT "$txt_tpid"
-rc=0
-wait "$txt_tpid" || rc=$?
-assert_eq 0 "$rc" "text trace exit status after SIGINT"
+# interrupt_tracer PID WHAT: Ctrl-C ends a tracer cleanly, exit status 0
+interrupt_tracer() {
+	local status=0
+	kill -INT "$1"
+	wait "$1" || status=$?
+	assert_eq 0 "$status" "$2 exit status after SIGINT"
+}
+interrupt_tracer "$txt_tpid" "text trace"
 keep "$txt" "$txt_err"
-kill -INT "$tpid"
-rc=0
-wait "$tpid" || rc=$?
-assert_eq 0 "$rc" "trace exit status after SIGINT"
+interrupt_tracer "$tpid" "trace"
 keep "$out" "$err"
 cat "$out" >&2
 
