@@ -211,11 +211,11 @@ dmsetup --manglename none create "$odd" --table "$(dmsetup table pve-vm--101--di
 on_cleanup "dmsetup --manglename none remove $(printf %q "$odd") 2> /dev/null"
 expect_fail dmsetup ls > /dev/null 2>&1
 rc=0
-"$DMWATCH" scan --json --save-state /tmp/odd-state.json > /tmp/odd.json 2> /tmp/odd.err || rc=$?
+"$DMWATCH" scan --node pve1 --json --save-state /tmp/odd-state.json > /tmp/odd.json 2> /tmp/odd.err || rc=$?
 cat /tmp/odd.err >&2
 assert_eq 2 "$rc" "scan with one odd name: exit code"
 rc=0
-"$DMWATCH" scan -v > /tmp/odd.txt 2>> /tmp/odd.err || rc=$?
+"$DMWATCH" scan --node pve1 -v > /tmp/odd.txt 2>> /tmp/odd.err || rc=$?
 assert_eq 2 "$rc" "scan table with one odd name: exit code"
 "$DMWATCH" scan --state /tmp/odd-state.json --json > /tmp/odd2.json || true
 diff -u /tmp/odd.json /tmp/odd2.json >&2 || die "--state round trip of the odd name differs"
