@@ -172,6 +172,7 @@ static void cctx_init(struct cctx *c, const struct state *st)
 	for (size_t i = 0; i < st->n_guests; i++)
 		c->guests[i] = &st->guests[i];
 	sort_items(c->guests, st->n_guests, sizeof(*c->guests), cmp_guest_vmid);
+	extent_index_init(&c->extents, st);
 	refs_init(c);
 }
 
@@ -181,6 +182,7 @@ static void cctx_free(struct cctx *c)
 	free(c->lvn);
 	free(c->devn);
 	free(c->guests);
+	extent_index_free(&c->extents);
 	refs_free(c);
 }
 
@@ -302,7 +304,78 @@ static bool is_rightful(const struct cctx *c, const struct dm_dev *d)
 	return c->st->have_lvm && parse_lvm_uuid(d->uuid, vgu, lvu, layer) && lv_by_uuid(c, vgu, lvu);
 }
 
-const struct lvm_extent *lvm_extent_owner(const struct state *st, const struct dm_line *table,
+static int cmp_extent_pos(const void *a, const void *b)
+{
+	const struct lvm_extent *x = *(const struct lvm_extent *const *)a;
+	const struct lvm_extent *y = *(const struct lvm_extent *const *)b;
+
+	int pos = lvm_extent_cmp_pos(x, y);
+
+	/* the same position twice (a crafted state): keep the saved order */
+	return pos ? pos : (x < y ? -1 : x > y);
+}
+
+void extent_index_init(struct extent_index *ix, const struct state *st)
+{
+	ix->n = st->n_extents;
+	ix->by_pos = xcalloc(ix->n, sizeof(*ix->by_pos));
+	ix->end_max = xcalloc(ix->n, sizeof(*ix->end_max));
+	for (size_t i = 0; i < ix->n; i++)
+		ix->by_pos[i] = &st->extents[i];
+	sort_items(ix->by_pos, ix->n, sizeof(*ix->by_pos), cmp_extent_pos);
+	for (size_t i = 0; i < ix->n; i++) {
+		const struct lvm_extent *x = ix->by_pos[i], *prev = i ? ix->by_pos[i - 1] : NULL;
+		uint64_t end = x->start + x->length;
+
+		if (prev && prev->pv_major == x->pv_major && prev->pv_minor == x->pv_minor &&
+		    ix->end_max[i - 1] > end)
+			end = ix->end_max[i - 1];
+		ix->end_max[i] = end;
+	}
+}
+
+void extent_index_free(struct extent_index *ix)
+{
+	free(ix->by_pos);
+	free(ix->end_max);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* The first extent (by position) on lower's PV that overlaps it, but for not_uuid's */
+static const struct lvm_extent *extent_over(const struct extent_index *ix,
+					    const struct dm_extent *lower, const char *not_uuid)
+{
+	const struct lvm_extent *found = NULL;
+	uint64_t end = lower->offset + lower->length;
+	size_t lo = 0, hi = ix->n;
+
+	/* hi: the first extent at or after lower's end on its PV, or past its PV */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct lvm_extent *x = ix->by_pos[mid];
+
+		if (x->pv_major < lower->major ||
+		    (x->pv_major == lower->major && (x->pv_minor < lower->minor ||
+		     (x->pv_minor == lower->minor && x->start < end))))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* back while an extent that starts earlier may still reach into it */
+	for (size_t i = hi; i-- > 0;) {
+		const struct lvm_extent *x = ix->by_pos[i];
+
+		if (x->pv_major != lower->major || x->pv_minor != lower->minor ||
+		    ix->end_max[i] <= lower->offset)
+			break;
+		if (x->start + x->length > lower->offset &&
+		    !(not_uuid && lvm_uuid_eq(x->lv_uuid, not_uuid)))
+			found = x;
+	}
+	return found;
+}
+
+const struct lvm_extent *lvm_extent_owner(const struct extent_index *ix, const struct dm_line *table,
 					  size_t n_table, const char *not_uuid)
 {
 	for (size_t t = 0; t < n_table; t++) {
@@ -311,18 +384,10 @@ const struct lvm_extent *lvm_extent_owner(const struct state *st, const struct d
 					    lower, ARRAY_SIZE(lower));
 
 		for (int k = 0; k < n; k++) {
-			for (size_t e = 0; e < st->n_extents; e++) {
-				const struct lvm_extent *x = &st->extents[e];
+			const struct lvm_extent *x = extent_over(ix, &lower[k], not_uuid);
 
-				if (x->pv_major != lower[k].major || x->pv_minor != lower[k].minor)
-					continue;
-				if (x->start >= lower[k].offset + lower[k].length ||
-				    lower[k].offset >= x->start + x->length)
-					continue;
-				if (not_uuid && lvm_uuid_eq(x->lv_uuid, not_uuid))
-					continue;
+			if (x)
 				return x;
-			}
 		}
 	}
 	return NULL;
@@ -360,10 +425,16 @@ char *shell_cmd(const char *arg0, ...)
 	return line;
 }
 
-char *cmd_dm_remove(const char *name)
+/* dmsetup would mangle a name stored unmangled and then not find it */
+char *cmd_dm_remove(const struct dm_dev *d)
 {
-	return name[0] == '-' ? shell_cmd("dmsetup", "remove", "--", name, NULL)
-			      : shell_cmd("dmsetup", "remove", name, NULL);
+	const char *mangling = d->name_unmangled ? "--manglename" : NULL;
+
+	if (d->name[0] == '-')
+		return mangling ? shell_cmd("dmsetup", mangling, "none", "remove", "--", d->name, NULL)
+				: shell_cmd("dmsetup", "remove", "--", d->name, NULL);
+	return mangling ? shell_cmd("dmsetup", mangling, "none", "remove", d->name, NULL)
+			: shell_cmd("dmsetup", "remove", d->name, NULL);
 }
 
 char *cmd_lv(const char *verb, const char *vg, const char *lv)
@@ -379,7 +450,7 @@ static void stale_verdict(const struct cctx *c, struct dev_finding *f, const cha
 {
 	const struct dm_dev *d = f->dev;
 	const struct lvm_lv *by_name = f->vg ? lv_by_name(c, f->vg, f->lv) : NULL;
-	const struct lvm_extent *owner = lvm_extent_owner(c->st, d->table, d->n_table, lvu);
+	const struct lvm_extent *owner = lvm_extent_owner(&c->extents, d->table, d->n_table, lvu);
 
 	if (owner)
 		set_verdict(f, CLASS_TOMBSTONE, "stale", SEV_CRITICAL,
@@ -387,13 +458,13 @@ static void stale_verdict(const struct cctx *c, struct dev_finding *f, const cha
 				      "extents now owned by %s/%s: writes through it corrupt that "
 				      "LV; remove it now, once its open count is 0", lvu,
 				      owner->vg_name, owner->lv_name),
-			    cmd_dm_remove(d->name));
+			    cmd_dm_remove(d));
 	else
 		set_verdict(f, CLASS_TOMBSTONE, "stale", SEV_WARNING,
 			    by_name ? xasprintf("%s/%s now has another uuid; this mapping is "
 						"left from an earlier LV", f->vg, f->lv)
 				    : xasprintf("LV uuid %s is gone from LVM metadata", lvu),
-			    cmd_dm_remove(d->name));
+			    cmd_dm_remove(d));
 	if (f->lv && !pve_volume_vmid(f->lv, PVE_STORAGE_OTHER, &f->vmid))
 		f->vmid = -1;
 }
@@ -416,7 +487,7 @@ static bool alias_verdict(const struct cctx *c, struct dev_finding *f)
 		set_verdict(f, CLASS_DUPLICATE, NULL, SEV_CRITICAL,
 			    xasprintf("maps the same storage as %s, which LVM owns; remove this "
 				      "copy once its open count is 0", other),
-			    cmd_dm_remove(f->dev->name));
+			    cmd_dm_remove(f->dev));
 	} else {
 		return false;
 	}

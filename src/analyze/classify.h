@@ -114,12 +114,23 @@ bool parse_lvm_uuid(const char *uuid, char *vg_uuid, char *lv_uuid, char *layer)
 /* lvs prints uuids as 6-4-4-4-4-4-6 with dashes, dm uuids have none: equal but for those? */
 bool lvm_uuid_eq(const char *lvs_uuid, const char *plain);
 
+/* A state's LVM extents by PV and start, for lvm_extent_owner() */
+struct extent_index {
+	const struct lvm_extent **by_pos;
+	uint64_t *end_max;	/* the furthest end of by_pos[0..i] on by_pos[i]'s PV */
+	size_t n;
+};
+void extent_index_init(struct extent_index *ix, const struct state *st);
+void extent_index_free(struct extent_index *ix);
+
 /*
  * The LVM extent (other than those of the LV with plain uuid `not_uuid`, may be
- * NULL) that a table's linear/striped targets map over, or NULL.
+ * NULL) that a table's linear/striped targets map over, or NULL; of several, the
+ * one starting first on its PV. O(log n) per target, not a scan of every extent.
  */
-const struct lvm_extent *lvm_extent_owner(const struct state *st, const struct dm_line *table,
-					  size_t n_table, const char *not_uuid);
+const struct lvm_extent *lvm_extent_owner(const struct extent_index *ix,
+					  const struct dm_line *table, size_t n_table,
+					  const char *not_uuid);
 
 /* Do two tables map overlapping sectors of one lower device, or one thin id of one pool? */
 bool tables_alias(const struct dm_line *a, size_t na, const struct dm_line *b, size_t nb);

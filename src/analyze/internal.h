@@ -34,6 +34,7 @@ struct cctx {
 	size_t n_refs;
 	const struct pve_guest *broken;		/* a guest whose config was not fully read */
 	size_t n_broken;
+	struct extent_index extents;
 };
 
 const struct lvm_lv *lv_by_uuid(const struct cctx *c, const char *vg_uuid, const char *lv_uuid);
@@ -52,7 +53,7 @@ void set_verdict(struct dev_finding *f, enum dev_class cls, const char *reason,
 char *shell_cmd(const char *arg0, ...) __attribute__((sentinel));
 
 /* `dmsetup remove NAME`, quoted, with "--" when the name looks like an option */
-char *cmd_dm_remove(const char *name);
+char *cmd_dm_remove(const struct dm_dev *d);
 /* `lvchange -an VG/LV` (or another verb), quoted */
 char *cmd_lv(const char *verb, const char *vg, const char *lv);
 

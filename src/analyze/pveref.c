@@ -225,7 +225,7 @@ static void unreferenced_verdict(const struct cctx *c, struct dev_finding *f,
 				      c->n_broken, c->broken->vmid), NULL);
 		return;
 	}
-	fix = lv ? cmd_lv("-an", f->vg, f->lv) : cmd_dm_remove(f->dev->name);
+	fix = lv ? cmd_lv("-an", f->vg, f->lv) : cmd_dm_remove(f->dev);
 	if (!g) {
 		set_verdict(f, CLASS_TOMBSTONE, "no-guest", SEV_WARNING,
 			    xasprintf("no guest %d anywhere in the cluster and no config references "
@@ -273,7 +273,7 @@ bool classify_guest_volume(const struct cctx *c, struct dev_finding *f,
 		set_verdict(f, CLASS_TOMBSTONE, "stale", SEV_WARNING,
 			    xasprintf("named like a guest volume but no LV %s/%s exists",
 				      f->vg, f->lv),
-			    cmd_dm_remove(f->dev->name));
+			    cmd_dm_remove(f->dev));
 		return true;
 	}
 	if (s)

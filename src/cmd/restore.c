@@ -142,10 +142,16 @@ static char *entry_conflict(const struct journal_entry *e, const struct state *s
 	char vgu[33], lvu[33], layer[32];
 	const struct lvm_extent *owner;
 	bool own = parse_lvm_uuid(e->uuid, vgu, lvu, layer);
+	struct extent_index ix;
+	char *why = NULL;
 
-	owner = lvm_extent_owner(st, e->table, e->n_table, own ? lvu : NULL);
+	extent_index_init(&ix, st);
+	owner = lvm_extent_owner(&ix, e->table, e->n_table, own ? lvu : NULL);
 	if (owner)
-		return xasprintf("its extents now belong to LV %s/%s", owner->vg_name, owner->lv_name);
+		why = xasprintf("its extents now belong to LV %s/%s", owner->vg_name, owner->lv_name);
+	extent_index_free(&ix);
+	if (why)
+		return why;
 	for (size_t i = 0; i < st->n_devs; i++) {
 		const struct dm_dev *d = &st->devs[i];
 

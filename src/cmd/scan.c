@@ -205,6 +205,45 @@ static void report_failure(const struct state *st, const char *why)
 	free(host);
 }
 
+struct side_ctx {
+	const struct report *r;
+	double secs;
+	const struct html_opts *ho;
+};
+
+static int put_prom(FILE *f, void *ctx)
+{
+	const struct side_ctx *c = ctx;
+
+	output_prom(f, c->r, c->secs);
+	return ferror(f) ? -EIO : 0;
+}
+
+static int put_html(FILE *f, void *ctx)
+{
+	const struct side_ctx *c = ctx;
+
+	output_html(f, c->r, c->ho);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* A large report straight into stdout or the file, never a whole copy in memory first */
+static int emit_with(const char *path, int (*put)(FILE *f, void *ctx), void *ctx, char **why)
+{
+	int e;
+
+	if (is_stdout(path)) {
+		if (!put(stdout, ctx) && !fflush(stdout) && !ferror(stdout))
+			return 0;
+		*why = xasprintf("cannot write to stdout: %s", strerror(errno ? errno : EIO));
+		return -1;
+	}
+	e = write_file_atomic_with(path, 0644, put, ctx);
+	if (e)
+		*why = xasprintf("cannot write %s: %s", path, strerror(-e));
+	return e;
+}
+
 /* --html, --prom, --mail-to. Returns 0, or -1 with *why set. */
 static int side_outputs(const struct report *r, double secs, char **why)
 {
@@ -214,9 +253,8 @@ static int side_outputs(const struct report *r, double secs, char **why)
 		.crit_percent = env.src.thresholds.crit_percent,
 		.all = env.all,
 	};
-	char *text = NULL, *src = NULL;
-	size_t len = 0;
-	FILE *m;
+	struct side_ctx sc = { .r = r, .secs = secs, .ho = &ho };
+	char *src = NULL;
 	int ret = 0;
 
 	if (env.src.state_in) {
@@ -229,35 +267,17 @@ static int side_outputs(const struct report *r, double secs, char **why)
 	}
 	ho.source = src;
 	if (env.prom) {
-		m = open_memstream(&text, &len);
-		if (!m)
-			goto oom;
-		output_prom(m, r, secs);
-		fclose(m);
-		ret = emit(env.prom, text, len, why);
-		free(text);
-		text = NULL;
+		ret = emit_with(env.prom, put_prom, &sc, why);
 		if (ret)
 			goto out;
 	}
 	if (env.html) {
-		m = open_memstream(&text, &len);
-		if (!m)
-			goto oom;
-		output_html(m, r, &ho);
-		fclose(m);
-		ret = emit(env.html, text, len, why);
-		free(text);
-		text = NULL;
+		ret = emit_with(env.html, put_html, &sc, why);
 		if (ret)
 			goto out;
 	}
 	if (env.mail_to)
 		ret = send_mail(r, NULL, NULL, &ho, why);
-	goto out;
-oom:
-	*why = xasprintf("out of memory");
-	ret = -1;
 out:
 	free(src);
 	return ret;

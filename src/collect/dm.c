@@ -4,6 +4,7 @@
  * one LIST for the names, then INFO, TABLE, STATUS and DEPS per device.
  * A device that disappears between LIST and its INFO is skipped, not an error.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <libdevmapper.h>
 #include "collect/dm.h"
+#include "lib/escape.h"
 #include "lib/util.h"
 
 uint32_t dm_read_major(void)
@@ -38,15 +40,20 @@ uint32_t dm_read_major(void)
 static void dm_log_quiet(int level, const char *file, int line, int dm_errno,
 			 const char *fmt, ...)
 {
+	char *text = NULL;
 	va_list ap;
 
 	if (!verbose || level > 3)
 		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "dmwatch: libdevmapper: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* its messages quote device names, which may hold any byte */
+	if (vasprintf(&text, fmt, ap) >= 0) {
+		fprintf(stderr, "dmwatch: libdevmapper: ");
+		term_escape(stderr, text);
+		fputc('\n', stderr);
+	}
 	va_end(ap);
+	free(text);
 }
 
 static void dm_quiet(void)
@@ -95,7 +102,8 @@ static int read_lines(int type, const char *name, struct dm_line **lines, size_t
 	return 0;
 }
 
-static int read_device(struct state *st, const char *name)
+/* name: as libdevmapper takes it in the current mangling mode; shown: as it is listed */
+static int read_device(struct state *st, const char *name, const char *shown, bool unmangled)
 {
 	struct dm_task *dmt;
 	struct dm_deps *deps;
@@ -110,7 +118,8 @@ static int read_device(struct state *st, const char *name)
 		return -ENOENT;	/* removed since LIST */
 	}
 	d = array_push(&st->devs, &st->n_devs, sizeof(*d));
-	d->name = xstrdup(name);
+	d->name = xstrdup(shown);
+	d->name_unmangled = unmangled;
 	uuid = dm_task_get_uuid(dmt);
 	d->uuid = xstrdup(uuid ? uuid : "");
 	d->major = info.major;
@@ -137,11 +146,50 @@ static int read_device(struct state *st, const char *name)
 	return 0;
 }
 
+/* libdevmapper's whitelist: bytes it keeps as they are in a name; others it stores as \xNN */
+static bool dm_name_char_plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("#+-.:=@_", c);
+}
+
+/*
+ * A name as the kernel holds it (LIST without mangling) to the name libdevmapper
+ * would have given: whitelisted bytes and \xNN codes are its own mangled form and
+ * are decoded as it does; any other byte means the name was stored unmangled
+ * (dmsetup --manglename none), and it is kept as it is. False then.
+ */
+static bool dm_name_unmangle(const char *kernel, char *out, size_t size)
+{
+	size_t j = 0;
+
+	for (const char *c = kernel; *c; c++)
+		if (*c != '\\' && !dm_name_char_plain(*c)) {
+			snprintf(out, size, "%s", kernel);
+			return false;
+		}
+	for (const char *c = kernel; *c && j + 1 < size; c++, j++) {
+		if (c[0] == '\\' && c[1] == 'x' && isxdigit((unsigned char)c[2]) &&
+		    isxdigit((unsigned char)c[3])) {
+			char hex[3] = { c[2], c[3], 0 };
+
+			out[j] = (char)strtoul(hex, NULL, 16);
+			c += 3;
+		} else {
+			out[j] = *c;
+		}
+	}
+	out[j] = 0;
+	return true;
+}
+
 int dm_collect(struct state *st)
 {
+	dm_string_mangling_t mode = dm_get_name_mangling_mode();
 	struct dm_task *dmt = NULL;
 	struct dm_names *names;
 	unsigned int next = 0;
+	bool raw = false;
 	int err = 0;
 
 	dm_quiet();
@@ -151,6 +199,20 @@ int dm_collect(struct state *st)
 		return -ENODEV;
 	}
 	dmt = dm_task_for(DM_DEVICE_LIST, NULL);
+	if (!dmt && mode != DM_STRING_MANGLING_NONE) {
+		/*
+		 * The LIST ioctl itself succeeds; libdevmapper then unmangles each
+		 * name it returned and fails the whole task on one holding a byte
+		 * outside its whitelist ("should be mangled but it contains
+		 * blacklisted characters"): a name stored with dmsetup --manglename
+		 * none. List again taking the names as the kernel holds them, so one
+		 * odd device does not blind the scan to all the others; each name is
+		 * then unmangled here, and queried as the kernel holds it.
+		 */
+		dm_set_name_mangling_mode(DM_STRING_MANGLING_NONE);
+		raw = true;
+		dmt = dm_task_for(DM_DEVICE_LIST, NULL);
+	}
 	if (!dmt) {
 		err = errno ? -errno : -EPERM;
 		state_add_problem(st, "/dev/mapper/control",
@@ -163,11 +225,26 @@ int dm_collect(struct state *st)
 	if (!names || !names->dev)
 		goto cleanup;
 	do {
+		char shown[128];	/* DM_NAME_LEN: a kernel name is at most 127 bytes */
+		bool plain = true;
+
 		names = (struct dm_names *)((char *)names + next);
-		read_device(st, names->name);
+		if (raw)
+			plain = dm_name_unmangle(names->name, shown, sizeof(shown));
+		else
+			snprintf(shown, sizeof(shown), "%s", names->name);
+		if (!read_device(st, names->name, shown, !plain) && !plain)
+			state_add_problem(st, "device-mapper",
+					  "device %s: its name holds bytes outside libdevmapper's "
+					  "set [A-Za-z0-9#+-.:=@_] that were stored unmangled "
+					  "(dmsetup --manglename none); dmsetup and LVM cannot list "
+					  "devices while it exists, and it is removed with dmsetup "
+					  "--manglename none remove", shown);
 		next = names->next;
 	} while (next);
 cleanup:
+	if (raw)
+		dm_set_name_mangling_mode(mode);
 	if (dmt)
 		dm_task_destroy(dmt);
 	dm_lib_release();

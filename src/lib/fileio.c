@@ -58,11 +58,16 @@ cleanup:
 	return err;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned int mode)
+/*
+ * Both writers: the text goes into a temporary file next to path, is synced, and
+ * replaces path by rename, so a crash leaves the old file or the new one whole.
+ * put(fd, ctx) writes the text into fd and returns 0 or -errno.
+ */
+static int write_atomic(const char *path, unsigned int mode, int (*put)(int fd, void *ctx),
+			void *ctx)
 {
 	char *d = xstrdup(path), *b = xstrdup(path), *dir, *tmp;
 	int fd, ret = 0, dfd;
-	size_t off = 0;
 
 	/* dirname() and basename() may modify their argument: one copy each */
 	dir = dirname(d);
@@ -74,14 +79,10 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned i
 	}
 	if (fchmod(fd, mode) < 0)
 		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		off += n;
+	ret = put(fd, ctx);
+	if (ret) {
+		errno = -ret;
+		goto fail;
 	}
 	if (fsync(fd) < 0)
 		goto fail;
@@ -111,22 +112,69 @@ out:
 	return ret;
 }
 
+struct bytes {
+	const char *data;
+	size_t len;
+};
+
+static int put_bytes(int fd, void *ctx)
+{
+	const struct bytes *b = ctx;
+	size_t off = 0;
+
+	while (off < b->len) {
+		ssize_t n = write(fd, b->data + off, b->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += n;
+	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned int mode)
+{
+	struct bytes b = { data, len };
+
+	return write_atomic(path, mode, put_bytes, &b);
+}
+
+struct stdio_writer {
+	int (*write)(FILE *f, void *ctx);
+	void *ctx;
+};
+
+/* through stdio straight into the file: no copy of the whole text in memory */
+static int put_stdio(int fd, void *ctx)
+{
+	const struct stdio_writer *w = ctx;
+	int dup_fd = dup(fd), err;
+	FILE *f;
+
+	if (dup_fd < 0)
+		return -errno;
+	f = fdopen(dup_fd, "w");
+	if (!f) {
+		err = -errno;
+		close(dup_fd);
+		return err;
+	}
+	err = w->write(f, w->ctx);
+	if (fflush(f) && !err)
+		err = errno ? -errno : -EIO;
+	if (ferror(f) && !err)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = errno ? -errno : -EIO;
+	return err;
+}
+
 int write_file_atomic_with(const char *path, unsigned int mode,
 			   int (*write)(FILE *f, void *ctx), void *ctx)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int err;
+	struct stdio_writer w = { write, ctx };
 
-	f = open_memstream(&text, &len);
-	if (!f)
-		oom();
-	err = write(f, ctx);
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err)
-		err = write_file_atomic(path, text, len, mode);
-	free(text);
-	return err;
+	return write_atomic(path, mode, put_stdio, &w);
 }

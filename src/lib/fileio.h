@@ -22,8 +22,8 @@ int read_file(const char *path, char **buf, size_t *len, size_t max_size);
 int write_file_atomic(const char *path, const char *data, size_t len, unsigned int mode);
 
 /*
- * The same for text produced with stdio: write(f, ctx) prints into a memory
- * stream, returns 0 or -errno; its text then goes through write_file_atomic().
+ * The same for text produced with stdio: write(f, ctx) prints straight into the
+ * temporary file (no copy of the text in memory) and returns 0 or -errno.
  */
 int write_file_atomic_with(const char *path, unsigned int mode,
 			   int (*write)(FILE *f, void *ctx), void *ctx);

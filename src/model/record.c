@@ -130,6 +130,8 @@ static void write_record(yajl_gen g, const struct record_desc *d, const void *it
 	for (size_t i = 0; i < d->n_fields; i++) {
 		const struct field *fl = &d->fields[i];
 
+		if (fl->omit_false && !*(const bool *)at(item, fl->off))
+			continue;
 		if (is_text(fl)) {
 			jg_exact(g, fl->key, *(char *const *)at(item, fl->off));
 		} else {

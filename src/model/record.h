@@ -43,6 +43,7 @@ struct field {
 	enum field_kind kind;
 	bool optional;		/* may be missing (and null) */
 	bool version;		/* FK_INT: written as min (= max); another value is "unsupported" */
+	bool omit_false;	/* FK_BOOL, optional: written only when true (older files stay byte-equal) */
 	size_t off;		/* offset of the value in the record */
 	size_t count_off;	/* FK_RECORDS, FK_U64S: offset of the element count */
 	int size;		/* FK_INT: 4 or 8 */

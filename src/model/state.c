@@ -54,17 +54,23 @@ static int cmp_lv(const void *a, const void *b)
 	return r ? r : strcmp_null(x->lv_name, y->lv_name);
 }
 
-static int cmp_extent(const void *a, const void *b)
+int lvm_extent_cmp_pos(const struct lvm_extent *x, const struct lvm_extent *y)
 {
-	const struct lvm_extent *x = a, *y = b;
-
 	if (x->pv_major != y->pv_major)
 		return x->pv_major < y->pv_major ? -1 : 1;
 	if (x->pv_minor != y->pv_minor)
 		return x->pv_minor < y->pv_minor ? -1 : 1;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
-	return strcmp_null(x->lv_uuid, y->lv_uuid);
+	return 0;
+}
+
+static int cmp_extent(const void *a, const void *b)
+{
+	const struct lvm_extent *x = a, *y = b;
+	int pos = lvm_extent_cmp_pos(x, y);
+
+	return pos ? pos : strcmp_null(x->lv_uuid, y->lv_uuid);
 }
 
 static int cmp_storage(const void *a, const void *b)
@@ -130,6 +136,8 @@ static const struct field dev_fields[] = {
 	FBOOL(struct dm_dev, suspended, "suspended"),
 	FBOOL(struct dm_dev, read_only, "read_only"),
 	FBOOL(struct dm_dev, live_table, "live_table"),
+	{ .key = "name_unmangled", .kind = FK_BOOL, .optional = true, .omit_false = true, /* after 1 */
+	  .off = offsetof(struct dm_dev, name_unmangled) },
 	FRECS(struct dm_dev, table, n_table, "table", dm_line_desc),
 	FRECS(struct dm_dev, status, n_status, "status", dm_line_desc),
 	FU64S(struct dm_dev, deps, n_deps, "deps"),

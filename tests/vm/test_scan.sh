@@ -199,4 +199,75 @@ diff -u "$json" /tmp/scan2.json >&2 || die "--state round trip differs"
 # and saving a loaded state gives the same file
 "$DMWATCH" scan --state /tmp/state.json --save-state /tmp/state2.json --json > /dev/null || true
 diff -u /tmp/state.json /tmp/state2.json >&2 || die "state save/load not identical"
+
+# One odd name must not blind the scan. dmsetup --manglename none stores a name
+# with a space, a byte that is not UTF-8 and a control byte as it is; libdevmapper
+# then refuses to list any device in its default mode (dmsetup ls fails too). The
+# odd device maps the same thin device as VM 101's disk, so it is a duplicate with
+# a fix line: every other device keeps its verdict, the odd one is listed escaped
+# with what is wrong with its name, and its printed command removes it.
+odd=$'odd name \xff\x01\xc3\xa9'
+dmsetup --manglename none create "$odd" --table "$(dmsetup table pve-vm--101--disk--0)"
+on_cleanup "dmsetup --manglename none remove $(printf %q "$odd") 2> /dev/null"
+expect_fail dmsetup ls > /dev/null 2>&1
+rc=0
+"$DMWATCH" scan --node pve1 --json --save-state /tmp/odd-state.json > /tmp/odd.json 2> /tmp/odd.err || rc=$?
+cat /tmp/odd.err >&2
+assert_eq 2 "$rc" "scan with one odd name: exit code"
+rc=0
+"$DMWATCH" scan --node pve1 -v > /tmp/odd.txt 2>> /tmp/odd.err || rc=$?
+assert_eq 2 "$rc" "scan table with one odd name: exit code"
+"$DMWATCH" scan --state /tmp/odd-state.json --json > /tmp/odd2.json || true
+diff -u /tmp/odd.json /tmp/odd2.json >&2 || die "--state round trip of the odd name differs"
+python3 - "$json" /tmp/odd.json /tmp/odd.txt /tmp/odd.err /tmp/odd-state.json <<'EOF'
+import json, re, subprocess, sys
+before_path, json_path, txt_path, err_path, state_path = sys.argv[1:]
+odd = b"odd name \xff\x01\xc3\xa9"
+def need(cond, what):
+    if not cond:
+        sys.exit("FAIL: " + what)
+# JSON: strict UTF-8, the odd name shown with U+FFFD and \u0001
+d = json.loads(open(json_path, "rb").read().decode("utf-8", errors="strict"))
+devs = {x["name"]: x for x in d["devices"]}
+shown = "odd name \ufffd\u0001\u00e9"
+need(shown in devs, "odd device missing: %s" % sorted(devs))
+me = devs[shown]
+need((me["class"], me["severity"]) == ("duplicate", "critical"), "odd device verdict %s" % me)
+need(any("odd name" in p["message"] and "--manglename none" in p["message"]
+         for p in d["problems"]), "no problem says what is wrong: %s" % d["problems"])
+# every other device judged as before
+before = {x["name"]: x for x in json.load(open(before_path))["devices"]}
+for name, b in before.items():
+    need(name in devs, "device %s no longer judged" % name)
+    got = devs[name]
+    need((got["class"], got["reason"], got["severity"]) ==
+         (b["class"], b["reason"], b["severity"]), "verdict of %s changed: %s" % (name, got))
+# the saved state keeps the raw bytes and that the name is stored unmangled
+st = json.loads(open(state_path, "rb").read().decode("utf-8", errors="strict"))
+need(any(x.get("name_unmangled") is True for x in st["devices"]), "name_unmangled not saved")
+# table and -v messages: no raw control byte, valid UTF-8, the odd name escaped
+for path in (txt_path, err_path):
+    raw = open(path, "rb").read()
+    text = raw.decode("utf-8", errors="strict")
+    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0]
+    need(not bad, "%s holds raw control bytes %r" % (path, bad[:5]))
+table = open(txt_path, encoding="utf-8").read()
+need("odd name \\xff\\x01\u00e9" in table, "odd name not shown escaped in the table")
+# its fix line: one command that a shell parses back into the right argv
+fixes = [l.split("fix:", 1)[1].strip() for l in table.splitlines()
+         if "fix:" in l and "manglename" in l]
+need(len(fixes) == 1, "fix lines for the odd device: %s" % fixes)
+need(fixes[0] == me["remedy"], "table fix %r != JSON remedy %r" % (fixes[0], me["remedy"]))
+argv = subprocess.run(["bash", "-c", 'eval "set -- $1"; printf "%s\\0" "$@"', "_", fixes[0]],
+                      check=True, capture_output=True).stdout.split(b"\0")[:-1]
+need(argv == [b"dmsetup", b"--manglename", b"none", b"remove", odd],
+     "fix line %r parses to %r" % (fixes[0], argv))
+need(subprocess.run(["bash", "-n", "-c", fixes[0]]).returncode == 0, "sh -n refuses the fix")
+open("/tmp/odd-fix.sh", "w").write(fixes[0] + "\n")
+EOF
+# and that command, run as printed, removes the odd device and only it
+bash /tmp/odd-fix.sh
+dmsetup info pve-vm--101--disk--0 > /dev/null || die "VM 101's disk went too"
+dmsetup ls > /dev/null || die "dmsetup ls still fails after the odd device was removed"
+log "one odd name: listed escaped, the rest judged as before, its fix removes it"
 log "scan scenario: all verdicts as expected"

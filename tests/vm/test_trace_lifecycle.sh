@@ -5,6 +5,10 @@
 # sees real dmsetup create (twice: the second fails with EBUSY), rename, suspend/
 # resume, remove, and real I/O errors on dm error / flakey targets, named, plus an
 # error on a physical disk below a dm device attributed to the dm device above.
+# Hostile input: a device whose name holds ESC and BEL (stored unmangled) made by a
+# process whose comm holds ESC, renamed to another such name: a second tracer's
+# text output shows them escaped, with no raw control byte, and --json stays
+# valid UTF-8 JSON with the exact names.
 . "$(dirname "$0")/lib.sh"
 
 out=/tmp/trace-lifecycle.json
@@ -12,6 +16,13 @@ err=/tmp/trace-lifecycle.err
 start_tracer "$out" "$err" --json --interval 0.5
 assert_contains "$err" "Tracing device-mapper events\.\.\. Hit Ctrl-C to end\."
 log "tracer ready: $(head -c 300 "$err" | tr '\n' ' ')"
+# the same events as text, from a second tracer
+txt=/tmp/trace-lifecycle.txt
+txt_err=/tmp/trace-lifecycle-txt.err
+json_tpid=$tpid
+start_tracer "$txt" "$txt_err" --interval 0.5
+txt_tpid=$tpid
+tpid=$json_tpid
 
 loop=$(mkloop 32)
 dm_create dmw-lin "0 8192 linear $loop 0"
@@ -50,12 +61,31 @@ else
 	log "scsi_debug not available: lower-device attribution not exercised"
 fi
 
+# exec names comm after the file run: a link to dmsetup named with ESC in it
+hostile=$'dmw-\x1b]0;pwned\x07-\x1b[2J'
+hostile2=$'dmw-\x1b[31mred\x01'
+hostile_comm=$'dm\x1bsetup'
+ln -s "$(command -v dmsetup)" "/tmp/$hostile_comm"
+on_cleanup "rm -f /tmp/$(printf %q "$hostile_comm")"
+on_cleanup "dmsetup --manglename none remove $(printf %q "$hostile") 2> /dev/null"
+on_cleanup "dmsetup --manglename none remove $(printf %q "$hostile2") 2> /dev/null"
+"/tmp/$hostile_comm" --manglename none create "$hostile" --table "0 8 zero"
+"/tmp/$hostile_comm" --manglename none rename "$hostile" "$hostile2"
+"/tmp/$hostile_comm" --manglename none remove "$hostile2"
+
 dmsetup remove dmw-renamed
 wait_for_line "$out" '"event":"dm_remove","name":"dmw-renamed"' 60
-kill -INT "$tpid"
-rc=0
-wait "$tpid" || rc=$?
-assert_eq 0 "$rc" "trace exit status after SIGINT"
+wait_for_line "$txt" 'remove .*dmw-renamed' 60
+# interrupt_tracer PID WHAT: Ctrl-C ends a tracer cleanly, exit status 0
+interrupt_tracer() {
+	local status=0
+	kill -INT "$1"
+	wait "$1" || status=$?
+	assert_eq 0 "$status" "$2 exit status after SIGINT"
+}
+interrupt_tracer "$txt_tpid" "text trace"
+keep "$txt" "$txt_err"
+interrupt_tracer "$tpid" "trace"
 keep "$out" "$err"
 cat "$out" >&2
 
@@ -75,3 +105,33 @@ if [ -n "$lower" ]; then
 fi
 assert_contains "$err" 'dmwatch trace: [0-9]+ events, [0-9]+ I/O errors, 0 lost'
 assert_contains "$err" 'dmw-flakey'
+
+# hostile names and comm: the text shows them escaped, no raw control byte
+# anywhere; the JSON is strict UTF-8 and holds them exactly
+python3 - "$out" "$txt" "$txt_err" "$hostile" "$hostile2" "$hostile_comm" <<'EOF'
+import json, sys
+out, txt, txt_err, hostile, hostile2, comm = sys.argv[1:]
+def need(cond, what):
+    if not cond:
+        sys.exit("FAIL: " + what)
+def shown(s):
+    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 else c for c in s)
+for path in (txt, txt_err):
+    text = open(path, "rb").read().decode("utf-8", errors="strict")
+    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0]
+    need(not bad, "%s holds raw control bytes %r" % (path, bad[:5]))
+text = open(txt, encoding="utf-8").read()
+lines = [l for l in text.splitlines() if shown(comm) in l]
+need(any(l.split()[1] == "create" and shown(hostile) in l for l in lines),
+     "no escaped create line by %s of %s in:\n%s" % (shown(comm), shown(hostile), text))
+need(any(shown(hostile) + " " in l and shown(hostile2) in l for l in lines),
+     "no escaped rename line %s -> %s" % (shown(hostile), shown(hostile2)))
+need(any(l.split()[1] == "remove" and shown(hostile2) in l for l in lines),
+     "no escaped remove line of %s" % shown(hostile2))
+events = [json.loads(l) for l in open(out, "rb").read().decode("utf-8", errors="strict").splitlines()]
+need(any(e.get("event") == "dm_create" and e.get("name") == hostile and e.get("comm") == comm
+         and e.get("ret") == 0 for e in events), "no exact dm_create of the hostile name in JSON")
+need(any(e.get("event") == "dm_rename" and e.get("name") == hostile and e.get("new_name") == hostile2
+         for e in events), "no exact dm_rename to the hostile name in JSON")
+EOF
+log "hostile names and comm: escaped in text, exact in JSON"
