@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
-#include "analyze/internal.h"
+#include "analyze/alias.h"
+#include "analyze/lookup.h"
 #include "model/dmstatus.h"
 #include "lib/util.h"
 

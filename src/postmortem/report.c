@@ -505,7 +505,7 @@ static int json_rec(struct pm_read *pr, const struct rec *r)
 	return 0;
 }
 
-static void rs_free(struct report_state *rs)
+void report_state_free(struct report_state *rs)
 {
 	for (size_t i = 0; i < rs->n_tl; i++) {
 		free(rs->tl[i].text);
@@ -530,27 +530,14 @@ static void rs_free(struct report_state *rs)
 	free(rs->gaps);
 }
 
-int pm_report(FILE *out, const struct pm_opts *o)
+void report_reader(struct pm_read *pr, struct report_state *rs, FILE *out)
 {
-	struct report_state rs = {};
-	struct pm_read pr = { .o = o };
-	int ret;
-
-	if (o->json) {
-		pr.fn = json_rec;
-		pr.ctx = out;
+	if (pr->o->json) {
+		pr->fn = json_rec;
+		pr->ctx = out;
 	} else {
-		pr.fn = report_rec;
-		pr.summary = report_summary;
-		pr.ctx = &rs;
+		pr->fn = report_rec;
+		pr->summary = report_summary;
+		pr->ctx = rs;
 	}
-	ret = pm_load(&pr);
-	if (ret < 0) {
-		if (!o->json)
-			print_report(&rs, out, &pr);
-		ret = EXIT_OK;
-	}
-	rs_free(&rs);
-	history_free(pr.h);
-	return ret;
 }

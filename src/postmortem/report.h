@@ -117,4 +117,8 @@ void burst_flush(struct report_state *rs, size_t i);
 /* the text: what happened, the timeline, the tables */
 void print_report(struct report_state *rs, FILE *out, const struct pm_read *pr);
 
+/* report.c: what pm_load feeds (the events into rs, or JSON lines to out), and rs freed */
+void report_reader(struct pm_read *pr, struct report_state *rs, FILE *out);
+void report_state_free(struct report_state *rs);
+
 #endif /* DMWATCH_POSTMORTEM_REPORT_H */

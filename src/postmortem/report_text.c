@@ -6,6 +6,7 @@
  * terminal is wider; 0 for as long as they need): names are cut with a visible
  * '~', prose is wrapped at blanks. Every name, process name and host goes out
  * escaped (term_escaped) before it is measured: they come from outside.
+ * pm_report() reads the log through report.c and prints this, or JSON lines.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -427,4 +428,22 @@ void print_report(struct report_state *rs, FILE *out, const struct pm_read *pr)
 	fputc('\n', out);
 	put_prose(out, width, text, 0, 2);
 	free(text);
+}
+
+int pm_report(FILE *out, const struct pm_opts *o)
+{
+	struct report_state rs = {};
+	struct pm_read pr = { .o = o };
+	int ret;
+
+	report_reader(&pr, &rs, out);
+	ret = pm_load(&pr);
+	if (ret < 0) {
+		if (!o->json)
+			print_report(&rs, out, &pr);
+		ret = EXIT_OK;
+	}
+	report_state_free(&rs);
+	history_free(pr.h);
+	return ret;
 }
