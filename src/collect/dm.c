@@ -61,6 +61,10 @@ static void dm_quiet(void)
 	dm_log_with_errno_init(dm_log_quiet);
 }
 
+/*
+ * One ioctl on a device by name. A status read does not flush: a thin pool would
+ * commit its metadata for every look (lvs does not flush either).
+ */
 static struct dm_task *dm_task_for(int type, const char *name)
 {
 	struct dm_task *dmt = dm_task_create(type);
@@ -68,6 +72,8 @@ static struct dm_task *dm_task_for(int type, const char *name)
 	if (!dmt)
 		return NULL;
 	if (name && !dm_task_set_name(dmt, name))
+		goto fail;
+	if (type == DM_DEVICE_STATUS && !dm_task_no_flush(dmt))
 		goto fail;
 	if (!dm_task_run(dmt))
 		goto fail;
@@ -77,15 +83,13 @@ fail:
 	return NULL;
 }
 
-static int read_lines(int type, const char *name, struct dm_line **lines, size_t *n)
+/* the targets of a TABLE or STATUS task, appended to lines */
+static void task_lines(struct dm_task *dmt, struct dm_line **lines, size_t *n)
 {
-	struct dm_task *dmt = dm_task_for(type, name);
 	uint64_t start, length;
 	char *ttype, *params;
 	void *next = NULL;
 
-	if (!dmt)
-		return -ENOENT;
 	do {
 		struct dm_line *l;
 
@@ -98,11 +102,24 @@ static int read_lines(int type, const char *name, struct dm_line **lines, size_t
 		l->type = xstrdup(ttype);
 		l->params = xstrdup(params ? params : "");
 	} while (next);
+}
+
+static int read_lines(int type, const char *name, struct dm_line **lines, size_t *n)
+{
+	struct dm_task *dmt = dm_task_for(type, name);
+
+	if (!dmt)
+		return -ENOENT;
+	task_lines(dmt, lines, n);
 	dm_task_destroy(dmt);
 	return 0;
 }
 
-/* name: as libdevmapper takes it in the current mangling mode; shown: as it is listed */
+/*
+ * name: as libdevmapper takes it in the current mangling mode; shown: as it is
+ * listed. Three ioctls: the table's answer carries the device's info and uuid
+ * too (as INFO's would), then its status and its deps.
+ */
 static int read_device(struct state *st, const char *name, const char *shown, bool unmangled)
 {
 	struct dm_task *dmt;
@@ -111,7 +128,7 @@ static int read_device(struct state *st, const char *name, const char *shown, bo
 	struct dm_dev *d;
 	const char *uuid;
 
-	dmt = dm_task_for(DM_DEVICE_INFO, name);
+	dmt = dm_task_for(DM_DEVICE_TABLE, name);
 	if (!dmt || !dm_task_get_info(dmt, &info) || !info.exists) {
 		if (dmt)
 			dm_task_destroy(dmt);
@@ -129,9 +146,9 @@ static int read_device(struct state *st, const char *name, const char *shown, bo
 	d->suspended = info.suspended;
 	d->read_only = info.read_only;
 	d->live_table = info.live_table;
+	task_lines(dmt, &d->table, &d->n_table);
 	dm_task_destroy(dmt);
 
-	read_lines(DM_DEVICE_TABLE, name, &d->table, &d->n_table);
 	read_lines(DM_DEVICE_STATUS, name, &d->status, &d->n_status);
 
 	dmt = dm_task_for(DM_DEVICE_DEPS, name);
