@@ -16,11 +16,12 @@ err=/tmp/trace-lifecycle.err
 start_tracer "$out" "$err" --json --interval 0.5
 assert_contains "$err" "Tracing device-mapper events\.\.\. Hit Ctrl-C to end\."
 log "tracer ready: $(head -c 300 "$err" | tr '\n' ' ')"
-# the same events as text, from a second tracer
+# the same events as text, from a second tracer, wide enough that no name is cut
+# (at 80 columns names end in `~`: make check-admin-view checks that layout)
 txt=/tmp/trace-lifecycle.txt
 txt_err=/tmp/trace-lifecycle-txt.err
 json_tpid=$tpid
-start_tracer "$txt" "$txt_err" --interval 0.5
+COLUMNS=200 start_tracer "$txt" "$txt_err" --interval 0.5
 txt_tpid=$tpid
 tpid=$json_tpid
 
