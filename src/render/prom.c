@@ -254,7 +254,7 @@ static void source_metrics(FILE *f, const struct state *st)
 	       "Inputs (files, commands) that could not be read or parsed; each is a warning.",
 	       st->n_problems);
 	family_begin(&fam, f, "dmwatch_source_available", "gauge",
-		     "1 when the source was read: dm (libdevmapper), lvm (lvs report), pve (/etc/pve).");
+		     "1 when the source was read: dm (libdevmapper), lvm (lvm fullreport), pve (/etc/pve).");
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		sample_begin(&fam);
 		label(&fam, "source", names[i]);
