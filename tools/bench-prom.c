@@ -9,23 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include "analyze/classify.h"
+#include "bench-common.h"
 #include "model/state.h"
 #include "render/prom.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -49,17 +35,15 @@ int main(int argc, char **argv)
 	classify_opts_default(&o);
 	classify(&st, &o, &r);
 	for (int i = 0; i < runs; i++) {
-		t = now_ms();
+		t = bench_ms();
 		output_prom(null, &r, 0);
-		prom[i] = now_ms() - t;
-		t = now_ms();
+		prom[i] = bench_ms() - t;
+		t = bench_ms();
 		free(report_brief(&r));
-		brief[i] = now_ms() - t;
+		brief[i] = bench_ms() - t;
 	}
-	qsort(prom, runs, sizeof(double), cmp_double);
-	qsort(brief, runs, sizeof(double), cmp_double);
 	printf("%zu devices: prom output %.1f ms, brief line %.1f ms\n", st.n_devs,
-	       prom[runs / 2], brief[runs / 2]);
+	       bench_median(prom, runs), bench_median(brief, runs));
 	fclose(null);
 	report_free(&r);
 	state_free(&st);

@@ -8,23 +8,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include "analyze/classify.h"
+#include "bench-common.h"
 #include "render/output.h"
 #include "model/state.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -44,26 +30,23 @@ int main(int argc, char **argv)
 		struct report r;
 		char *err = NULL;
 
-		t = now_ms();
+		t = bench_ms();
 		if (state_load_json(&st, argv[1], &err)) {
 			fprintf(stderr, "bench-scan: %s\n", err);
 			return 3;
 		}
-		load[i] = now_ms() - t;
-		t = now_ms();
+		load[i] = bench_ms() - t;
+		t = bench_ms();
 		classify(&st, &o, &r);
-		cls[i] = now_ms() - t;
-		t = now_ms();
+		cls[i] = bench_ms() - t;
+		t = bench_ms();
 		output_json(null, &r);
-		out[i] = now_ms() - t;
+		out[i] = bench_ms() - t;
 		report_free(&r);
 		state_free(&st);
 	}
-	qsort(load, runs, sizeof(double), cmp_double);
-	qsort(cls, runs, sizeof(double), cmp_double);
-	qsort(out, runs, sizeof(double), cmp_double);
-	printf("load %.1f ms, classify %.1f ms, json output %.1f ms\n", load[runs / 2],
-	       cls[runs / 2], out[runs / 2]);
+	printf("load %.1f ms, classify %.1f ms, json output %.1f ms\n", bench_median(load, runs),
+	       bench_median(cls, runs), bench_median(out, runs));
 	fclose(null);
 	return 0;
 }
