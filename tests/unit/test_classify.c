@@ -150,6 +150,19 @@ TEST(classify_without_pve_skips_guest_checks)
 }
 
 /* the scan JSON, parsed back by a strict UTF-8 parser */
+/* plain dm devices (no uuid) with these names, as 253:0, 253:1, ... */
+static void add_plain_devs(struct state *st, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct dm_dev *d = array_push(&st->devs, &st->n_devs, sizeof(*d));
+
+		d->name = xstrdup(names[i]);
+		d->uuid = xstrdup("");
+		d->major = 253;
+		d->minor = i;
+	}
+}
+
 static yajl_val scan_json(int *failed__, const struct report *r)
 {
 	char *text = NULL, err[256];
@@ -292,14 +305,7 @@ TEST(scan_json_hostile_names)
 	yajl_val root, devs;
 
 	st.host = xstrdup("h\377");
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		struct dm_dev *d = array_push(&st.devs, &st.n_devs, sizeof(*d));
-
-		d->name = xstrdup(names[i]);
-		d->uuid = xstrdup("");
-		d->major = 253;
-		d->minor = i;
-	}
+	add_plain_devs(&st, names, ARRAY_SIZE(names));
 	state_add_problem(&st, "/etc/pve/qemu-server/101.conf", "bad line \"\001\002\377\"");
 	classify_opts_default(&o);
 	classify(&st, &o, &r);
@@ -335,14 +341,7 @@ TEST(scan_table_hostile_names_escaped)
 	FILE *f;
 
 	st.host = xstrdup("h\033[2J");
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		struct dm_dev *d = array_push(&st.devs, &st.n_devs, sizeof(*d));
-
-		d->name = xstrdup(names[i]);
-		d->uuid = xstrdup("");
-		d->major = 253;
-		d->minor = i;
-	}
+	add_plain_devs(&st, names, ARRAY_SIZE(names));
 	state_add_problem(&st, "/etc/pve/qemu-server/101.conf\033[2J", "bad line \"\001\033\377\"");
 	classify_opts_default(&o);
 	classify(&st, &o, &r);
