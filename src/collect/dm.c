@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Device-mapper inventory with libdevmapper tasks, the way dmsetup does it:
- * one LIST for the names, then INFO, TABLE, STATUS and DEPS per device.
- * A device that disappears between LIST and its INFO is skipped, not an error.
+ * Device-mapper inventory: one LIST for the names, then the table (with the
+ * device's info), status and deps of each, read with dmioctl.c's right-sized
+ * buffers. A device that disappears between LIST and its reads is skipped, not
+ * an error. The single-device operations below (clean, restore, the tracer) go
+ * through libdevmapper: udev synchronisation, name mangling, retried removes.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <libdevmapper.h>
 #include "collect/dm.h"
+#include "collect/dmioctl.h"
 #include "lib/escape.h"
 #include "lib/util.h"
 
@@ -116,50 +119,43 @@ static int read_lines(int type, const char *name, struct dm_line **lines, size_t
 }
 
 /*
- * name: as libdevmapper takes it in the current mangling mode; shown: as it is
- * listed. Three ioctls: the table's answer carries the device's info and uuid
- * too (as INFO's would), then its status and its deps.
+ * Per device as LIST numbered it, three ioctls: the table (whose answer carries
+ * the device's info and uuid too, as INFO's would), its status (no flush: a
+ * look never commits a thin pool's metadata) and its deps. Answers start in a
+ * buffer a linear or thin device's fits (dmioctl.c says why the size matters).
  */
-static int read_device(struct state *st, const char *name, const char *shown, bool unmangled)
-{
-	struct dm_task *dmt;
-	struct dm_deps *deps;
-	struct dm_info info;
-	struct dm_dev *d;
-	const char *uuid;
+#define DEVICE_ANSWER_SIZE	2048
 
-	dmt = dm_task_for(DM_DEVICE_TABLE, name);
-	if (!dmt || !dm_task_get_info(dmt, &info) || !info.exists) {
-		if (dmt)
-			dm_task_destroy(dmt);
-		return -ENOENT;	/* removed since LIST */
-	}
+static int read_device(struct state *st, struct dm_reader *r, const struct dm_name_list *nl,
+		       const char *shown, bool unmangled)
+{
+	struct dm_ioctl *io;
+	struct dm_dev *d;
+	int err;
+
+	err = dm_reader_run(r, DM_TABLE_STATUS, nl->dev, DM_STATUS_TABLE_FLAG, DEVICE_ANSWER_SIZE);
+	/* gone since LIST, or its number already taken by another device */
+	if (err || strncmp(r->io->name, nl->name, sizeof(r->io->name)))
+		return -ENOENT;
+	io = r->io;
 	d = array_push(&st->devs, &st->n_devs, sizeof(*d));
 	d->name = xstrdup(shown);
 	d->name_unmangled = unmangled;
-	uuid = dm_task_get_uuid(dmt);
-	d->uuid = xstrdup(uuid ? uuid : "");
-	d->major = info.major;
-	d->minor = info.minor;
-	d->open_count = info.open_count;
-	d->event_nr = info.event_nr;
-	d->suspended = info.suspended;
-	d->read_only = info.read_only;
-	d->live_table = info.live_table;
-	task_lines(dmt, &d->table, &d->n_table);
-	dm_task_destroy(dmt);
-
-	read_lines(DM_DEVICE_STATUS, name, &d->status, &d->n_status);
-
-	dmt = dm_task_for(DM_DEVICE_DEPS, name);
-	if (dmt && (deps = dm_task_get_deps(dmt))) {
-		d->deps = xcalloc(deps->count, sizeof(*d->deps));
-		for (uint32_t i = 0; i < deps->count; i++)
-			d->deps[i] = deps->device[i];
-		d->n_deps = deps->count;
-	}
-	if (dmt)
-		dm_task_destroy(dmt);
+	d->uuid = xstrndup(io->uuid, sizeof(io->uuid));
+	d->major = major(io->dev);
+	d->minor = minor(io->dev);
+	d->open_count = io->open_count;
+	d->event_nr = io->event_nr;
+	d->suspended = io->flags & DM_SUSPEND_FLAG;
+	d->read_only = io->flags & DM_READONLY_FLAG;
+	d->live_table = io->flags & DM_ACTIVE_PRESENT_FLAG;
+	if (!dm_answer_lines(io, &d->table, &d->n_table))
+		state_add_problem(st, "device-mapper", "device %s: its table could not be read", shown);
+	if (!dm_reader_run(r, DM_TABLE_STATUS, nl->dev, DM_NOFLUSH_FLAG, DEVICE_ANSWER_SIZE) &&
+	    !dm_answer_lines(r->io, &d->status, &d->n_status))
+		state_add_problem(st, "device-mapper", "device %s: its status could not be read", shown);
+	if (!dm_reader_run(r, DM_TABLE_DEPS, nl->dev, 0, DEVICE_ANSWER_SIZE))
+		d->deps = dm_answer_deps(r->io, &d->n_deps);
 	return 0;
 }
 
@@ -200,71 +196,71 @@ static bool dm_name_unmangle(const char *kernel, char *out, size_t size)
 	return true;
 }
 
+/*
+ * Open the control node; where udev has not made it, libdevmapper's version
+ * query makes it from /proc/misc, as dmsetup would.
+ */
+static int open_reader(struct dm_reader *r)
+{
+	char version[64];
+	int err = dm_reader_open(r);
+
+	if (err != -ENOENT)
+		return err;
+	dm_quiet();
+	dm_driver_version(version, sizeof(version));
+	dm_lib_release();
+	return dm_reader_open(r);
+}
+
+/* LIST's answer grows by a record of ~50 bytes per device: this fits ~300 */
+#define LIST_ANSWER_SIZE	16384
+
 int dm_collect(struct state *st)
 {
-	dm_string_mangling_t mode = dm_get_name_mangling_mode();
-	struct dm_task *dmt = NULL;
-	struct dm_names *names;
-	unsigned int next = 0;
-	bool raw = false;
-	int err = 0;
+	const struct dm_name_list *nl = NULL;
+	struct dm_ioctl *list = NULL;
+	struct dm_reader r;
+	int err;
 
-	dm_quiet();
 	st->dm_major = dm_read_major();
 	if (!st->dm_major) {
 		state_add_problem(st, "/proc/devices", "device-mapper is not loaded in this kernel");
 		return -ENODEV;
 	}
-	dmt = dm_task_for(DM_DEVICE_LIST, NULL);
-	if (!dmt && mode != DM_STRING_MANGLING_NONE) {
-		/*
-		 * The LIST ioctl itself succeeds; libdevmapper then unmangles each
-		 * name it returned and fails the whole task on one holding a byte
-		 * outside its whitelist ("should be mangled but it contains
-		 * blacklisted characters"): a name stored with dmsetup --manglename
-		 * none. List again taking the names as the kernel holds them, so one
-		 * odd device does not blind the scan to all the others; each name is
-		 * then unmangled here, and queried as the kernel holds it.
-		 */
-		dm_set_name_mangling_mode(DM_STRING_MANGLING_NONE);
-		raw = true;
-		dmt = dm_task_for(DM_DEVICE_LIST, NULL);
-	}
-	if (!dmt) {
-		err = errno ? -errno : -EPERM;
+	err = open_reader(&r);
+	if (!err)
+		err = dm_reader_run(&r, DM_LIST_DEVICES, 0, 0, LIST_ANSWER_SIZE);
+	if (err) {
 		state_add_problem(st, "/dev/mapper/control",
 				  "cannot list device-mapper devices (%s); run as root",
 				  strerror(-err));
 		goto cleanup;
 	}
-	names = dm_task_get_names(dmt);
 	st->have_dm = true;
-	if (!names || !names->dev)
-		goto cleanup;
-	do {
+	/*
+	 * LIST gives names as the kernel holds them; each is shown as
+	 * libdevmapper would list it (its \xNN codes decoded). A name holding
+	 * bytes outside libdevmapper's whitelist was stored unmangled (dmsetup
+	 * --manglename none); dmsetup and LVM refuse to list any device while
+	 * it exists, so it is kept as it is and reported.
+	 */
+	list = dm_reader_take(&r);
+	while ((nl = dm_answer_next_name(list, nl))) {
 		char shown[128];	/* DM_NAME_LEN: a kernel name is at most 127 bytes */
-		bool plain = true;
+		bool plain = dm_name_unmangle(nl->name, shown, sizeof(shown));
 
-		names = (struct dm_names *)((char *)names + next);
-		if (raw)
-			plain = dm_name_unmangle(names->name, shown, sizeof(shown));
-		else
-			snprintf(shown, sizeof(shown), "%s", names->name);
-		if (!read_device(st, names->name, shown, !plain) && !plain)
+		if (!read_device(st, &r, nl, shown, !plain) && !plain)
 			state_add_problem(st, "device-mapper",
 					  "device %s: its name holds bytes outside libdevmapper's "
 					  "set [A-Za-z0-9#+-.:=@_] that were stored unmangled "
 					  "(dmsetup --manglename none); dmsetup and LVM cannot list "
 					  "devices while it exists, and it is removed with dmsetup "
 					  "--manglename none remove", shown);
-		next = names->next;
-	} while (next);
+	}
 cleanup:
-	if (raw)
-		dm_set_name_mangling_mode(mode);
-	if (dmt)
-		dm_task_destroy(dmt);
-	dm_lib_release();
+	free(list);
+	dm_reader_close(&r);
 	return err;
 }
 

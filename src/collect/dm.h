@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Live device-mapper inventory through libdevmapper (LIST, INFO, TABLE, STATUS, DEPS). */
+/* Live device-mapper inventory (LIST, TABLE, STATUS, DEPS) and single-device operations. */
 #ifndef DMWATCH_DM_H
 #define DMWATCH_DM_H
 

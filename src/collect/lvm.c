@@ -227,13 +227,12 @@ static void parse_vg(struct state *st, const char *source, yajl_val rows, yajl_v
 	}
 }
 
-int lvm_parse_report(struct state *st, const char *source, const char *json,
-		     lvm_resolve_fn resolve)
+/* A parsed report (NULL: it did not parse) into the state; the tree stays the caller's */
+static int walk_report(struct state *st, const char *source, yajl_val root,
+		       lvm_resolve_fn resolve)
 {
 	const char *report_path[] = { "report", NULL };
-	yajl_val root = json ? yajl_tree_parse(json, NULL, 0) : NULL;
 	yajl_val report = yajl_tree_get(root, report_path, yajl_t_array);
-	int err = 0;
 
 	/*
 	 * Every VG's object carries its segments; PVs in no VG come in an object of their
@@ -247,8 +246,7 @@ int lvm_parse_report(struct state *st, const char *source, const char *json,
 	}
 	if (!report) {
 		state_add_problem(st, source, "LVM report is not the JSON lvm fullreport prints");
-		err = -EINVAL;
-		goto cleanup;
+		return -EINVAL;
 	}
 	for (size_t i = 0; i < report->u.array.len; i++) {
 		yajl_val vg = report->u.array.values[i];
@@ -256,7 +254,15 @@ int lvm_parse_report(struct state *st, const char *source, const char *json,
 		parse_vg(st, source, section(vg, "seg"), section(vg, "pv"), resolve);
 	}
 	st->have_lvm = true;
-cleanup:
+	return 0;
+}
+
+int lvm_parse_report(struct state *st, const char *source, const char *json,
+		     lvm_resolve_fn resolve)
+{
+	yajl_val root = json ? yajl_tree_parse(json, NULL, 0) : NULL;
+	int err = walk_report(st, source, root, resolve);
+
 	yajl_tree_free(root);
 	return err;
 }
@@ -270,18 +276,6 @@ int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor)
 	*major = major(sb.st_rdev);
 	*minor = minor(sb.st_rdev);
 	return 0;
-}
-
-int lvm_collect_start(struct lvm_job *job)
-{
-	char *cmd = xasprintf("LVM_SUPPRESS_FD_WARNINGS=1 " FULLREPORT "%s",
-			      verbose ? "" : " 2>/dev/null");
-
-	/* "e": the pipe is close-on-exec, so no later child keeps it open */
-	job->pipe = popen(cmd, "re");
-	job->err = job->pipe ? 0 : -errno;
-	free(cmd);
-	return job->err;
 }
 
 /* The report's stdout in *out; -ENOENT when lvm is not installed, -EIO when it failed */
@@ -306,21 +300,54 @@ static int read_report(FILE *p, char **out)
 	return 0;
 }
 
+/* the job's reader: drains LVM's output as it comes and parses it (touches no state) */
+static void *report_reader(void *arg)
+{
+	struct lvm_job *job = arg;
+	char *report = NULL;
+
+	job->err = read_report(job->pipe, &report);
+	job->pipe = NULL;
+	if (!job->err)
+		job->tree = yajl_tree_parse(report, NULL, 0);
+	free(report);
+	return NULL;
+}
+
+int lvm_collect_start(struct lvm_job *job)
+{
+	char *cmd = xasprintf("LVM_SUPPRESS_FD_WARNINGS=1 " FULLREPORT "%s",
+			      verbose ? "" : " 2>/dev/null");
+
+	memset(job, 0, sizeof(*job));
+	/* "e": the pipe is close-on-exec, so no later child keeps it open */
+	job->pipe = popen(cmd, "re");
+	job->err = job->pipe ? 0 : -errno;
+	free(cmd);
+	/* without a thread, finish reads it all then */
+	if (job->pipe && !pthread_create(&job->reader, NULL, report_reader, job))
+		job->started = true;
+	return job->err;
+}
+
 int lvm_collect_finish(struct state *st, struct lvm_job *job)
 {
-	char *report = NULL;
-	int err = job->err;
+	int err;
 
-	if (!err)
-		err = read_report(job->pipe, &report);
-	job->pipe = NULL;
+	if (job->started)
+		pthread_join(job->reader, NULL);
+	else if (job->pipe)
+		report_reader(job);
+	job->started = false;
+	err = job->err;
 	if (err) {
 		state_add_problem(st, "lvm", err == -ENOENT ? "LVM tools not installed" :
 				  "lvm fullreport failed; LVM checks skipped");
 		return err;
 	}
-	err = lvm_parse_report(st, "lvm", report, lvm_resolve_pv);
-	free(report);
+	err = walk_report(st, "lvm", job->tree, lvm_resolve_pv);
+	yajl_tree_free(job->tree);
+	job->tree = NULL;
 	return err;
 }
 

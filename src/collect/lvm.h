@@ -4,6 +4,8 @@
 #define DMWATCH_LVM_H
 
 #include <stdio.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include "model/state.h"
 
 /* PV device path -> major:minor; 0 or -ENOENT. */
@@ -27,14 +29,17 @@ int lvm_collect(struct state *st);
 /*
  * The same in two halves, so that the caller reads device-mapper while LVM scans the
  * devices (most of a live scan's time on a node with hundreds of LVs): start runs the
- * report in the background, finish waits for it and parses it. Every started job must
- * be finished.
+ * report and a thread that reads and parses its output as it comes (LVM would stop
+ * at a full pipe otherwise, and wait for the caller), finish waits for both and puts
+ * the report into the state. Every started job must be finished.
  */
 struct lvm_job {
+	pthread_t reader;
+	bool started;
 	FILE *pipe;
-	int err;
+	int err;		/* 0, -ENOENT (no lvm), -EIO (it failed) */
+	void *tree;		/* the parsed report (yajl_val), NULL on err */
 };
-
 int lvm_collect_start(struct lvm_job *job);
 int lvm_collect_finish(struct state *st, struct lvm_job *job);
 
