@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include "model/state.h"
 
@@ -36,7 +37,8 @@ int lvm_collect(struct state *st);
 struct lvm_job {
 	pthread_t reader;
 	bool started;
-	FILE *pipe;
+	pid_t pid;		/* lvm fullreport */
+	int fd;			/* its stdout, -1 when read */
 	int err;		/* 0, -ENOENT (no lvm), -EIO (it failed) */
 	void *tree;		/* the parsed report (yajl_val), NULL on err */
 };

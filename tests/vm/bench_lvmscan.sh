@@ -14,11 +14,13 @@
 
 SIZES=${BENCH_LVM_SIZES:-"200 1000"}
 RUNS=${BENCH_RUNS:-5}
-SEG_FIELDS=vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin,data_percent,metadata_percent,thin_id,seg_pe_ranges,vg_extent_size
+# what src/collect/lvm.c runs
+SEG_FIELDS=vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin,thin_id,seg_pe_ranges,vg_extent_size
+OLD_SEG_FIELDS=vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin,data_percent,metadata_percent,thin_id,seg_pe_ranges,vg_extent_size
 export LVM_SUPPRESS_FD_WARNINGS=1
 
 fullreport() {
-	lvm fullreport -a --reportformat json --units s --nosuffix \
+	lvm fullreport -a --config global/activation=0 --reportformat json --units s --nosuffix \
 		--configreport vg -o vg_name --configreport lv -o lv_uuid \
 		--configreport pvseg -o pvseg_start --configreport seg -o "$SEG_FIELDS" \
 		--configreport pv -o pv_name,pe_start
@@ -115,7 +117,7 @@ dm_info() { dmsetup info -c; }
 scan_json() { "$DMWATCH" scan --json; }
 scan_nolvm() { "$DMWATCH" scan --no-lvm --json; }
 old_pair() {
-	lvs -a --segments --reportformat json --units s --nosuffix -o "$SEG_FIELDS"
+	lvs -a --segments --reportformat json --units s --nosuffix -o "$OLD_SEG_FIELDS"
 	pvs --reportformat json --units s --nosuffix -o pv_name,pe_start
 }
 
