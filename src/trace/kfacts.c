@@ -225,6 +225,14 @@ static void btf_facts(struct kernel_facts *f)
 	/* block_rq_complete(rq, int error, ...) before it passed a blk_status_t */
 	t = tp_arg_type(btf, "block_rq_complete", 1);
 	f->rq_error_is_errno = t && btf_is_int(t);
+	/*
+	 * block_rq_error(rq, blk_status_t error, nr_bytes), v5.18+: the BPF side reads
+	 * `error` as a blk_status_t, so a kernel passing anything else (none known)
+	 * keeps block_rq_complete.
+	 */
+	t = tp_arg_type(btf, "block_rq_error", 1);
+	f->rq_error_tp = t && btf_is_typedef(t) &&
+			 !strcmp(btf__name_by_offset(btf, t->name_off), "blk_status_t");
 	f->tp_btf = f->privileged && tp_btf_loads(btf);
 	btf__free(btf);
 }
