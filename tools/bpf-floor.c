@@ -5,7 +5,7 @@
  * "ready", and hold them until SIGINT or SIGTERM. The native benchmark
  * (tools/bench-native.sh) times it with bpf_stats beside dmwatch's own program
  * on the same tracepoint: what any attached program pays, whatever it does.
- * The same program kfacts.c loads to probe tp_btf, attached here.
+ * The same program kfacts.c loads (never attaches) to probe tp_btf.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "trace/kfacts.h"
 
 #define MAX_TP 8
 
@@ -29,22 +30,10 @@ static void on_signal(int sig)
 /* an empty tp_btf program attached to `tp`: its link fd, or -errno */
 static int attach_floor(const struct btf *btf, const char *tp)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
-	char name[128];
-	int id, fd, link;
+	int fd = kfacts_empty_tp_btf(btf, tp), link;
 
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -ENOENT;
-	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "floor", "GPL", insns, 2, &opts);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	link = bpf_raw_tracepoint_open(NULL, fd);
 	if (link < 0)
 		link = -errno;

@@ -191,24 +191,33 @@ static const struct btf_type *tp_arg_type(const struct btf *btf, const char *tp,
 	return btf__type_by_id(btf, btf_params(t)[arg + 1].type);
 }
 
-/*
- * Can this kernel load a BTF-typed tracepoint program? Load (not attach) the
- * smallest one, "return 0", against block_bio_complete.
- */
-static bool tp_btf_loads(const struct btf *btf)
+int kfacts_empty_tp_btf(const struct btf *btf, const char *tp)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
-	int id = btf__find_by_name_kind(btf, "btf_trace_block_bio_complete", BTF_KIND_TYPEDEF);
-	int fd;
+	char name[128];
+	int id, fd;
 
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
-		return false;
+		return -ENOENT;
 	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, ARRAY_SIZE(insns), &opts);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "floor", "GPL", insns, ARRAY_SIZE(insns), &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Can this kernel load a BTF-typed tracepoint program? Load (not attach) the
+ * smallest one against block_bio_complete.
+ */
+static bool tp_btf_loads(const struct btf *btf)
+{
+	int fd = kfacts_empty_tp_btf(btf, "block_bio_complete");
+
 	if (fd < 0)
 		return false;
 	close(fd);
