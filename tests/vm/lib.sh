@@ -223,7 +223,8 @@ start_tracer() {
 # from the kernel's own BTF (not from dmwatch): block_rq_error where it exists
 # (5.18+), else block_rq_complete.
 kernel_rq_hook() {
-	if bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "'btf_trace_block_rq_error'"; then
+	# grep -c reads to the end: grep -q would leave bpftool a broken pipe (pipefail)
+	if [ "$(bpftool btf dump file /sys/kernel/btf/vmlinux | grep -c "'btf_trace_block_rq_error'")" != 0 ]; then
 		echo block_rq_error
 	else
 		echo block_rq_complete
