@@ -197,9 +197,11 @@ load_after=$(cat /proc/loadavg)
 foreign_after=$(block_progs)
 
 # exact BPF cost: runs with bpf_stats on, arms alternating; a tracer's programs
-# are the ones that were not loaded before it started. The one that ran most is
-# the per-I/O one; when none ran (dmwatch's block_rq_error on a kernel that has
-# it: no request failed), the one on this device's tracepoint, with 0 runs.
+# are the ones that were not loaded before it started. Of its programs on the
+# block tracepoints (not dmwatch's lifecycle ones: fio makes ioctls too), the one
+# that ran most is the per-I/O one; when none ran (dmwatch's block_rq_error on a
+# kernel that has it: no request failed), the one on this device's tracepoint,
+# with 0 runs.
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q -w kernel.bpf_stats_enabled=1
 for kind in zram loop; do
@@ -215,7 +217,8 @@ for kind in zram loop; do
 			tracer_stop
 			python3 -c 'import json, sys
 old = {p["id"] for p in json.load(open(sys.argv[1]))}
-new = [p for p in json.load(open(sys.argv[2])) if p["id"] not in old]
+new = [p for p in json.load(open(sys.argv[2])) if p["id"] not in old and
+       (p.get("name", "").startswith("block_") or p.get("name") == "floor")]
 want = {"zram": "block_bio", "loop": "block_rq"}[sys.argv[3]]
 p = max(new, key=lambda p: (p.get("run_cnt", 0), p.get("name", "").startswith(want)))
 cnt = p.get("run_cnt", 0)
