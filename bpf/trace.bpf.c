@@ -290,9 +290,15 @@ static __always_inline int bio_failed(struct bio *bio, __u8 status)
 
 /*
  * request-based devices: dm-multipath, and the SCSI, NVMe, virtio disks below dm,
- * whose bios get no block_bio_complete of their own. `error` is a blk_status_t
- * since v5.16, a negative errno before.
+ * whose bios get no block_bio_complete of their own.
  */
+static __always_inline int rq_failed(struct request *rq, int err, unsigned int nr_bytes)
+{
+	return io_error(dmw_rq_dev(rq), BPF_CORE_READ(rq, __sector), nr_bytes, err,
+			dmw_req_op(BPF_CORE_READ(rq, cmd_flags)));
+}
+
+/* block_rq_complete's `error` is a blk_status_t since v5.16, a negative errno before */
 static __always_inline int rq_complete(struct request *rq, long error, unsigned int nr_bytes)
 {
 	int err;
@@ -303,8 +309,7 @@ static __always_inline int rq_complete(struct request *rq, long error, unsigned 
 		err = -dmw_blk_status_errno(blk_sts_layout, (__u8)error);
 	if (!err)
 		return 0;
-	return io_error(dmw_rq_dev(rq), BPF_CORE_READ(rq, __sector), nr_bytes, err,
-			dmw_req_op(BPF_CORE_READ(rq, cmd_flags)));
+	return rq_failed(rq, err, nr_bytes);
 }
 
 /*
@@ -329,6 +334,10 @@ int BPF_PROG(block_bio_complete_raw, struct request_queue *q, struct bio *bio)
 	return status ? bio_failed(bio, status) : 0;
 }
 
+/*
+ * block_rq_complete fires for every request of the machine, so on a kernel
+ * without block_rq_error these run (and return at once) on each successful one.
+ */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(block_rq_complete, struct request *rq, long error, unsigned int nr_bytes)
 {
@@ -339,6 +348,33 @@ SEC("raw_tp/block_rq_complete")
 int BPF_PROG(block_rq_complete_raw, struct request *rq, long error, unsigned int nr_bytes)
 {
 	return rq_complete(rq, error, nr_bytes);
+}
+
+/*
+ * block_rq_error (v5.18+, preferred when the kernel has it): the kernel fires it
+ * only for a failed request, beside its "I/O error, dev sdX, sector N" line in
+ * blk_update_request(), so a successful request runs no program at all (the
+ * tracepoint's static key stays off). Its condition is the log line's: error set,
+ * and not a passthrough request (SG_IO, NVMe admin or ioctl commands), not one
+ * its driver marked RQF_QUIET (internal commands it expects may fail), not on a
+ * disk already marked dead (GD_DEAD: hot-removed, since 5.18-rc3). Those are not
+ * reported here where block_rq_complete reported them: none of them is a read or
+ * write a dm table sent, and when a dead disk fails one, the dm device above
+ * still reports its own bio's error through block_bio_complete (named, without
+ * the lower device).
+ * `error` has been a blk_status_t in every kernel that has the tracepoint
+ * (kfacts.c checks the type in BTF before choosing these).
+ */
+SEC("tp_btf/block_rq_error")
+int BPF_PROG(block_rq_error, struct request *rq, long error, unsigned int nr_bytes)
+{
+	return rq_failed(rq, -dmw_blk_status_errno(blk_sts_layout, (__u8)error), nr_bytes);
+}
+
+SEC("raw_tp/block_rq_error")
+int BPF_PROG(block_rq_error_raw, struct request *rq, long error, unsigned int nr_bytes)
+{
+	return rq_failed(rq, -dmw_blk_status_errno(blk_sts_layout, (__u8)error), nr_bytes);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

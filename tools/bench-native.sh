@@ -4,16 +4,21 @@
 # The tracer's cost per I/O on the machine's own kernel (BPF JIT-compiled, not
 # emulated): 4 KiB random direct reads with fio, as fast as the device goes, on
 #   - a zram device (bio-based: every completion runs block_bio_complete), and
-#   - a loop device over a tmpfs file (request-based: block_rq_complete),
+#   - a loop device over a tmpfs file (request-based: dmwatch attaches
+#     block_rq_error where the kernel has it (5.18+), which runs nothing for a
+#     successful request, else block_rq_complete),
 # in three arms: no tracer / `dmwatch trace` / the same filter as a bpftrace
-# one-liner (same tracepoints, errors only, the same fields printed). Runs are
+# one-liner (block_bio_complete and block_rq_complete, errors only, the same
+# fields printed: the tracepoints such a one-liner is written on). Runs are
 # interleaved in rounds whose arm order rotates, so drift in the machine's load
 # hits every arm alike; each tracer arm is compared with the no-tracer run of its
 # own round. Then one run per tracer with kernel.bpf_stats_enabled=1 gives the
 # exact ns per run of the per-I/O BPF program (stats off during the timed runs:
-# they cost two clock reads per run themselves).
+# they cost two clock reads per run themselves), beside the floor: an empty
+# program on the same tracepoint (tools/bpf-floor.c), what any attached one pays.
 #
-# Usage: tools/bench-native.sh DMWATCH > table.md   (root; fio, bpftrace, bpftool)
+# Usage: tools/bench-native.sh DMWATCH > table.md   (root; fio, bpftrace, bpftool;
+# NATIVE_FLOOR the bpf-floor tool, default .output/tools/bpf-floor)
 # Environment: NATIVE_ROUNDS (default 12), NATIVE_SECONDS per run (default 5),
 # NATIVE_STATS_RUNS bpf_stats runs per arm (default 2), NATIVE_CPU the CPU fio is
 # pinned to (default the last one). The table is made by tools/bench-native-table.py.
@@ -25,6 +30,7 @@ rounds=${NATIVE_ROUNDS:-12}
 stats_runs=${NATIVE_STATS_RUNS:-2}
 secs=${NATIVE_SECONDS:-5}
 cpu=${NATIVE_CPU:-$(($(nproc) - 1))}
+floor=${NATIVE_FLOOR:-$(dirname "$0")/../.output/tools/bpf-floor}
 work=$(mktemp -d /tmp/dmwatch-bench-native.XXXXXX)
 raw=$work/runs.txt
 zram=""
@@ -60,6 +66,7 @@ for tool in fio bpftrace bpftool taskset losetup python3; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (tools/deps.sh installs it)"
 done
 [ -x "$dmwatch" ] || die "$dmwatch: not executable"
+[ -x "$floor" ] || die "$floor: not executable (make tools)"
 
 # bpftrace's tracepoints (and dmwatch's syscall tier) need tracefs
 if [ ! -e /sys/kernel/tracing/events/block ]; then
@@ -114,6 +121,11 @@ tracer_start() {
 		ready='^ready$'
 		log=$work/tracer.out
 		;;
+	floor)
+		"$floor" block_bio_complete block_rq_complete > "$work/tracer.out" 2> "$work/tracer.err" &
+		ready='^ready$'
+		log=$work/tracer.out
+		;;
 	esac
 	tracer_pid=$!
 	i=0
@@ -157,7 +169,8 @@ print("%.1f %.1f" % (r["iops"], cpu_ns / r["total_ios"]))' "$work/fio.json"
 
 # another tracer on these tracepoints would sit in every arm, "off" included
 block_progs() {
-	bpftool prog show | grep -c -e 'name [a-z_]*bio_compl' -e 'name [a-z_]*rq_compl' || :
+	bpftool prog show | grep -c -e 'name [a-z_]*bio_compl' -e 'name [a-z_]*rq_compl' \
+		-e 'name [a-z_]*rq_err' -e 'name floor ' || :
 }
 
 foreign_before=$(block_progs)
@@ -184,7 +197,11 @@ load_after=$(cat /proc/loadavg)
 foreign_after=$(block_progs)
 
 # exact BPF cost: runs with bpf_stats on, arms alternating; a tracer's programs
-# are the ones that were not loaded before it started
+# are the ones that were not loaded before it started. Of its programs on the
+# block tracepoints (not dmwatch's lifecycle ones: fio makes ioctls too), the one
+# that ran most is the per-I/O one; when none ran (dmwatch's block_rq_error on a
+# kernel that has it: no request failed), the one on this device's tracepoint,
+# with 0 runs.
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q -w kernel.bpf_stats_enabled=1
 for kind in zram loop; do
@@ -192,7 +209,7 @@ for kind in zram loop; do
 	[ "$kind" = zram ] || dev=$loopdev
 	r=0
 	while [ "$r" -lt "$stats_runs" ]; do
-		for arm in dmwatch bpftrace; do
+		for arm in dmwatch bpftrace floor; do
 			bpftool prog show --json > "$work/progs-before.json"
 			tracer_start "$arm"
 			fio_run "$kind" "$dev" > /dev/null
@@ -200,10 +217,13 @@ for kind in zram loop; do
 			tracer_stop
 			python3 -c 'import json, sys
 old = {p["id"] for p in json.load(open(sys.argv[1]))}
-new = [p for p in json.load(open(sys.argv[2])) if p["id"] not in old and p.get("run_cnt")]
-p = max(new, key=lambda p: p["run_cnt"])
-print("%s %s %s %d %.1f" % (sys.argv[3], sys.argv[4], p.get("name", "?"), p["run_cnt"],
-			   p["run_time_ns"] / p["run_cnt"]))' \
+new = [p for p in json.load(open(sys.argv[2])) if p["id"] not in old and
+       (p.get("name", "").startswith("block_") or p.get("name") == "floor")]
+want = {"zram": "block_bio", "loop": "block_rq"}[sys.argv[3]]
+p = max(new, key=lambda p: (p.get("run_cnt", 0), p.get("name", "").startswith(want)))
+cnt = p.get("run_cnt", 0)
+print("%s %s %s %d %.1f" % (sys.argv[3], sys.argv[4], p.get("name", "?"), cnt,
+			   p.get("run_time_ns", 0) / cnt if cnt else 0))' \
 				"$work/progs-before.json" "$work/progs-after.json" "$kind" "$arm" \
 				>> "$work/stats.txt"
 		done

@@ -84,6 +84,18 @@ static void print_kprobe_targets(const struct kernel_facts *k)
 	printf("\n");
 }
 
+static const char *rq_hook_text(const struct trace_plan *p)
+{
+	const char *hook = plan_rq_hook(p);
+
+	if (!strcmp(hook, "block_rq_error"))
+		return "block_rq_error (runs only for a failed request; not for passthrough, "
+		       "quiet or dead-disk ones)";
+	if (!strcmp(hook, "block_rq_complete"))
+		return "block_rq_complete (runs on every request, filters in BPF)";
+	return hook;
+}
+
 static void print_text(const struct kernel_facts *k, const struct trace_plan *p)
 {
 	printf("%-14s ", "kernel");
@@ -105,6 +117,7 @@ static void print_text(const struct kernel_facts *k, const struct trace_plan *p)
 	if (p->verdict != EXIT_UNUSABLE) {
 		printf("%-14s %s\n", "lifecycle", plan_tier_str(p->tier));
 		printf("%-14s %s\n", "I/O hooks", plan_io_str(p->io));
+		printf("%-14s %s\n", "request errors", rq_hook_text(p));
 		printf("%-14s %s\n", "table events", p->table_events ?
 		       "kprobe on dm_table_event (snapshot invalid at once)" : "no (seen at the next sample)");
 		printf("%-14s block_rq_complete passes %s; blk_status_t numbered as since %s\n",
@@ -147,6 +160,7 @@ static void print_json(const struct kernel_facts *k, const struct trace_plan *p)
 	json_str("lifecycle", p->verdict == EXIT_UNUSABLE ? "none" : plan_tier_str(p->tier), true);
 	json_str("io_hooks", p->verdict == EXIT_UNUSABLE ? "none" : plan_io_str(p->io), true);
 	printf("\"table_events\":%s,", p->table_events ? "true" : "false");
+	json_str("rq_hook", p->verdict == EXIT_UNUSABLE ? "none" : plan_rq_hook(p), true);
 	json_str("rq_complete_error", p->rq_error_is_errno ? "errno" : "blk_status_t", true);
 	json_str("blk_status_numbering", p->blk_sts_layout == DMW_BLK_STS_V6_10 ? "6.10" : "4.13", true);
 	printf("\"notes\":[");

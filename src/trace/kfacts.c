@@ -191,24 +191,33 @@ static const struct btf_type *tp_arg_type(const struct btf *btf, const char *tp,
 	return btf__type_by_id(btf, btf_params(t)[arg + 1].type);
 }
 
-/*
- * Can this kernel load a BTF-typed tracepoint program? Load (not attach) the
- * smallest one, "return 0", against block_bio_complete.
- */
-static bool tp_btf_loads(const struct btf *btf)
+int kfacts_empty_tp_btf(const struct btf *btf, const char *tp)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
-	int id = btf__find_by_name_kind(btf, "btf_trace_block_bio_complete", BTF_KIND_TYPEDEF);
-	int fd;
+	char name[128];
+	int id, fd;
 
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
-		return false;
+		return -ENOENT;
 	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, ARRAY_SIZE(insns), &opts);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "floor", "GPL", insns, ARRAY_SIZE(insns), &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Can this kernel load a BTF-typed tracepoint program? Load (not attach) the
+ * smallest one against block_bio_complete.
+ */
+static bool tp_btf_loads(const struct btf *btf)
+{
+	int fd = kfacts_empty_tp_btf(btf, "block_bio_complete");
+
 	if (fd < 0)
 		return false;
 	close(fd);
@@ -225,6 +234,14 @@ static void btf_facts(struct kernel_facts *f)
 	/* block_rq_complete(rq, int error, ...) before it passed a blk_status_t */
 	t = tp_arg_type(btf, "block_rq_complete", 1);
 	f->rq_error_is_errno = t && btf_is_int(t);
+	/*
+	 * block_rq_error(rq, blk_status_t error, nr_bytes), v5.18+: the BPF side reads
+	 * `error` as a blk_status_t, so a kernel passing anything else (none known)
+	 * keeps block_rq_complete.
+	 */
+	t = tp_arg_type(btf, "block_rq_error", 1);
+	f->rq_error_tp = t && btf_is_typedef(t) &&
+			 !strcmp(btf__name_by_offset(btf, t->name_off), "blk_status_t");
 	f->tp_btf = f->privileged && tp_btf_loads(btf);
 	btf__free(btf);
 }

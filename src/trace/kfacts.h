@@ -8,4 +8,11 @@
 /* Fill *f from this machine (refused[] is left empty: only a load attempt knows). */
 void kfacts_gather(struct kernel_facts *f);
 
+struct btf;
+/*
+ * Load (not attach) the emptiest BTF-typed program, "return 0" named "floor", for
+ * tracepoint `tp`: its fd, or -errno (-ENOENT: no such tracepoint in BTF).
+ */
+int kfacts_empty_tp_btf(const struct btf *btf, const char *tp);
+
 #endif /* DMWATCH_TRACE_KFACTS_H */

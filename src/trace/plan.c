@@ -8,7 +8,8 @@
  * the request, pid and result), the ioctl syscall tracepoints (the caller's
  * copy), kernel uevents (no pid, no failed ioctls). I/O errors: BTF-typed raw
  * tracepoints, else plain raw tracepoints (same events), each of bio and request
- * completion on its own.
+ * completion on its own; request errors from block_rq_error where the kernel has
+ * it, else from block_rq_complete.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ static const char *const prog_names[PROG_COUNT] = {
 	[PROG_DM_TABLE_EVENT] = "dm_table_event",
 	[PROG_BIO_COMPLETE] = "block_bio_complete",	[PROG_BIO_COMPLETE_RAW] = "block_bio_complete_raw",
 	[PROG_RQ_COMPLETE] = "block_rq_complete",	[PROG_RQ_COMPLETE_RAW] = "block_rq_complete_raw",
+	[PROG_RQ_ERROR] = "block_rq_error",		[PROG_RQ_ERROR_RAW] = "block_rq_error_raw",
 };
 
 static const char *const kprobe_names[KP_TARGETS] = {
@@ -77,6 +79,15 @@ const char *plan_io_str(enum io_hooks io)
 	return "none";
 }
 
+const char *plan_rq_hook(const struct trace_plan *p)
+{
+	if (p->load[PROG_RQ_ERROR] || p->load[PROG_RQ_ERROR_RAW])
+		return "block_rq_error";
+	if (p->load[PROG_RQ_COMPLETE] || p->load[PROG_RQ_COMPLETE_RAW])
+		return "block_rq_complete";
+	return "none";
+}
+
 const char *plan_lockdown_str(enum lockdown_mode mode)
 {
 	switch (mode) {
@@ -101,6 +112,8 @@ const char *plan_prog_cost(enum plan_prog prog)
 		return "I/O errors of bio-based devices (dm's own targets, md)";
 	case PROG_RQ_COMPLETE:
 	case PROG_RQ_COMPLETE_RAW:
+	case PROG_RQ_ERROR:
+	case PROG_RQ_ERROR_RAW:
 		return "I/O errors of request-based disks (SCSI, NVMe, virtio) and multipath";
 	default:
 		return "dm lifecycle with pid and result from kprobes on dm-ioctl";
@@ -196,9 +209,9 @@ static void choose_lifecycle(const struct kernel_facts *f, bool force_syscalls, 
 	note(p, true, "no dm lifecycle events (%s; no ioctl syscall tracepoints, no uevent socket)", why);
 }
 
-/* tp_btf, else raw_tp, else nothing, for one of bio / request completion */
-static enum io_hooks choose_io_one(const struct kernel_facts *f, enum plan_prog btf,
-				   enum plan_prog raw, struct trace_plan *p)
+/* tp_btf, else raw_tp, else IO_NONE (nothing loaded) for one tracepoint */
+static enum io_hooks try_io_one(const struct kernel_facts *f, enum plan_prog btf,
+				enum plan_prog raw, struct trace_plan *p)
 {
 	if (f->tp_btf && !f->refused[btf]) {
 		p->load[btf] = true;
@@ -208,8 +221,37 @@ static enum io_hooks choose_io_one(const struct kernel_facts *f, enum plan_prog 
 		p->load[raw] = true;
 		return IO_RAW_TP;
 	}
-	note(p, true, "the kernel refused both block completion programs: no %s", plan_prog_cost(raw));
 	return IO_NONE;
+}
+
+static enum io_hooks choose_io_one(const struct kernel_facts *f, enum plan_prog btf,
+				   enum plan_prog raw, struct trace_plan *p)
+{
+	enum io_hooks io = try_io_one(f, btf, raw, p);
+
+	if (io == IO_NONE)
+		note(p, true, "the kernel refused both block completion programs: no %s",
+		     plan_prog_cost(raw));
+	return io;
+}
+
+/*
+ * Request errors: block_rq_error where the kernel has it (5.18+), which fires
+ * for failed requests only, so a successful one runs nothing; else
+ * block_rq_complete, which runs on every request and filters in BPF.
+ */
+static enum io_hooks choose_rq(const struct kernel_facts *f, struct trace_plan *p)
+{
+	enum io_hooks io;
+
+	if (f->rq_error_tp) {
+		io = try_io_one(f, PROG_RQ_ERROR, PROG_RQ_ERROR_RAW, p);
+		if (io != IO_NONE)
+			return io;
+		note(p, false, "the kernel refused the block_rq_error programs: request errors come "
+		     "from block_rq_complete, which runs on every request");
+	}
+	return choose_io_one(f, PROG_RQ_COMPLETE, PROG_RQ_COMPLETE_RAW, p);
 }
 
 static void choose_io(const struct kernel_facts *f, struct trace_plan *p)
@@ -222,7 +264,7 @@ static void choose_io(const struct kernel_facts *f, struct trace_plan *p)
 		return;
 	}
 	bio = choose_io_one(f, PROG_BIO_COMPLETE, PROG_BIO_COMPLETE_RAW, p);
-	rq = choose_io_one(f, PROG_RQ_COMPLETE, PROG_RQ_COMPLETE_RAW, p);
+	rq = choose_rq(f, p);
 	/* the weaker of the two names the hooks */
 	p->io = bio > rq ? bio : rq;
 	if (p->io == IO_RAW_TP)

@@ -35,6 +35,7 @@ enum plan_prog {
 	PROG_DM_TABLE_EVENT,
 	PROG_BIO_COMPLETE, PROG_BIO_COMPLETE_RAW,
 	PROG_RQ_COMPLETE, PROG_RQ_COMPLETE_RAW,
+	PROG_RQ_ERROR, PROG_RQ_ERROR_RAW,
 	PROG_COUNT,
 };
 
@@ -58,6 +59,7 @@ struct kernel_facts {
 	bool block_tracepoints;		/* block:block_{bio,rq}_complete */
 	bool tp_btf;			/* BTF-typed tracepoints can be loaded */
 	bool rq_error_is_errno;		/* block_rq_complete passes an errno (older kernels) */
+	bool rq_error_tp;		/* block_rq_error (5.18+) with a blk_status_t */
 	bool refused[PROG_COUNT];	/* programs the kernel refused at an earlier load */
 };
 
@@ -101,6 +103,8 @@ int plan_prog_by_name(const char *name);		/* -1 if unknown */
 const char *plan_kprobe_name(enum kprobe_target t);
 const char *plan_tier_str(enum lifecycle_tier tier);
 const char *plan_io_str(enum io_hooks io);
+/* the tracepoint request errors come from: "block_rq_error", "block_rq_complete", "none" */
+const char *plan_rq_hook(const struct trace_plan *p);
 const char *plan_lockdown_str(enum lockdown_mode mode);
 /* "what is lost" when the kernel refuses this program at load time */
 const char *plan_prog_cost(enum plan_prog prog);

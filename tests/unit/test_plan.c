@@ -4,7 +4,7 @@
  * data: one line of words per kernel, so a new kernel's quirk is one more line.
  *
  * Words: a release ("5.10.0-32-amd64") first, then any of
- *   nobtf modbtf unprivileged nokprobes nosyscalls noblock notpbtf rqerrno nodm
+ *   nobtf modbtf unprivileged nokprobes nosyscalls noblock notpbtf rqerrno rqerror nodm
  *   memlock=KIB (RLIMIT_MEMLOCK, not raisable)
  *   lockdown=none|integrity|confidentiality
  *   missing:SYM  dup:SYM (twice in the symbols)  blacklist:SYM  refuse:PROGRAM
@@ -62,6 +62,8 @@ static bool facts_from(const char *words, struct kernel_facts *f)
 			f->tp_btf = false;
 		} else if (!strcmp(w, "rqerrno")) {
 			f->rq_error_is_errno = true;
+		} else if (!strcmp(w, "rqerror")) {
+			f->rq_error_tp = true;
 		} else if (!strncmp(w, "memlock=", 8)) {
 			f->memlock = strtoull(w + 8, NULL, 10) * 1024;
 			f->memlock_raisable = false;
@@ -100,11 +102,11 @@ static const struct plan_case {
 	{ "5.10.0-32-amd64 rqerrno", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	{ "5.15.158-2-pve rqerrno", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	/* Debian 12, PVE 8 */
-	{ "6.1.0-57-amd64 modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
-	{ "6.8.12-4-pve modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.8.12-4-pve modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	/* Debian 13, PVE 9, sid: BLK_STS renumbered in 6.10 */
-	{ "6.12.117+deb13-amd64 modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
-	{ "7.2.13+deb14-amd64 modbtf", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
+	{ "6.12.117+deb13-amd64 modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
+	{ "7.2.13+deb14-amd64 modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
 	/* the user's choice */
 	{ "6.1.0-57-amd64", "syscalls", TIER_SYSCALLS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	{ "6.1.0-57-amd64", "uevents", TIER_UEVENTS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
@@ -161,6 +163,7 @@ TEST(plan_kernel_matrix)
 		/* a plan never loads both flavours of one hook, nor a lifecycle it did not pick */
 		CHECK(!(p.load[PROG_BIO_COMPLETE] && p.load[PROG_BIO_COMPLETE_RAW]));
 		CHECK(!(p.load[PROG_RQ_COMPLETE] && p.load[PROG_RQ_COMPLETE_RAW]));
+		CHECK(!(p.load[PROG_RQ_ERROR] && p.load[PROG_RQ_ERROR_RAW]));
 		CHECK(p.load[PROG_DEV_CREATE_ENTRY] == (p.tier == TIER_KPROBES));
 		CHECK(p.load[PROG_SYS_ENTER_IOCTL] == (p.tier == TIER_SYSCALLS));
 		CHECK(p.load[PROG_DM_TABLE_EVENT] == p.table_events);
@@ -170,6 +173,59 @@ TEST(plan_kernel_matrix)
 		for (int n = 0; n < p.n_notes; n++)
 			CHECK(p.notes[n].text[0]);
 	}
+}
+
+/*
+ * Request errors: block_rq_error where the kernel has it (5.18+: bookworm's 6.1 and
+ * later), never together with block_rq_complete; block_rq_complete before (bullseye's
+ * 5.10, PVE 7's 5.15), and when the kernel refuses both block_rq_error programs.
+ */
+static const struct rq_case {
+	const char *facts;
+	const char *loads;		/* the one request program loaded, or "" */
+	const char *hook;		/* plan_rq_hook() */
+	bool note;			/* a note says block_rq_error was refused */
+} rq_cases[] = {
+	{ "5.10.0-32-amd64 rqerrno", "block_rq_complete", "block_rq_complete", false },
+	{ "5.15.158-2-pve rqerrno notpbtf", "block_rq_complete_raw", "block_rq_complete", false },
+	{ "6.1.0-57-amd64 modbtf rqerror", "block_rq_error", "block_rq_error", false },
+	{ "7.2.13+deb14-amd64 modbtf rqerror", "block_rq_error", "block_rq_error", false },
+	{ "6.18.44-fc-v1045 rqerror notpbtf", "block_rq_error_raw", "block_rq_error", false },
+	{ "6.1.0-57-amd64 rqerror refuse:block_rq_error", "block_rq_error_raw", "block_rq_error", false },
+	{ "6.1.0-57-amd64 rqerror refuse:block_rq_error refuse:block_rq_error_raw", "block_rq_complete",
+	  "block_rq_complete", true },
+	{ "6.1.0-57-amd64 rqerror noblock", "", "none", false },
+};
+
+TEST(plan_rq_error_hook)
+{
+	static const enum plan_prog rq_progs[] = {
+		PROG_RQ_COMPLETE, PROG_RQ_COMPLETE_RAW, PROG_RQ_ERROR, PROG_RQ_ERROR_RAW,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rq_cases); i++) {
+		const struct rq_case *c = &rq_cases[i];
+		struct kernel_facts f;
+		struct trace_plan p;
+		char loaded[128] = "";
+		bool note = false;
+
+		if (!facts_from(c->facts, &f)) {
+			FAIL_AT("rq case %zu: bad facts", i);
+			continue;
+		}
+		plan_choose(&f, false, false, true, &p);
+		for (size_t j = 0; j < ARRAY_SIZE(rq_progs); j++)
+			if (p.load[rq_progs[j]])
+				snprintf(loaded + strlen(loaded), sizeof(loaded) - strlen(loaded), "%s%s",
+					 loaded[0] ? " " : "", plan_prog_name(rq_progs[j]));
+		for (int n = 0; n < p.n_notes; n++)
+			note |= strstr(p.notes[n].text, "refused the block_rq_error") != NULL;
+		if (strcmp(loaded, c->loads) || strcmp(plan_rq_hook(&p), c->hook) || note != c->note)
+			FAIL_AT("[%s]: loads '%s', hook %s, note %d; expected '%s', %s, %d", c->facts,
+				loaded, plan_rq_hook(&p), note, c->loads, c->hook, c->note);
+	}
+	CHECK(strstr(plan_prog_cost(PROG_RQ_ERROR), "request-based") != NULL);
 }
 
 /* each refused program is named with what it costs; a degrading note says why */

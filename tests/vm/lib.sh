@@ -219,6 +219,28 @@ start_tracer() {
 	kill -0 "$tpid" || { cat "$err" >&2; die "tracer exited before it was ready"; }
 }
 
+# kernel_rq_hook: the request tracepoint dmwatch must use on this kernel, read
+# from the kernel's own BTF (not from dmwatch): block_rq_error where it exists
+# (5.18+), else block_rq_complete.
+kernel_rq_hook() {
+	# grep -c reads to the end: grep -q would leave bpftool a broken pipe (pipefail)
+	if [ "$(bpftool btf dump file /sys/kernel/btf/vmlinux | grep -c "'btf_trace_block_rq_error'")" != 0 ]; then
+		echo block_rq_error
+	else
+		echo block_rq_complete
+	fi
+}
+
+# bpf_runs NAME: "PROGRAMS RUNS": how many BPF programs whose name starts with
+# NAME are loaded (the kernel keeps 15 characters of a name, so the prefix), and
+# their summed run_cnt (counted only while kernel.bpf_stats_enabled=1).
+bpf_runs() {
+	bpftool prog show --json | python3 -c '
+import json, sys
+progs = [p for p in json.load(sys.stdin) if p.get("name", "").startswith(sys.argv[1][:15])]
+print(len(progs), sum(p.get("run_cnt", 0) for p in progs))' "$1"
+}
+
 # pve_init [NODE]: an empty fake /etc/pve for NODE (default: the host name), laid
 # out like pmxcfs (qemu-server, lxc and local point into nodes/NODE).  The guest's
 # /etc is an overlay: this never touches the host's /etc/pve.  Removed at cleanup.

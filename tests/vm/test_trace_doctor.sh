@@ -3,7 +3,8 @@
 #
 # dmwatch doctor on the kernel this VM booted: it loads the BPF programs for real,
 # and every kernel of the matrix (5.10, 6.1, 6.12, 7.x) must give the best plan:
-# kprobes on dm-ioctl, BTF-typed block completion tracepoints, dm table events.
+# kprobes on dm-ioctl, BTF-typed block completion tracepoints, dm table events,
+# and request errors from block_rq_error where the kernel's BTF has it.
 # Its JSON and text agree with its exit code; the line it ends with goes to the
 # log, for README's kernel table.
 . "$(dirname "$0")/lib.sh"
@@ -13,10 +14,10 @@ rc=0
 keep /tmp/doctor.json /tmp/doctor.err
 cat /tmp/doctor.json >&2
 [ ! -s /tmp/doctor.err ] || { cat /tmp/doctor.err >&2; die "doctor wrote to stderr"; }
-python3 - /tmp/doctor.json "$rc" "$(uname -r)" "$DM_MAJOR" <<'PY'
+python3 - /tmp/doctor.json "$rc" "$(uname -r)" "$DM_MAJOR" "$(kernel_rq_hook)" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-rc, release, dm_major = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+rc, release, dm_major, rq_hook = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
 want = {"ok": 0, "degraded": 1, "cannot trace": 3}[d["verdict"]]
 assert rc == want, "exit %d but verdict %s" % (rc, d["verdict"])
 assert d["kernel"] == release, d["kernel"]
@@ -26,16 +27,19 @@ for name, t in d["kprobes"]["targets"].items():
     assert t["count"] == 1 and not t["blacklisted"], (name, t)
 assert d["lifecycle"] == "kprobes on dm-ioctl", d["lifecycle"]
 assert d["io_hooks"] == "tp_btf block completion", d["io_hooks"]
+assert d["rq_hook"] == rq_hook, (d["rq_hook"], rq_hook)
 assert d["table_events"] is True
 assert d["verdict"] == "ok", d["notes"]
-print("kernel %s: module BTF %s, lifecycle %s, I/O %s, table events %s" % (
+print("kernel %s: module BTF %s, lifecycle %s, I/O %s, request errors %s, table events %s" % (
     release, "yes" if d["btf"]["modules"] else "no", d["lifecycle"], d["io_hooks"],
-    d["table_events"]), file=sys.stderr)
+    d["rq_hook"], d["table_events"]), file=sys.stderr)
 PY
 
 # the text form says the same, and --no-load judges from the facts alone
 "$DMWATCH" doctor > /tmp/doctor.txt
 assert_contains /tmp/doctor.txt '^lifecycle +kprobes on dm-ioctl$'
+assert_contains /tmp/doctor.txt "^request errors $(kernel_rq_hook) "
+
 assert_contains /tmp/doctor.txt '^verdict: ok$'
 "$DMWATCH" doctor --no-load --json > /tmp/doctor-noload.json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]=="ok", d' /tmp/doctor-noload.json

@@ -4,7 +4,8 @@
 # The whole chain against the real kernel: our BPF skeleton loads, attaches, and
 # sees real dmsetup create (twice: the second fails with EBUSY), rename, suspend/
 # resume, remove, and real I/O errors on dm error / flakey targets, named, plus an
-# error on a physical disk below a dm device attributed to the dm device above.
+# error on a physical disk below a dm device attributed to the dm device above,
+# seen by block_rq_error where the kernel has it (block_rq_complete before 5.18).
 # Hostile input: a device whose name holds ESC and BEL (stored unmangled) made by a
 # process whose comm holds ESC, renamed to another such name: a second tracer's
 # text output shows them escaped, with no raw control byte, and --json stays
@@ -55,8 +56,33 @@ if modprobe sd_mod 2> /dev/null && modprobe scsi_debug dev_size_mb=8 opts=2 2> /
 	sd=/dev/$sd
 	wait_until 10 test -b "$sd"
 	dm_create dmw-upper "0 16384 linear $sd 0"
+	# which program sees request errors: block_rq_error where the kernel has it
+	# (then a successful request runs nothing), else block_rq_complete; counted
+	# with bpf_stats, across both tracers
+	rq_hook=$(kernel_rq_hook)
+	stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+	on_cleanup "sysctl -q -w kernel.bpf_stats_enabled=$stats_was"
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	read -r rq_progs rq_runs0 <<< "$(bpf_runs "$rq_hook")"
+	assert_eq 2 "$rq_progs" "$rq_hook programs loaded (one per tracer)"
+	if [ "$rq_hook" = block_rq_error ]; then
+		assert_eq "0 0" "$(bpf_runs block_rq_complete)" "block_rq_complete programs beside block_rq_error"
+	else
+		assert_eq "0 0" "$(bpf_runs block_rq_error)" "block_rq_error programs on a kernel without it"
+	fi
+	dd if=/dev/mapper/dmw-upper of=/dev/null bs=4096 count=256 iflag=direct 2> /dev/null
+	read -r _ rq_runs1 <<< "$(bpf_runs "$rq_hook")"
 	# scsi_debug's OPT_MEDIUM_ERR fails reads of sector 0x1234 (4660)
 	expect_fail dd if=/dev/mapper/dmw-upper of=/dev/null bs=512 count=8 skip=4656 iflag=direct
+	read -r _ rq_runs2 <<< "$(bpf_runs "$rq_hook")"
+	sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
+	log "request errors: $rq_hook, runs $rq_runs0, $rq_runs1 after 256 good reads, $rq_runs2 after the medium error"
+	if [ "$rq_hook" = block_rq_error ]; then
+		assert_eq "$rq_runs0" "$rq_runs1" "block_rq_error runs over 256 successful reads"
+	else
+		[ "$rq_runs1" -ge $((rq_runs0 + 2 * 256)) ] || die "block_rq_complete ran $rq_runs0 -> $rq_runs1 times over 256 reads"
+	fi
+	[ "$rq_runs2" -ge $((rq_runs1 + 2)) ] || die "$rq_hook ran $rq_runs1 -> $rq_runs2 times for the medium error"
 	dmsetup remove dmw-upper
 else
 	log "scsi_debug not available: lower-device attribution not exercised"
