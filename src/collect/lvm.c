@@ -2,8 +2,8 @@
 /*
  * LVM's view from one `lvm fullreport -a --reportformat json`: per VG, its "seg" rows
  * (LVs with uuids, attrs, pool, origin, percents, thin ids and PE ranges, the fields
- * `lvs -a --segments` would print) and its "pv" rows (where extents start), parsed with
- * yajl's tree (a report is small: a few rows per LV). One command, so LVM scans the
+ * `lvs -a --segments` would print) and its "pv" rows (where extents start), parsed as
+ * LVM writes them (lvmreport.c). One command, so LVM scans the
  * devices once (lvs then pvs scanned them twice: most of a live scan's time on a node
  * with hundreds of dm devices). PE ranges become sector extents on the PV's device so
  * that scan can tell which LV owns the blocks a stale mapping points at.
@@ -19,8 +19,8 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <yajl/yajl_tree.h>
 #include "collect/lvm.h"
+#include "collect/lvmreport.h"
 #include "lib/util.h"
 
 #define SEG_FIELDS "vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin," \
@@ -42,14 +42,6 @@ static char *const fullreport_argv[] = {
 	"--configreport", "pvseg", "-o", "pvseg_start", "--configreport", "seg", "-o",
 	SEG_FIELDS, "--configreport", "pv", "-o", PV_FIELDS, NULL
 };
-
-/* the string member key of object o, NULL when absent or not a string */
-static const char *jget(yajl_val o, const char *key)
-{
-	const char *path[] = { key, NULL };
-
-	return YAJL_GET_STRING(yajl_tree_get(o, path, yajl_t_string));
-}
 
 /* lvs prints numbers as strings, "" when not applicable; -1 / NaN for those. */
 static bool parse_u64(const char *s, uint64_t *out)
@@ -73,20 +65,6 @@ static double parse_percent(const char *s)
 	v = strtod(s, &end);
 	return (*end == 0 && v >= 0 && v <= 100.0) ? v : NAN;
 }
-
-/* The `key` array of one VG's report object, or NULL. */
-static yajl_val section(yajl_val vg_report, const char *key)
-{
-	const char *path[] = { key, NULL };
-
-	return yajl_tree_get(vg_report, path, yajl_t_array);
-}
-
-static size_t n_rows(yajl_val rows)
-{
-	return rows ? rows->u.array.len : 0;
-}
-
 
 static const struct lvm_lv *find_lv_uuid(const struct state *st, const char *uuid)
 {
@@ -129,25 +107,24 @@ struct pv_seen {
 };
 
 /* a PV's pe_start from the VG's pv rows and its device number; false when unknown */
-static bool pv_lookup(yajl_val pv_rows, const char *pv_name, lvm_resolve_fn resolve,
+static bool pv_lookup(const struct lvm_vg_rows *vg, const char *pv_name, lvm_resolve_fn resolve,
 		      struct pv_seen *seen)
 {
 	if (!strcmp(seen->name, pv_name))
 		return seen->ok;
 	snprintf(seen->name, sizeof(seen->name), "%s", pv_name);
 	seen->pe_start = UINT64_MAX;
-	for (size_t i = 0; i < n_rows(pv_rows); i++) {
-		yajl_val pv = pv_rows->u.array.values[i];
-		const char *name = jget(pv, "pv_name");
+	for (size_t i = 0; i < vg->n_pv; i++) {
+		const char *name = vg->pv[i].v[LF_PV_NAME];
 
 		if (name && !strcmp(name, pv_name))
-			parse_u64(jget(pv, "pe_start"), &seen->pe_start);
+			parse_u64(vg->pv[i].v[LF_PE_START], &seen->pe_start);
 	}
 	seen->ok = seen->pe_start != UINT64_MAX && !resolve(pv_name, &seen->major, &seen->minor);
 	return seen->ok;
 }
 
-static int add_pe_ranges(struct state *st, const char *source, yajl_val pv_rows,
+static int add_pe_ranges(struct state *st, const char *source, const struct lvm_vg_rows *vg,
 			 const struct lvm_lv *lv, const char *ranges, uint64_t extent_size,
 			 lvm_resolve_fn resolve, struct pv_seen *seen)
 {
@@ -173,9 +150,9 @@ static int add_pe_ranges(struct state *st, const char *source, yajl_val pv_rows,
 			err = -EINVAL;
 			continue;
 		}
-		if (tok[0] != '/' || !pv_rows)
+		if (tok[0] != '/' || !vg->has_pv)
 			continue;	/* an LV area, or no pv section (said once by the caller) */
-		if (!pv_lookup(pv_rows, tok, resolve, seen)) {
+		if (!pv_lookup(vg, tok, resolve, seen)) {
 			state_add_problem(st, source, "PV %s of %s/%s not found", tok,
 					  lv->vg_name, lv->lv_name);
 			continue;
@@ -202,16 +179,16 @@ static int add_pe_ranges(struct state *st, const char *source, yajl_val pv_rows,
 }
 
 /* One VG's "seg" rows (pv_rows: its "pv" rows) into st->lvs / st->extents. */
-static void parse_vg(struct state *st, const char *source, yajl_val rows, yajl_val pv_rows,
+static void parse_vg(struct state *st, const char *source, const struct lvm_vg_rows *vgr,
 		     lvm_resolve_fn resolve)
 {
 	struct pv_seen seen = { .name = "" };
 	bool said_no_pvs = false;
 
-	for (size_t i = 0; i < n_rows(rows); i++) {
-		yajl_val r = rows->u.array.values[i];
-		const char *vg = jget(r, "vg_name"), *name = jget(r, "lv_name");
-		const char *uuid = jget(r, "lv_uuid"), *ranges = jget(r, "seg_pe_ranges");
+	for (size_t i = 0; i < vgr->n_seg; i++) {
+		char *const *r = vgr->seg[i].v;
+		const char *vg = r[LF_VG_NAME], *name = r[LF_LV_NAME];
+		const char *uuid = r[LF_LV_UUID], *ranges = r[LF_SEG_PE_RANGES];
 		const struct lvm_lv *known;
 		uint64_t extent_size = 0;
 		struct lvm_lv *lv;
@@ -224,8 +201,6 @@ static void parse_vg(struct state *st, const char *source, yajl_val rows, yajl_v
 		/* one row per segment; the LV itself once */
 		known = find_lv_uuid(st, uuid);
 		if (!known) {
-			const char *attr = jget(r, "lv_attr"), *pool = jget(r, "pool_lv");
-			const char *origin = jget(r, "origin");
 			uint64_t v;
 
 			lv = array_push(&st->lvs, &st->n_lvs, sizeof(*lv));
@@ -233,57 +208,49 @@ static void parse_vg(struct state *st, const char *source, yajl_val rows, yajl_v
 			/* hidden LVs come as "[data_tdata]" */
 			lv->lv_name = name[0] == '[' ? xstrndup(name + 1, strcspn(name + 1, "]"))
 						     : xstrdup(name);
-			lv->vg_uuid = xstrdup(jget(r, "vg_uuid") ? jget(r, "vg_uuid") : "");
+			lv->vg_uuid = xstrdup(r[LF_VG_UUID] ? r[LF_VG_UUID] : "");
 			lv->lv_uuid = xstrdup(uuid);
-			lv->attr = xstrdup(attr ? attr : "");
-			lv->pool = xstrdup(pool ? pool : "");
-			lv->origin = xstrdup(origin ? origin : "");
-			lv->size = parse_u64(jget(r, "lv_size"), &v) ? v * 512 : 0;
-			lv->data_percent = parse_percent(jget(r, "data_percent"));
-			lv->metadata_percent = parse_percent(jget(r, "metadata_percent"));
+			lv->attr = xstrdup(r[LF_LV_ATTR] ? r[LF_LV_ATTR] : "");
+			lv->pool = xstrdup(r[LF_POOL_LV] ? r[LF_POOL_LV] : "");
+			lv->origin = xstrdup(r[LF_ORIGIN] ? r[LF_ORIGIN] : "");
+			lv->size = parse_u64(r[LF_LV_SIZE], &v) ? v * 512 : 0;
+			lv->data_percent = parse_percent(r[LF_DATA_PERCENT]);
+			lv->metadata_percent = parse_percent(r[LF_METADATA_PERCENT]);
 			/* a thin device id is 24 bits in the kernel; anything else is not one */
-			lv->thin_id = parse_u64(jget(r, "thin_id"), &v) && v <= INT64_MAX / 2 ?
+			lv->thin_id = parse_u64(r[LF_THIN_ID], &v) && v <= INT64_MAX / 2 ?
 				      (int64_t)v : -1;
 			known = lv;
 		}
-		if (str_empty(ranges) || !parse_u64(jget(r, "vg_extent_size"), &extent_size) ||
+		if (str_empty(ranges) || !parse_u64(r[LF_VG_EXTENT_SIZE], &extent_size) ||
 		    !extent_size)
 			continue;
-		if (!pv_rows && strchr(ranges, '/') && !said_no_pvs) {
+		if (!vgr->has_pv && strchr(ranges, '/') && !said_no_pvs) {
 			state_add_problem(st, source, "no pv section for VG %s; extent ownership "
 					  "unknown", vg);
 			said_no_pvs = true;
 		}
-		add_pe_ranges(st, source, pv_rows, known, ranges, extent_size, resolve, &seen);
+		add_pe_ranges(st, source, vgr, known, ranges, extent_size, resolve, &seen);
 	}
 }
 
-/* A parsed report (NULL: it did not parse) into the state; the tree stays the caller's */
-static int walk_report(struct state *st, const char *source, yajl_val root,
+/* A parsed report (NULL: it was not JSON) into the state; the rows stay the caller's */
+static int walk_report(struct state *st, const char *source, const struct lvm_report *rep,
 		       lvm_resolve_fn resolve)
 {
-	const char *report_path[] = { "report", NULL };
-	yajl_val report = yajl_tree_get(root, report_path, yajl_t_array);
+	bool ok = rep && rep->has_report;
 
 	/*
 	 * Every VG's object carries its segments; PVs in no VG come in an object of their
 	 * own with only "pv" and "pvseg"; no VG at all is an empty array.
 	 */
-	for (size_t i = 0; report && i < report->u.array.len; i++) {
-		yajl_val vg = report->u.array.values[i];
-
-		if (!section(vg, "seg") && !section(vg, "pv"))
-			report = NULL;
-	}
-	if (!report) {
+	for (size_t i = 0; ok && i < rep->n_vgs; i++)
+		ok = rep->vgs[i].has_seg || rep->vgs[i].has_pv;
+	if (!ok) {
 		state_add_problem(st, source, "LVM report is not the JSON lvm fullreport prints");
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < report->u.array.len; i++) {
-		yajl_val vg = report->u.array.values[i];
-
-		parse_vg(st, source, section(vg, "seg"), section(vg, "pv"), resolve);
-	}
+	for (size_t i = 0; i < rep->n_vgs; i++)
+		parse_vg(st, source, &rep->vgs[i], resolve);
 	st->have_lvm = true;
 	return 0;
 }
@@ -291,10 +258,15 @@ static int walk_report(struct state *st, const char *source, yajl_val root,
 int lvm_parse_report(struct state *st, const char *source, const char *json,
 		     lvm_resolve_fn resolve)
 {
-	yajl_val root = json ? yajl_tree_parse(json, NULL, 0) : NULL;
-	int err = walk_report(st, source, root, resolve);
+	struct lvm_report_parser *p = lvm_report_parser_new();
+	struct lvm_report *rep;
+	int err;
 
-	yajl_tree_free(root);
+	if (json)
+		lvm_report_parser_feed(p, json, strlen(json));
+	rep = lvm_report_parser_finish(p);
+	err = walk_report(st, source, json ? rep : NULL, resolve);
+	lvm_report_free(rep);
 	return err;
 }
 
@@ -309,44 +281,37 @@ int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor)
 	return 0;
 }
 
-/* The report's stdout in *out; -EIO when lvm failed. Closes fd, reaps pid. */
-static int read_report(int fd, pid_t pid, char **out)
-{
-	size_t cap = 65536, len = 0;
-	char *buf = xmalloc(cap);
-	ssize_t r;
-	int status;
-
-	while ((r = read(fd, buf + len, cap - len - 1)) > 0 || (r < 0 && errno == EINTR)) {
-		if (r < 0)
-			continue;
-		len += (size_t)r;
-		if (len + 1 >= cap)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	buf[len] = 0;
-	close(fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		free(buf);
-		return -EIO;
-	}
-	*out = buf;
-	return 0;
-}
-
-/* the job's reader: drains LVM's output as it comes and parses it (touches no state) */
+/*
+ * The job's reader: feeds LVM's output to the parser as it comes (the report is
+ * parsed while LVM is still writing it, and LVM never waits at a full pipe), then
+ * reaps lvm. It touches no state: finish puts the rows in.
+ */
 static void *report_reader(void *arg)
 {
 	struct lvm_job *job = arg;
-	char *report = NULL;
+	struct lvm_report_parser *p = lvm_report_parser_new();
+	char buf[65536];
+	int status = 0;
+	pid_t reaped;
+	ssize_t r;
 
-	job->err = read_report(job->fd, job->pid, &report);
+	while ((r = read(job->fd, buf, sizeof(buf))) != 0) {
+		if (r > 0)
+			lvm_report_parser_feed(p, buf, (size_t)r);
+		else if (errno != EINTR)
+			break;
+	}
+	close(job->fd);
 	job->fd = -1;
-	if (!job->err)
-		job->tree = yajl_tree_parse(report, NULL, 0);
-	free(report);
+	job->report = lvm_report_parser_finish(p);
+	do
+		reaped = waitpid(job->pid, &status, 0);
+	while (reaped < 0 && errno == EINTR);
+	if (r < 0 || reaped < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		job->err = -EIO;
+		lvm_report_free(job->report);
+		job->report = NULL;
+	}
 	return NULL;
 }
 
@@ -417,9 +382,9 @@ int lvm_collect_finish(struct state *st, struct lvm_job *job)
 				  "lvm fullreport failed; LVM checks skipped");
 		return err;
 	}
-	err = walk_report(st, "lvm", job->tree, lvm_resolve_pv);
-	yajl_tree_free(job->tree);
-	job->tree = NULL;
+	err = walk_report(st, "lvm", job->report, lvm_resolve_pv);
+	lvm_report_free(job->report);
+	job->report = NULL;
 	return err;
 }
 

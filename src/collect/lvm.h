@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include "model/state.h"
 
+struct lvm_report;
+
 /* PV device path -> major:minor; 0 or -ENOENT. */
 typedef int (*lvm_resolve_fn)(const char *pv_name, uint32_t *major, uint32_t *minor);
 
@@ -40,7 +42,7 @@ struct lvm_job {
 	pid_t pid;		/* lvm fullreport */
 	int fd;			/* its stdout, -1 when read */
 	int err;		/* 0, -ENOENT (no lvm), -EIO (it failed) */
-	void *tree;		/* the parsed report (yajl_val), NULL on err */
+	struct lvm_report *report;	/* its rows (lvmreport.h), NULL on err */
 };
 int lvm_collect_start(struct lvm_job *job);
 int lvm_collect_finish(struct state *st, struct lvm_job *job);

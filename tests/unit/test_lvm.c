@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "test.h"
 #include "collect/lvm.h"
+#include "collect/lvmreport.h"
 #include "lib/util.h"
 
 #define LVM_FIXTURES FIXTURES "/lvm"
@@ -625,4 +626,52 @@ TEST(lvm_report_pv_name_with_colon)
 		CHECK(strstr(st.problems[0].message,
 			     "/dev/disk/by-path/pci-0000:00:1f.2-ata-1 ") != NULL);
 	state_free(&st);
+}
+
+/* the scan feeds the report as LVM writes it: any cut of the text gives the same rows */
+TEST(lvm_report_fed_in_pieces)
+{
+	static const size_t pieces[] = { 1, 2, 7, 64, 4096 };
+	char *text = fixture("fullreport-live.json");
+	struct lvm_report_parser *p;
+	struct lvm_report *whole, *cut;
+
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	p = lvm_report_parser_new();
+	CHECK(lvm_report_parser_feed(p, text, strlen(text)));
+	whole = lvm_report_parser_finish(p);
+	CHECK(whole && whole->has_report && whole->n_vgs > 0);
+	for (size_t k = 0; whole && k < ARRAY_SIZE(pieces); k++) {
+		size_t len = strlen(text), n_rows = 0;
+
+		p = lvm_report_parser_new();
+		for (size_t at = 0; at < len; at += pieces[k])
+			lvm_report_parser_feed(p, text + at, len - at < pieces[k] ? len - at : pieces[k]);
+		cut = lvm_report_parser_finish(p);
+		CHECK(cut != NULL);
+		if (!cut)
+			continue;
+		CHECK_INT(cut->n_vgs, whole->n_vgs);
+		for (size_t v = 0; v < whole->n_vgs && v < cut->n_vgs; v++) {
+			const struct lvm_vg_rows *a = &whole->vgs[v], *b = &cut->vgs[v];
+
+			CHECK_INT(b->n_seg, a->n_seg);
+			CHECK_INT(b->n_pv, a->n_pv);
+			for (size_t i = 0; i < a->n_seg && i < b->n_seg; i++, n_rows++)
+				for (int f = 0; f < LF_COUNT; f++)
+					CHECK_STR(b->seg[i].v[f] ? b->seg[i].v[f] : "(none)",
+						  a->seg[i].v[f] ? a->seg[i].v[f] : "(none)");
+		}
+		CHECK(n_rows > 5);
+		lvm_report_free(cut);
+	}
+	lvm_report_free(whole);
+	free(text);
+
+	/* a text that stops half way is no report, however it was cut */
+	p = lvm_report_parser_new();
+	lvm_report_parser_feed(p, "{\"report\":[{\"seg\":[", 19);
+	CHECK(lvm_report_parser_finish(p) == NULL);
 }
