@@ -260,9 +260,14 @@ static int side_outputs(const struct report *r, double secs, char **why)
 	if (env.src.state_in) {
 		src = xasprintf("saved state %s", env.src.state_in);
 	} else {
-		/* host facts only describe this machine when it is the one scanned */
-		host_facts_collect(&hf);
-		ho.facts = &hf;
+		/*
+		 * host facts only describe this machine when it is the one scanned,
+		 * and only the HTML report (alone or mailed) shows them
+		 */
+		if (env.html || env.mail_to) {
+			host_facts_collect(&hf);
+			ho.facts = &hf;
+		}
 		src = xstrdup("live scan");
 	}
 	ho.source = src;
