@@ -66,15 +66,53 @@ static double parse_percent(const char *s)
 	return (*end == 0 && v >= 0 && v <= 100.0) ? v : NAN;
 }
 
-static const struct lvm_lv *find_lv_uuid(const struct state *st, const char *uuid)
+/*
+ * The LVs met so far by uuid, while a report is walked: one row per segment, and
+ * a thin pool's or a snapshot's rows are not always next to each other, so each
+ * row asks. Open addressing over indexes into st->lvs (which moves as it grows),
+ * sized once for every LV there can be: a linear search made 1,000 LVs cost half
+ * a million strcmp.
+ */
+struct lv_set {
+	size_t *slot;		/* index into st->lvs + 1; 0 is empty */
+	size_t mask;
+};
+
+static size_t uuid_hash(const char *s)
 {
-	/* an LV's segment rows mostly follow one another: the last LV first */
-	if (st->n_lvs && !strcmp(st->lvs[st->n_lvs - 1].lv_uuid, uuid))
-		return &st->lvs[st->n_lvs - 1];
-	for (size_t i = 0; i < st->n_lvs; i++)
-		if (!strcmp(st->lvs[i].lv_uuid, uuid))
-			return &st->lvs[i];
-	return NULL;
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static void lv_set_init(struct lv_set *set, size_t most)
+{
+	size_t size = 16;
+
+	while (size < 2 * most)
+		size *= 2;
+	set->slot = xcalloc(size, sizeof(*set->slot));
+	set->mask = size - 1;
+}
+
+/* the LV with this uuid, or the empty slot where it would go */
+static size_t *lv_set_slot(const struct lv_set *set, const struct state *st, const char *uuid)
+{
+	size_t i = uuid_hash(uuid) & set->mask;
+
+	while (set->slot[i] && strcmp(st->lvs[set->slot[i] - 1].lv_uuid, uuid))
+		i = (i + 1) & set->mask;
+	return &set->slot[i];
+}
+
+static void lv_set_add(struct lv_set *set, const struct state *st, size_t index)
+{
+	size_t *slot = lv_set_slot(set, st, st->lvs[index].lv_uuid);
+
+	if (!*slot)
+		*slot = index + 1;
 }
 
 /* digits only, no sign, no overflow */
@@ -180,7 +218,7 @@ static int add_pe_ranges(struct state *st, const char *source, const struct lvm_
 
 /* One VG's "seg" rows (pv_rows: its "pv" rows) into st->lvs / st->extents. */
 static void parse_vg(struct state *st, const char *source, const struct lvm_vg_rows *vgr,
-		     lvm_resolve_fn resolve)
+		     struct lv_set *lvs, lvm_resolve_fn resolve)
 {
 	struct pv_seen seen = { .name = "" };
 	bool said_no_pvs = false;
@@ -192,6 +230,7 @@ static void parse_vg(struct state *st, const char *source, const struct lvm_vg_r
 		const struct lvm_lv *known;
 		uint64_t extent_size = 0;
 		struct lvm_lv *lv;
+		size_t *slot;
 
 		if (str_empty(vg) || str_empty(name) || str_empty(uuid) ||
 		    strlen(vg) > 127 || strlen(name) > 127) {
@@ -199,7 +238,8 @@ static void parse_vg(struct state *st, const char *source, const struct lvm_vg_r
 			continue;
 		}
 		/* one row per segment; the LV itself once */
-		known = find_lv_uuid(st, uuid);
+		slot = lv_set_slot(lvs, st, uuid);
+		known = *slot ? &st->lvs[*slot - 1] : NULL;
 		if (!known) {
 			uint64_t v;
 
@@ -219,6 +259,7 @@ static void parse_vg(struct state *st, const char *source, const struct lvm_vg_r
 			/* a thin device id is 24 bits in the kernel; anything else is not one */
 			lv->thin_id = parse_u64(r[LF_THIN_ID], &v) && v <= INT64_MAX / 2 ?
 				      (int64_t)v : -1;
+			*slot = st->n_lvs;
 			known = lv;
 		}
 		if (str_empty(ranges) || !parse_u64(r[LF_VG_EXTENT_SIZE], &extent_size) ||
@@ -238,6 +279,8 @@ static int walk_report(struct state *st, const char *source, const struct lvm_re
 		       lvm_resolve_fn resolve)
 {
 	bool ok = rep && rep->has_report;
+	struct lv_set lvs;
+	size_t most;
 
 	/*
 	 * Every VG's object carries its segments; PVs in no VG come in an object of their
@@ -249,8 +292,15 @@ static int walk_report(struct state *st, const char *source, const struct lvm_re
 		state_add_problem(st, source, "LVM report is not the JSON lvm fullreport prints");
 		return -EINVAL;
 	}
+	most = st->n_lvs;
 	for (size_t i = 0; i < rep->n_vgs; i++)
-		parse_vg(st, source, &rep->vgs[i], resolve);
+		most += rep->vgs[i].n_seg;
+	lv_set_init(&lvs, most);
+	for (size_t i = 0; i < st->n_lvs; i++)
+		lv_set_add(&lvs, st, i);
+	for (size_t i = 0; i < rep->n_vgs; i++)
+		parse_vg(st, source, &rep->vgs[i], &lvs, resolve);
+	free(lvs.slot);
 	st->have_lvm = true;
 	return 0;
 }

@@ -675,3 +675,26 @@ TEST(lvm_report_fed_in_pieces)
 	lvm_report_parser_feed(p, "{\"report\":[{\"seg\":[", 19);
 	CHECK(lvm_report_parser_finish(p) == NULL);
 }
+
+/* an LV's rows need not follow one another: found again by uuid, not made twice */
+TEST(lvm_report_rows_apart)
+{
+	static const char report[] = REPORT(
+		ROW("a", "UA", "/dev/loop0:0-0") ","
+		ROW("b", "UB", "/dev/loop0:1-1") ","
+		ROW("c", "UC", "/dev/loop0:2-2") ","
+		ROW("a", "UA", "/dev/loop1:5-5") ","
+		ROW("not-a", "UA", "/dev/loop1:6-6"));
+	struct state st = {};
+
+	CHECK_INT(lvm_parse_report(&st, "lvm", report, fake_resolve), 0);
+	CHECK_INT(st.n_lvs, 3);
+	CHECK_INT(count_lv(&st, "a"), 1);
+	CHECK(find_lv(&st, "pve", "not-a") == NULL);
+	CHECK_INT(st.n_extents, 5);
+	/* the rows of uuid UA, wherever they are, belong to the LV made by the first */
+	CHECK_STR(st.extents[3].lv_name, "a");
+	CHECK_STR(st.extents[4].lv_name, "a");
+	CHECK_INT(st.extents[4].start, PE_START1 + 6 * 8192);
+	state_free(&st);
+}
