@@ -17,8 +17,9 @@
 #   vmscan a live scan of N real dm devices against a dmsetup shell loop, in the
 #          VM (tests/vm/bench_scan.sh); table to bench/results-vmscan.md.
 #   lvmscan a live scan against LVM's own report in the VM (tests/vm/bench_lvmscan.sh):
-#          200 and 1,000 active LVs, interleaved runs of lvs -a, dmsetup info -c and
-#          dmwatch scan --json; target: the scan within 1.1x of one lvs. Table to
+#          200 and 1,000 active LVs, BENCH_LVM_RUNS (default 9) interleaved runs of
+#          lvs -a, dmsetup info -c and dmwatch scan --json; target: the scan within
+#          1.1x of one lvs. Table to
 #          bench/results-lvmscan.md; the real fullreport of its small live VG to
 #          .output/bench/fullreport-live.json (tests/fixtures/lvm's live fixture).
 #   warn   dmwatch against lvm2's dmeventd, in the VM (tests/vm/bench_warn.sh): a
@@ -307,7 +308,8 @@ bench_lvmscan() {
 	md=$top/bench/results-lvmscan.md
 	out=$work/lvmscan.md
 	mkdir -p "$work"
-	"$top/tools/vm/run.sh" tests/vm/bench_lvmscan.sh > "$out" || die "lvmscan bench failed"
+	"$top/tools/vm/run.sh" tests/vm/bench_lvmscan.sh "${BENCH_LVM_RUNS:-9}" > "$out" ||
+		die "lvmscan bench failed"
 	sed -n '/^=== fullreport-live.json/,/^=== end/p' "$out" | sed '1d;$d' > "$work/fullreport-live.json"
 	{
 		echo "# live scan against lvs"

@@ -9,11 +9,12 @@
 # a small live VG (thin pool, thin volumes, linear LV, classic snapshot) between
 # "=== fullreport-live.json" and "=== end" lines: tests/fixtures/lvm's live fixture.
 #
-# Environment: BENCH_LVM_SIZES (LVs, default "200 1000"), BENCH_RUNS (default 5).
+# Usage: bench_lvmscan.sh [RUNS] (default 5; tools/bench.sh passes BENCH_LVM_RUNS, 9).
+# Environment: BENCH_LVM_SIZES (LVs, default "200 1000").
 . "$(dirname "$0")/lib.sh"
 
 SIZES=${BENCH_LVM_SIZES:-"200 1000"}
-RUNS=${BENCH_RUNS:-5}
+RUNS=${1:-5}
 # what src/collect/lvm.c runs
 SEG_FIELDS=vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin,thin_id,seg_pe_ranges,vg_extent_size
 OLD_SEG_FIELDS=vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin,data_percent,metadata_percent,thin_id,seg_pe_ranges,vg_extent_size
