@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * LVM's view from one `lvm fullreport -a --reportformat json`: per VG, its "seg" rows
- * (LVs with uuids, attrs, pool, origin, percents, thin ids and PE ranges, the fields
+ * (LVs with uuids, attrs, pool, origin, thin ids and PE ranges, the fields
  * `lvs -a --segments` would print) and its "pv" rows (where extents start), parsed as
  * LVM writes them (lvmreport.c). One command, so LVM scans the
  * devices once (lvs then pvs scanned them twice: most of a live scan's time on a node
@@ -131,11 +131,6 @@ static bool parse_pe(const char *s, const char *stop, uint64_t *out)
 	return true;
 }
 
-/*
- * "/dev/loop0:0-255 /dev/loop1:0-9" -> extents, using each PV's pe_start. Ranges
- * on LV areas ("data_tdata:0-19", a thin pool's data) are not PVs: skipped. Each
- * range is judged on its own; a bad one is reported once per LV.
- */
 /* the PV a VG's last range was on: one VG's ranges are mostly on one PV */
 struct pv_seen {
 	char name[PATH_MAX];
@@ -162,6 +157,11 @@ static bool pv_lookup(const struct lvm_vg_rows *vg, const char *pv_name, lvm_res
 	return seen->ok;
 }
 
+/*
+ * "/dev/loop0:0-255 /dev/loop1:0-9" -> extents, using each PV's pe_start. Ranges
+ * on LV areas ("data_tdata:0-19", a thin pool's data) are not PVs: skipped. Each
+ * range is judged on its own; a bad one is reported once per LV.
+ */
 static int add_pe_ranges(struct state *st, const char *source, const struct lvm_vg_rows *vg,
 			 const struct lvm_lv *lv, const char *ranges, uint64_t extent_size,
 			 lvm_resolve_fn resolve, struct pv_seen *seen)
@@ -436,12 +436,4 @@ int lvm_collect_finish(struct state *st, struct lvm_job *job)
 	lvm_report_free(job->report);
 	job->report = NULL;
 	return err;
-}
-
-int lvm_collect(struct state *st)
-{
-	struct lvm_job job;
-
-	lvm_collect_start(&job);
-	return lvm_collect_finish(st, &job);
 }

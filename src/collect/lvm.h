@@ -3,7 +3,6 @@
 #ifndef DMWATCH_LVM_H
 #define DMWATCH_LVM_H
 
-#include <stdio.h>
 #include <pthread.h>
 #include <sys/types.h>
 #include <stdbool.h>
@@ -25,16 +24,14 @@ int lvm_parse_report(struct state *st, const char *source, const char *json,
 
 int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor);
 
-/* Run one lvm fullreport and parse it; LVM missing or failing is a problem, not a
- * failure of scan. */
-int lvm_collect(struct state *st);
-
 /*
- * The same in two halves, so that the caller reads device-mapper while LVM scans the
- * devices (most of a live scan's time on a node with hundreds of LVs): start runs the
- * report and a thread that reads and parses its output as it comes (LVM would stop
- * at a full pipe otherwise, and wait for the caller), finish waits for both and puts
- * the report into the state. Every started job must be finished.
+ * Run one lvm fullreport and parse it, in two halves, so that the caller reads
+ * device-mapper while LVM scans the devices (most of a live scan's time on a node
+ * with hundreds of LVs): start runs the report and a thread that reads and parses
+ * its output as it comes (LVM would stop at a full pipe otherwise, and wait for the
+ * caller), finish waits for both and puts the report into the state. LVM missing or
+ * failing is a problem in the state, not a failure of the scan. Every started job
+ * must be finished.
  */
 struct lvm_job {
 	pthread_t reader;

@@ -76,7 +76,7 @@ static struct lvm_row *cur_row(struct lvm_report_parser *p)
 static enum kind place_value(struct lvm_report_parser *p, bool is_container, bool is_map,
 			     const unsigned char *s, size_t len)
 {
-	enum kind parent = p->depth ? top(p) : K_ROOT;
+	enum kind parent = top(p);
 	struct lvm_vg_rows *vg;
 	struct lvm_row *row;
 
