@@ -123,9 +123,17 @@ on_cleanup "kill $! 2>/dev/null; rm -rf /run/qemu-server"
 
 json=/tmp/scan.json
 rc=0
+# A scan writes nothing of LVM's: with its metadata backups gone (as after a restore
+# from an old image), `vgs` and `lvm fullreport` write them again and archive (lvs
+# does not); the scan's report must not.
+rm -f /etc/lvm/backup/* /etc/lvm/archive/*
 "$DMWATCH" scan --node pve1 --json --save-state /tmp/state.json > "$json" || rc=$?
 keep "$json" /tmp/state.json
 assert_eq 2 "$rc" "scan exit code"
+written=$(find /etc/lvm/backup /etc/lvm/archive -type f 2> /dev/null)
+[ -z "$written" ] || die "the scan made LVM write its backups: $written"
+vgs > /dev/null
+[ -n "$(find /etc/lvm/backup -type f)" ] || die "vgs wrote no backup either: the check above proves nothing"
 "$DMWATCH" scan --node pve1 > /tmp/scan.txt || true
 cat /tmp/scan.txt >&2
 

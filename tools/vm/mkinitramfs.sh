@@ -149,7 +149,11 @@ done
 
 # msize: 512 KiB messages instead of the 8 KiB default make 9p reads far faster.
 p9opts=trans=virtio,version=9p2000.L,msize=512000
-mount -t 9p -o "$p9opts,ro" hostroot /host ||
+# cache=loose on the read-only host root: files stay in the guest's page cache as on
+# a node's own disk, instead of every exec and library load going back over 9p (it
+# made each process start ~20 ms dearer, so timings measured the transport).
+# Everything the guest needs is in place before it boots.
+mount -t 9p -o "$p9opts,ro,cache=loose" hostroot /host ||
 	fatal "cannot mount the host root over 9p (tag hostroot); filesystems: $(grep -E '9p|overlay' /proc/filesystems | tr '\n\t' '  ')"
 mount -t tmpfs -o mode=0755 tmpfs /rw
 mkdir -p /rw/upper /rw/work
