@@ -14,7 +14,16 @@ VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
 
 PKGS      := libbpf libelf zlib devmapper yajl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Every library a process links is loaded at its start, which a scan pays each
+# time (under emulation, a third of its start went to libraries). libbpf, libelf
+# and yajl are linked in, as libbpf-tools and bpftool link libbpf: dmwatch runs
+# the libbpf it was built and tested with. zlib stays shared (Debian's rule).
+# libdevmapper is opened when a command first needs it (src/collect/dmlib.h): its
+# SONAME comes from the library installed here; tests that compare against it link it.
+PKG_LIBS  := -Wl,-Bstatic -lbpf -lelf -lyajl_s -Wl,-Bdynamic -lz
+DM_LIBDIR := $(shell pkg-config --variable=libdir devmapper 2>/dev/null)
+DM_SONAME := $(shell objdump -p $(DM_LIBDIR)/libdevmapper.so 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+DM_LIBS   := $(shell pkg-config --libs devmapper 2>/dev/null)
 
 # CFLAGS, CPPFLAGS and LDFLAGS are the builder's (Debian's hardening flags come
 # that way). Warnings are errors only where developers and CI ask for it:
@@ -25,7 +34,8 @@ WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 	$(if $(filter 1 yes,$(WERROR)),-Werror)
 # src/ is grouped by stage; includes name the folder ("model/state.h").
 INCLUDES  := -Iinclude -Isrc -I$(OUTPUT)
-ALL_CPPFLAGS := $(CPPFLAGS) -D_GNU_SOURCE -DDMWATCH_VERSION='"$(VERSION)"' $(INCLUDES) $(PKG_CFLAGS)
+DM_DEFS   := $(if $(DM_SONAME),-DDMLIB_SONAME='"$(DM_SONAME)"')
+ALL_CPPFLAGS := $(CPPFLAGS) -D_GNU_SOURCE -DDMWATCH_VERSION='"$(VERSION)"' $(INCLUDES) $(PKG_CFLAGS) $(DM_DEFS)
 ALL_CFLAGS := $(ALL_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -std=gnu11
 # Every object depends on exactly the headers it includes (-MMD writes them down).
 DEPFLAGS  := -MMD -MP
@@ -99,7 +109,7 @@ $(OUTPUT)/tests/unit/%.o: tests/unit/%.c | $(OUTPUT)/tests/unit
 
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(DM_LIBS) -o $@
 
 $(OUTPUT)/tools/%: tools/%.c $(LIB_OBJS) | $(OUTPUT)/tools
 	$(call msg,BINARY,$@)
@@ -261,7 +271,7 @@ FUZZ_TARGETS  ?=
 FUZZ_OUT      := $(OUTPUT)/fuzz
 SAN_WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SAN_CFLAGS    := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined $(SAN_WARN) \
-	-std=gnu11 -D_GNU_SOURCE -DDMWATCH_VERSION='"$(VERSION)"' $(INCLUDES) $(PKG_CFLAGS)
+	-std=gnu11 -D_GNU_SOURCE -DDMWATCH_VERSION='"$(VERSION)"' $(INCLUDES) $(PKG_CFLAGS) $(DM_DEFS)
 FUZZ_CFLAGS   := $(SAN_CFLAGS) -fsanitize=fuzzer-no-link
 FUZZ_LIB_SRCS := $(filter-out src/main.c src/trace/tracer.c src/cmd/trace.c src/cmd/record.c,$(SRCS))
 FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/src/%.o,$(FUZZ_LIB_SRCS))
@@ -281,7 +291,7 @@ $(FUZZ_OUT)/libdmwatch.a: $(FUZZ_LIB_OBJS)
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OUT)/libdmwatch.a
 	$(call msg,FUZZER,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer $< $(FUZZ_OUT)/libdmwatch.a \
-		$(LDLIBS) -o $@
+		$(LDLIBS) $(DM_LIBS) -o $@
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -311,7 +321,7 @@ $(ASAN_OUT)/libdmwatch.a: $(ASAN_LIB_OBJS)
 
 $(ASAN_OUT)/unit-tests: $(ASAN_UNIT_OBJS) $(ASAN_OUT)/libdmwatch.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CLANG) $(ASAN_CFLAGS) $(ASAN_UNIT_OBJS) $(ASAN_OUT)/libdmwatch.a $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(ASAN_CFLAGS) $(ASAN_UNIT_OBJS) $(ASAN_OUT)/libdmwatch.a $(LDLIBS) $(DM_LIBS) -o $@
 
 check-asan: $(ASAN_OUT)/unit-tests
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

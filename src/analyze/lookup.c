@@ -8,13 +8,48 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyze/lookup.h"
-#include "collect/dm.h"
 #include "model/dmstatus.h"
 #include "lib/util.h"
 
+/*
+ * One part of an LVM dm name, unescaped in place: "--" is one '-', a single '-'
+ * ends the part, and a '-' that is the last byte is kept (libdevmapper's rule;
+ * tests/unit compares the two on every short name). *pos moves past the '-'.
+ */
+static char *lvm_name_part(char **pos)
+{
+	char *part = *pos, *in = part, *out = part;
+
+	for (; *in; in++) {
+		if (in[0] == '-' && in[1]) {
+			if (in[1] != '-')
+				break;
+			in++;
+		}
+		*out++ = *in;
+	}
+	*pos = *in ? in + 1 : in;
+	*out = 0;
+	return part;
+}
+
 bool split_lvm_name(const char *dmname, char **vg, char **lv, char **layer)
 {
-	return dm_name_split(dmname, vg, lv, layer);
+	char *buf = xstrdup(dmname), *pos = buf, *v, *l, *y;
+	bool ok;
+
+	/* a fourth part, if any, is dropped as libdevmapper drops it */
+	v = lvm_name_part(&pos);
+	l = lvm_name_part(&pos);
+	y = lvm_name_part(&pos);
+	ok = *v && *l;
+	if (ok) {
+		*vg = xstrdup(v);
+		*lv = xstrdup(l);
+		*layer = xstrdup(y);
+	}
+	free(buf);
+	return ok;
 }
 
 bool parse_lvm_uuid(const char *uuid, char *vg_uuid, char *lv_uuid, char *layer)

@@ -4,7 +4,8 @@
  * device's info), status and deps of each, read with dmioctl.c's right-sized
  * buffers. A device that disappears between LIST and its reads is skipped, not
  * an error. The single-device operations below (clean, restore, the tracer) go
- * through libdevmapper: udev synchronisation, name mangling, retried removes.
+ * through libdevmapper, opened when first needed (dmlib.h): udev
+ * synchronisation, name mangling, retried removes.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
-#include <libdevmapper.h>
 #include "collect/dm.h"
 #include "collect/dmioctl.h"
+#include "collect/dmlib.h"
 #include "lib/escape.h"
 #include "lib/util.h"
 
@@ -61,7 +62,7 @@ static void dm_log_quiet(int level, const char *file, int line, int dm_errno,
 
 static void dm_quiet(void)
 {
-	dm_log_with_errno_init(dm_log_quiet);
+	sym_dm_log_with_errno_init(dm_log_quiet);
 }
 
 /*
@@ -70,19 +71,19 @@ static void dm_quiet(void)
  */
 static struct dm_task *dm_task_for(int type, const char *name)
 {
-	struct dm_task *dmt = dm_task_create(type);
+	struct dm_task *dmt = sym_dm_task_create(type);
 
 	if (!dmt)
 		return NULL;
-	if (name && !dm_task_set_name(dmt, name))
+	if (name && !sym_dm_task_set_name(dmt, name))
 		goto fail;
-	if (type == DM_DEVICE_STATUS && !dm_task_no_flush(dmt))
+	if (type == DM_DEVICE_STATUS && !sym_dm_task_no_flush(dmt))
 		goto fail;
-	if (!dm_task_run(dmt))
+	if (!sym_dm_task_run(dmt))
 		goto fail;
 	return dmt;
 fail:
-	dm_task_destroy(dmt);
+	sym_dm_task_destroy(dmt);
 	return NULL;
 }
 
@@ -96,7 +97,7 @@ static void task_lines(struct dm_task *dmt, struct dm_line **lines, size_t *n)
 	do {
 		struct dm_line *l;
 
-		next = dm_get_next_target(dmt, next, &start, &length, &ttype, &params);
+		next = sym_dm_get_next_target(dmt, next, &start, &length, &ttype, &params);
 		if (!ttype)
 			break;
 		l = array_push(lines, n, sizeof(*l));
@@ -114,7 +115,7 @@ static int read_lines(int type, const char *name, struct dm_line **lines, size_t
 	if (!dmt)
 		return -ENOENT;
 	task_lines(dmt, lines, n);
-	dm_task_destroy(dmt);
+	sym_dm_task_destroy(dmt);
 	return 0;
 }
 
@@ -205,11 +206,11 @@ static int open_reader(struct dm_reader *r)
 	char version[64];
 	int err = dm_reader_open(r);
 
-	if (err != -ENOENT)
+	if (err != -ENOENT || dmlib_open())
 		return err;
 	dm_quiet();
-	dm_driver_version(version, sizeof(version));
-	dm_lib_release();
+	sym_dm_driver_version(version, sizeof(version));
+	sym_dm_lib_release();
 	return dm_reader_open(r);
 }
 
@@ -286,22 +287,6 @@ const struct dm_dev *dm_find(const struct state *st, const char *what)
 	return NULL;
 }
 
-bool dm_name_split(const char *dmname, char **vg, char **lv, char **layer)
-{
-	char *buf = xstrdup(dmname), *v = buf, *l = NULL, *y = NULL;
-	bool ok;
-
-	/* with no pool, dm_split_lvm_name() splits the writable copy in *vgname in place */
-	ok = dm_split_lvm_name(NULL, NULL, &v, &l, &y) && l && *l && *v;
-	if (ok) {
-		*vg = xstrdup(v);
-		*lv = xstrdup(l);
-		*layer = xstrdup(y ? y : "");
-	}
-	free(buf);
-	return ok;
-}
-
 /* ---- single-device operations (clean, restore, the tracer) ---- */
 
 /*
@@ -319,26 +304,28 @@ int dm_device_info(const char *name, struct dm_dev_info *out)
 	memset(out, 0, sizeof(*out));
 	if (!dm_read_major())
 		return -ENODEV;
+	if (dmlib_open())
+		return -ELIBACC;
 	dm_quiet();
-	dmt = dm_task_create(DM_DEVICE_INFO);
+	dmt = sym_dm_task_create(DM_DEVICE_INFO);
 	if (!dmt)
 		return -ENOMEM;
-	if (!dm_task_set_name(dmt, name)) {
+	if (!sym_dm_task_set_name(dmt, name)) {
 		err = -EINVAL;
 		goto cleanup;
 	}
-	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
+	if (!sym_dm_task_run(dmt) || !sym_dm_task_get_info(dmt, &info))
 		goto cleanup;
 	out->exists = info.exists;
 	out->open_count = info.open_count;
 	out->major = info.major;
 	out->minor = info.minor;
-	uuid = dm_task_get_uuid(dmt);
+	uuid = sym_dm_task_get_uuid(dmt);
 	snprintf(out->uuid, sizeof(out->uuid), "%s", info.exists && uuid ? uuid : "");
 	err = 0;
 cleanup:
-	dm_task_destroy(dmt);
-	dm_lib_release();
+	sym_dm_task_destroy(dmt);
+	sym_dm_lib_release();
 	return err;
 }
 
@@ -350,9 +337,11 @@ int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t 
 	*n = 0;
 	if (!dm_read_major())
 		return -ENODEV;
+	if ((err = dmlib_open()))
+		return err;
 	dm_quiet();
 	err = read_lines(status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name, lines, n);
-	dm_lib_release();
+	sym_dm_lib_release();
 	return err;
 }
 
@@ -362,17 +351,17 @@ static struct dm_task *change_task(int type, const char *name, int *err)
 	struct dm_task *dmt;
 
 	*err = -ENODEV;
-	if (!dm_read_major())
+	if (!dm_read_major() || (*err = dmlib_open()))
 		return NULL;
 	dm_quiet();
 	*err = -ENOMEM;
-	dmt = dm_task_create(type);
+	dmt = sym_dm_task_create(type);
 	if (!dmt)
 		return NULL;
 	*err = -EINVAL;
-	if (!dm_task_set_name(dmt, name)) {
-		dm_task_destroy(dmt);
-		dm_lib_release();
+	if (!sym_dm_task_set_name(dmt, name)) {
+		sym_dm_task_destroy(dmt);
+		sym_dm_lib_release();
 		return NULL;
 	}
 	return dmt;
@@ -382,12 +371,12 @@ static struct dm_task *change_task(int type, const char *name, int *err)
 static bool run_and_settle(struct dm_task *dmt)
 {
 	uint32_t cookie = 0;
-	bool ok = dm_task_set_cookie(dmt, &cookie, 0) && dm_task_run(dmt);
+	bool ok = sym_dm_task_set_cookie(dmt, &cookie, 0) && sym_dm_task_run(dmt);
 
 	if (cookie)
-		dm_udev_wait(cookie);
-	dm_task_destroy(dmt);
-	dm_lib_release();
+		sym_dm_udev_wait(cookie);
+	sym_dm_task_destroy(dmt);
+	sym_dm_lib_release();
 	return ok;
 }
 
@@ -399,9 +388,9 @@ int dm_remove_device(const char *name)
 	if (!dmt)
 		return err;
 	/* retry: udev or blkid may hold it open for a moment */
-	if (!dm_task_retry_remove(dmt)) {
-		dm_task_destroy(dmt);
-		dm_lib_release();
+	if (!sym_dm_task_retry_remove(dmt)) {
+		sym_dm_task_destroy(dmt);
+		sym_dm_lib_release();
 		return -ENOMEM;
 	}
 	return run_and_settle(dmt) ? 0 : -EBUSY;
@@ -417,15 +406,15 @@ int dm_create_device(const char *name, const char *uuid, bool read_only,
 	if (!dmt)
 		return err;
 	if (uuid && *uuid)
-		ok = dm_task_set_uuid(dmt, uuid);
+		ok = sym_dm_task_set_uuid(dmt, uuid);
 	if (ok && read_only)
-		ok = dm_task_set_ro(dmt);
+		ok = sym_dm_task_set_ro(dmt);
 	for (size_t i = 0; ok && i < n_table; i++)
-		ok = dm_task_add_target(dmt, table[i].start, table[i].length, table[i].type,
+		ok = sym_dm_task_add_target(dmt, table[i].start, table[i].length, table[i].type,
 					table[i].params);
 	if (!ok) {
-		dm_task_destroy(dmt);
-		dm_lib_release();
+		sym_dm_task_destroy(dmt);
+		sym_dm_lib_release();
 		return -EINVAL;
 	}
 	return run_and_settle(dmt) ? 0 : -EIO;

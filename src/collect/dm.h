@@ -17,12 +17,10 @@ int dm_collect(struct state *st);
 /* Find a device by name or "dm-N" / "MAJ:MIN" in a state; NULL if absent. */
 const struct dm_dev *dm_find(const struct state *st, const char *what);
 
-/* libdevmapper's dm_split_lvm_name() on a copy: see split_lvm_name() in classify.h */
-bool dm_name_split(const char *dmname, char **vg, char **lv, char **layer);
-
 /*
  * One device, by name. Every function returns 0 or -errno: -ENODEV when this
- * kernel has no device-mapper at all (never "Cannot allocate memory"), and
+ * kernel has no device-mapper at all (never "Cannot allocate memory"),
+ * -ELIBACC when libdevmapper cannot be loaded (dmlib.h), and
  * releases libdevmapper's control descriptor before returning, so that no
  * descriptor of /dev/mapper/control is held when an LVM tool is run.
  */

@@ -2,10 +2,12 @@
 /*
  * dm names and uuids as the kernel (or a saved state) hands them to classify:
  * split_lvm_name(), parse_lvm_uuid(), and the Proxmox volume names that come out
- * of them (pve_volume_vmid()), plus parse_majmin() for "maj:min" fields.
+ * of them (pve_volume_vmid()), plus parse_majmin() for "maj:min" fields. The split
+ * is checked against libdevmapper's dm_split_lvm_name().
  * The input is the whole string.
  */
 #include <errno.h>
+#include <libdevmapper.h>
 #include "analyze/classify.h"
 #include "model/dmstatus.h"
 #include "collect/pve.h"
@@ -22,7 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t ma, mi;
 	int vmid = -1;
 
+	/* the same split as libdevmapper's own (linked here, opened by dmwatch) */
+	char *dcopy = strdup(s), *dv = dcopy, *dl = NULL, *dy = NULL;
+	bool dm_ok = dm_split_lvm_name(NULL, NULL, &dv, &dl, &dy) && *dv && dl && *dl;
+
 	if (split_lvm_name(s, &vg, &lv, &layer)) {
+		FUZZ_CHECK(dm_ok && !strcmp(vg, dv) && !strcmp(lv, dl) &&
+			   !strcmp(layer, dy ? dy : ""));
 		/* an LVM-style name has a VG and an LV; unescaping only shortens */
 		FUZZ_CHECK(*vg && *lv);
 		FUZZ_CHECK(strlen(vg) + strlen(lv) + strlen(layer) <= strlen(s));
@@ -31,7 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(vg);
 		free(lv);
 		free(layer);
+	} else {
+		FUZZ_CHECK(!dm_ok);
 	}
+	free(dcopy);
 
 	if (parse_lvm_uuid(s, vgu, lvu, ul)) {
 		FUZZ_CHECK(strlen(vgu) == 32 && strlen(lvu) == 32 && strlen(ul) < 32);
