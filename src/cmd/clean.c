@@ -217,7 +217,7 @@ static char *refusal(const struct dev_finding *f, const struct state *st)
 	char *u, *why;
 	int holders;
 
-	if (dm_device_info(d->name, &info) || !info.exists)
+	if (dm_device_info(d->name, d->name_unmangled, &info) || !info.exists)
 		return xstrdup("it is gone already");
 	if (strcmp(info.uuid, d->uuid)) {
 		u = term_escaped(info.uuid);
@@ -309,6 +309,7 @@ static int journal_add(struct journal *j, const struct dev_finding *f, const cha
 	e->major = d->major;
 	e->minor = d->minor;
 	e->read_only = d->read_only;
+	e->name_unmangled = d->name_unmangled;
 	e->cls = xstrdup(class_str(f->cls));
 	e->reason = xstrdup_null(f->reason);
 	e->detail = xstrdup(f->detail ? f->detail : "");
@@ -405,11 +406,11 @@ static int act(const struct state *st, const struct dev_finding *f)
 	int err;
 
 	err = lv ? lv_set_active(lv->lv_uuid, lv->vg_name, lv->lv_name, false)
-		 : dm_remove_device(f->dev->name);
+		 : dm_remove_device(f->dev->name, f->dev->name_unmangled);
 	if (err)
 		return err;
 	/* lvchange exits 0 when its selection matched nothing: check the device went */
-	if (!dm_device_info(f->dev->name, &info) && info.exists)
+	if (!dm_device_info(f->dev->name, f->dev->name_unmangled, &info) && info.exists)
 		return -EBUSY;
 	return 0;
 }
@@ -480,7 +481,9 @@ static void show_plan_entry(const struct state *st, const struct dev_finding *f)
 		free(path);
 	} else {
 		q = shell_quoted(f->dev->name);
-		printf("\n  action: dmsetup remove %s%s (table journaled for restore)\n",
+		/* what it does, in dmsetup's words: a raw-stored name is not mangled */
+		printf("\n  action: dmsetup %sremove %s%s (table journaled for restore)\n",
+		       f->dev->name_unmangled ? "--manglename none " : "",
 		       f->dev->name[0] == '-' ? "-- " : "", q);
 	}
 	free(q);

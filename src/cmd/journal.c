@@ -13,6 +13,9 @@ static const struct field entry_fields[] = {
 	FINT(struct journal_entry, major, "major", 0, 4095),
 	FINT(struct journal_entry, minor, "minor", 0, (1 << 20) - 1),
 	FBOOL(struct journal_entry, read_only, "read_only"),
+	/* written only when true: journals of plain names stay as they were */
+	{ .key = "name_unmangled", .kind = FK_BOOL, .optional = true, .omit_false = true,
+	  .off = offsetof(struct journal_entry, name_unmangled) },
 	FSTR_NULL(struct journal_entry, cls, "class"),
 	FSTR_NULL(struct journal_entry, reason, "reason"),
 	FSTR_NULL(struct journal_entry, detail, "detail"),

@@ -19,6 +19,7 @@ struct journal_entry {
 	char *uuid;
 	uint32_t major, minor;
 	bool read_only;
+	bool name_unmangled;	/* the kernel holds name raw (dmsetup --manglename none) */
 	char *cls;
 	char *reason;
 	char *detail;

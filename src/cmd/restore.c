@@ -66,14 +66,18 @@ static bool printable_ascii(const char *s, bool space_ok)
 	return true;
 }
 
-/* the kernel's rule (any byte but '/' and NUL, < 128), minus control bytes */
-static bool valid_dm_name(const char *s)
+/*
+ * The kernel's rule (any byte but '/' and NUL, < 128), minus control bytes unless
+ * the entry says the kernel held this very name raw (a device clean removed by
+ * its raw name is recreated under the same bytes).
+ */
+static bool valid_dm_name(const char *s, bool raw_name)
 {
 	size_t n = s ? strlen(s) : 0;
 
 	if (!n || n >= 128 || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
-	for (; *s; s++)
+	for (; *s && !raw_name; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return false;
 	return true;
@@ -118,7 +122,7 @@ char *journal_entry_problem(const struct journal_entry *e)
 {
 	char vgu[33], lvu[33], layer[32];
 
-	if (!valid_dm_name(e->name))
+	if (!valid_dm_name(e->name, e->name_unmangled))
 		return xstrdup("its dm name is missing or not one device-mapper takes");
 	if (!e->uuid || strlen(e->uuid) >= 129 || !printable_ascii(e->uuid, false))
 		return xstrdup("its dm uuid is missing or malformed");
@@ -173,7 +177,7 @@ static int restore_entry(const struct journal_entry *e, const struct state *st)
 	struct dm_dev_info info;
 	int err = 0;
 
-	if (!dm_device_info(e->name, &info) && info.exists) {
+	if (!dm_device_info(e->name, e->name_unmangled, &info) && info.exists) {
 		printf("%s: exists already, left alone\n", name);
 		goto cleanup;
 	}
@@ -188,7 +192,8 @@ static int restore_entry(const struct journal_entry *e, const struct state *st)
 		err = -EEXIST;
 		goto cleanup;
 	} else {
-		err = dm_create_device(e->name, e->uuid, e->read_only, e->table, e->n_table);
+		err = dm_create_device(e->name, e->name_unmangled, e->uuid, e->read_only, e->table,
+				       e->n_table);
 	}
 	if (err)
 		printf("%s: FAILED to restore: %s\n", name, strerror(-err));

@@ -290,30 +290,54 @@ const struct dm_dev *dm_find(const struct state *st, const char *what)
 /* ---- single-device operations (clean, restore, the tracer) ---- */
 
 /*
- * Every operation below releases libdevmapper's control fd when done, so no
- * descriptor of /dev/mapper/control is open when an LVM tool is started.
+ * Every operation below runs between begin_op() and end_op(). begin_op() says
+ * -ENODEV when this kernel has no dm (never "Cannot allocate memory") and
+ * -ELIBACC without libdevmapper. A name the kernel holds with bytes outside
+ * libdevmapper's set (stored by dmsetup --manglename none: state's
+ * name_unmangled) must reach the kernel as it is, and come back without
+ * libdevmapper checking it against the set (it fails the task then), so its mode
+ * is "none" for the whole operation; any other name is mangled as libdevmapper
+ * does by default, which turns the name scan shows back into the kernel's \xNN
+ * form. end_op() sets the default back and releases libdevmapper's control fd,
+ * so no descriptor of /dev/mapper/control is open when an LVM tool is started.
  */
-
-int dm_device_info(const char *name, struct dm_dev_info *out)
+static int begin_op(bool raw_name)
 {
-	struct dm_task *dmt;
-	struct dm_info info;
-	const char *uuid;
-	int err = -EIO;
-
-	memset(out, 0, sizeof(*out));
 	if (!dm_read_major())
 		return -ENODEV;
 	if (dmlib_open())
 		return -ELIBACC;
 	dm_quiet();
+	if (raw_name)
+		sym_dm_set_name_mangling_mode(DM_STRING_MANGLING_NONE);
+	return 0;
+}
+
+static void end_op(bool raw_name)
+{
+	if (raw_name)
+		sym_dm_set_name_mangling_mode(DM_STRING_MANGLING_AUTO);
+	sym_dm_lib_release();
+}
+
+int dm_device_info(const char *name, bool raw_name, struct dm_dev_info *out)
+{
+	struct dm_task *dmt;
+	struct dm_info info;
+	const char *uuid;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = begin_op(raw_name)))
+		return err;
+	err = -ENOMEM;
 	dmt = sym_dm_task_create(DM_DEVICE_INFO);
 	if (!dmt)
-		return -ENOMEM;
-	if (!sym_dm_task_set_name(dmt, name)) {
-		err = -EINVAL;
 		goto cleanup;
-	}
+	err = -EINVAL;
+	if (!sym_dm_task_set_name(dmt, name))
+		goto cleanup;
+	err = -EIO;
 	if (!sym_dm_task_run(dmt) || !sym_dm_task_get_info(dmt, &info))
 		goto cleanup;
 	out->exists = info.exists;
@@ -324,8 +348,9 @@ int dm_device_info(const char *name, struct dm_dev_info *out)
 	snprintf(out->uuid, sizeof(out->uuid), "%s", info.exists && uuid ? uuid : "");
 	err = 0;
 cleanup:
-	sym_dm_task_destroy(dmt);
-	sym_dm_lib_release();
+	if (dmt)
+		sym_dm_task_destroy(dmt);
+	end_op(raw_name);
 	return err;
 }
 
@@ -335,39 +360,26 @@ int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t 
 
 	*lines = NULL;
 	*n = 0;
-	if (!dm_read_major())
-		return -ENODEV;
-	if ((err = dmlib_open()))
+	if ((err = begin_op(false)))
 		return err;
-	dm_quiet();
 	err = read_lines(status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name, lines, n);
-	sym_dm_lib_release();
+	end_op(false);
 	return err;
 }
 
-/* A task that changes one device: NULL with *err set when there can be none */
-static struct dm_task *change_task(int type, const char *name, int *err)
+/* A task that changes the named device: NULL when libdevmapper refuses one */
+static struct dm_task *change_task(int type, const char *name)
 {
-	struct dm_task *dmt;
+	struct dm_task *dmt = sym_dm_task_create(type);
 
-	*err = -ENODEV;
-	if (!dm_read_major() || (*err = dmlib_open()))
-		return NULL;
-	dm_quiet();
-	*err = -ENOMEM;
-	dmt = sym_dm_task_create(type);
-	if (!dmt)
-		return NULL;
-	*err = -EINVAL;
-	if (!sym_dm_task_set_name(dmt, name)) {
+	if (dmt && !sym_dm_task_set_name(dmt, name)) {
 		sym_dm_task_destroy(dmt);
-		sym_dm_lib_release();
-		return NULL;
+		dmt = NULL;
 	}
 	return dmt;
 }
 
-/* Run it, wait until udev has made or removed the nodes, and let go of dm */
+/* Run it, wait until udev has made or removed the nodes */
 static bool run_and_settle(struct dm_task *dmt)
 {
 	uint32_t cookie = 0;
@@ -375,47 +387,54 @@ static bool run_and_settle(struct dm_task *dmt)
 
 	if (cookie)
 		sym_dm_udev_wait(cookie);
-	sym_dm_task_destroy(dmt);
-	sym_dm_lib_release();
 	return ok;
 }
 
-int dm_remove_device(const char *name)
+int dm_remove_device(const char *name, bool raw_name)
 {
+	struct dm_task *dmt;
 	int err;
-	struct dm_task *dmt = change_task(DM_DEVICE_REMOVE, name, &err);
 
-	if (!dmt)
+	if ((err = begin_op(raw_name)))
 		return err;
+	err = -EINVAL;
+	dmt = change_task(DM_DEVICE_REMOVE, name);
+	if (!dmt)
+		goto cleanup;
 	/* retry: udev or blkid may hold it open for a moment */
-	if (!sym_dm_task_retry_remove(dmt)) {
-		sym_dm_task_destroy(dmt);
-		sym_dm_lib_release();
-		return -ENOMEM;
-	}
-	return run_and_settle(dmt) ? 0 : -EBUSY;
+	if (!sym_dm_task_retry_remove(dmt))
+		err = -ENOMEM;
+	else
+		err = run_and_settle(dmt) ? 0 : -EBUSY;
+	sym_dm_task_destroy(dmt);
+cleanup:
+	end_op(raw_name);
+	return err;
 }
 
-int dm_create_device(const char *name, const char *uuid, bool read_only,
+int dm_create_device(const char *name, bool raw_name, const char *uuid, bool read_only,
 		     const struct dm_line *table, size_t n_table)
 {
+	struct dm_task *dmt;
+	bool ok;
 	int err;
-	struct dm_task *dmt = change_task(DM_DEVICE_CREATE, name, &err);
-	bool ok = dmt != NULL;
 
-	if (!dmt)
+	if ((err = begin_op(raw_name)))
 		return err;
-	if (uuid && *uuid)
-		ok = sym_dm_task_set_uuid(dmt, uuid);
+	err = -EINVAL;
+	dmt = change_task(DM_DEVICE_CREATE, name);
+	if (!dmt)
+		goto cleanup;
+	ok = !uuid || !*uuid || sym_dm_task_set_uuid(dmt, uuid);
 	if (ok && read_only)
 		ok = sym_dm_task_set_ro(dmt);
 	for (size_t i = 0; ok && i < n_table; i++)
 		ok = sym_dm_task_add_target(dmt, table[i].start, table[i].length, table[i].type,
-					table[i].params);
-	if (!ok) {
-		sym_dm_task_destroy(dmt);
-		sym_dm_lib_release();
-		return -EINVAL;
-	}
-	return run_and_settle(dmt) ? 0 : -EIO;
+					    table[i].params);
+	if (ok)
+		err = run_and_settle(dmt) ? 0 : -EIO;
+	sym_dm_task_destroy(dmt);
+cleanup:
+	end_op(raw_name);
+	return err;
 }

@@ -31,17 +31,22 @@ struct dm_dev_info {
 	char uuid[129];		/* DM_UUID_LEN */
 };
 
+/*
+ * raw_name: the name is the kernel's own bytes, stored unmangled (state's
+ * name_unmangled), and is passed without libdevmapper's mangling.
+ */
+
 /* INFO: 0 with info->exists false when there is no such device */
-int dm_device_info(const char *name, struct dm_dev_info *info);
+int dm_device_info(const char *name, bool raw_name, struct dm_dev_info *info);
 
 /* TABLE (status false) or STATUS lines; -ENOENT without such a device. Caller frees. */
 int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t *n);
 
 /* REMOVE, retried while udev or blkid hold the device for a moment; waits for udev */
-int dm_remove_device(const char *name);
+int dm_remove_device(const char *name, bool raw_name);
 
 /* CREATE with uuid (may be empty), read-only flag and table; waits for udev */
-int dm_create_device(const char *name, const char *uuid, bool read_only,
+int dm_create_device(const char *name, bool raw_name, const char *uuid, bool read_only,
 		     const struct dm_line *table, size_t n_table);
 
 #endif /* DMWATCH_DM_H */

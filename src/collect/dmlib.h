@@ -19,7 +19,7 @@
 	X(dm_task_set_cookie) X(dm_task_no_flush) X(dm_task_retry_remove)	\
 	X(dm_task_add_target) X(dm_task_get_info) X(dm_task_get_uuid)		\
 	X(dm_get_next_target) X(dm_udev_wait) X(dm_driver_version)		\
-	X(dm_lib_release) X(dm_log_with_errno_init)
+	X(dm_lib_release) X(dm_log_with_errno_init) X(dm_set_name_mangling_mode)
 
 #define DMLIB_DECLARE(f) extern typeof(f) *sym_##f;
 DMLIB_SYMBOLS(DMLIB_DECLARE)

@@ -49,6 +49,10 @@ TEST(journal_entry_checks)
 	e = dm; e.name = "";			CHECK(refused_for(&e, "dm name"));
 	e = dm; e.name = NULL;			CHECK(refused_for(&e, "dm name"));
 	e = dm; e.name = "..";			CHECK(refused_for(&e, "dm name"));
+	/* a name the kernel held raw comes back with its bytes; '/' never */
+	e = dm; e.name = "odd \x01\xff"; e.name_unmangled = true;	CHECK_NULL(journal_entry_problem(&e));
+	e = dm; e.name = "odd \x01\xff";	CHECK(refused_for(&e, "dm name"));
+	e = dm; e.name = "a/b"; e.name_unmangled = true;	CHECK(refused_for(&e, "dm name"));
 	e = dm; e.uuid = "a b";			CHECK(refused_for(&e, "uuid"));
 	e = dm; e.uuid = NULL;			CHECK(refused_for(&e, "uuid"));
 	e = dm; e.action = "format";		CHECK(refused_for(&e, "action"));

@@ -211,3 +211,36 @@ echo '{"not":"a journal"}' > /tmp/bad.json
 rc=0
 "$DMWATCH" restore /tmp/bad.json 2> /tmp/bad.err || rc=$?
 assert_eq 3 "$rc" "restore of a bad journal"
+
+# 6. a name the kernel holds raw (dmsetup --manglename none), a copy of stopped VM
+#    104's disk: clean removes it (by default libdevmapper would mangle the name and
+#    find no such device), the journal says the name is raw, and restore brings it
+#    back under the same bytes once VM 104's own mapping is gone
+odd=$'odd name \xff\x01\xc3\xa9'
+dmsetup --manglename none create "$odd" --table "$(dmsetup table pve-vm--104--disk--0)"
+on_cleanup "dmsetup --manglename none remove $(printf %q "$odd") 2> /dev/null"
+odd_table=$(dmsetup --manglename none table "$odd")
+rc=0
+"$DMWATCH" clean --node pve1 --yes --journal-dir /tmp/journal6 > /tmp/odd-clean.txt 2>&1 || rc=$?
+cat /tmp/odd-clean.txt >&2
+assert_contains /tmp/odd-clean.txt "action: dmsetup --manglename none remove \\$'odd name"
+expect_fail dmsetup --manglename none info "$odd"
+dmsetup info pve-vm--104--disk--0 > /dev/null
+journal6=$(ls /tmp/journal6/clean-*.json)
+keep "$journal6"
+python3 - "$journal6" <<'EOF' || die "the journal does not say the removed name was raw"
+import json, sys
+entries = json.load(open(sys.argv[1]))
+raw = [e for e in entries if e.get("name_unmangled") is True]
+assert len(raw) == 1 and raw[0]["action"] == "dm-remove", entries
+assert bytes.fromhex(raw[0]["name_hex"]) == b"odd name \xff\x01\xc3\xa9", raw[0]
+assert all("name_unmangled" not in e for e in entries if e is not raw[0]), entries
+EOF
+lvchange -an pve/vm-104-disk-0
+rc=0
+"$DMWATCH" restore "$journal6" > /tmp/odd-restore.txt 2>&1 || rc=$?
+cat /tmp/odd-restore.txt >&2
+assert_contains /tmp/odd-restore.txt 'odd name \\xff\\x01é: restored'
+assert_eq "$(dmsetup --manglename none table "$odd")" "$odd_table" "the raw-named copy restored"
+dmsetup --manglename none remove "$odd"
+log "a raw-stored name: cleaned, journalled as raw, restored under the same bytes"
