@@ -65,8 +65,6 @@ static void check_names(const struct dm_ioctl *io)
 		FUZZ_CHECK(!prev || rec == (const char *)prev + prev->next);
 		prev = nl;
 	}
-	/* the walk ends at a record with no next, or at one the walker refused */
-	FUZZ_CHECK(!prev || !prev->next || dm_answer_next_name(io, prev) == NULL);
 }
 
 static void check_lines(const struct dm_ioctl *io)
@@ -95,7 +93,7 @@ static void check_lines(const struct dm_ioctl *io)
 
 static void check_deps(const struct dm_ioctl *io)
 {
-	size_t len, n = 12345;
+	size_t len, n = 12345;	/* not 0: the walker must set it */
 	const char *data = answer_span(io, &len);
 	uint64_t *deps = dm_answer_deps(io, &n);
 	struct dm_target_deps head;
@@ -120,14 +118,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dm_ioctl *io;
 
 	memcpy(&head, data, size < sizeof(head) ? size : sizeof(head));
-	/* the fuzzer's own bound: dm_reader_run allocates at most 256 MiB */
-	if (total > UINT32_MAX)
-		return 0;
 	io = malloc(total);
 	if (!io)
 		abort();
 	memset(io, 0, sizeof(*io));
-	memcpy(io + 1, data + sizeof(head), body);
+	if (body)
+		memcpy(io + 1, data + sizeof(head), body);
 	io->version[0] = DM_VERSION_MAJOR;
 	io->data_start = head.data_start;
 	io->data_size = head.data_size <= total ? head.data_size :
