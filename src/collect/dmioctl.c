@@ -87,11 +87,24 @@ struct dm_ioctl *dm_reader_take(struct dm_reader *r)
 	return io;
 }
 
+/*
+ * dm-ioctl.c places the data and every record in it (name, target, deps) on an
+ * 8-byte boundary (align_ptr): an offset that is not is a malformed answer, and
+ * reading a record's u64 fields there would be a misaligned access.
+ */
+#define DM_ANSWER_ALIGN	8u
+
+static bool answer_aligned(size_t offset)
+{
+	return offset % DM_ANSWER_ALIGN == 0;
+}
+
 /* the answer's data and its length; NULL when there is none */
 static const char *answer_data(const struct dm_ioctl *io, size_t *len)
 {
 	*len = 0;
-	if (io->data_start < sizeof(*io) || io->data_start >= io->data_size)
+	if (io->data_start < sizeof(*io) || io->data_start >= io->data_size ||
+	    !answer_aligned(io->data_start))
 		return NULL;
 	*len = io->data_size - io->data_start;
 	return (const char *)io + io->data_start;
@@ -109,7 +122,7 @@ const struct dm_name_list *dm_answer_next_name(const struct dm_ioctl *io,
 	if (!prev) {
 		at = 0;
 	} else {
-		if (!prev->next)
+		if (!prev->next || !answer_aligned(prev->next))
 			return NULL;
 		at = (size_t)((const char *)prev - data) + prev->next;
 	}
@@ -146,8 +159,13 @@ bool dm_answer_lines(const struct dm_ioctl *io, struct dm_line **lines, size_t *
 		l->length = spec->length;
 		l->type = xstrndup(spec->target_type, sizeof(spec->target_type));
 		l->params = xstrdup(params);
-		/* next is from the start of the data; each target comes after the last */
-		if (i + 1 < io->target_count && spec->next <= at)
+		/*
+		 * next is from the start of the data; each target comes after the
+		 * last one's params, so targets never overlap and the walk ends
+		 */
+		if (i + 1 < io->target_count &&
+		    (spec->next < at + sizeof(*spec) + strlen(params) + 1 ||
+		     !answer_aligned(spec->next)))
 			return false;
 		at = spec->next;
 	}

@@ -38,8 +38,10 @@ int dm_reader_run(struct dm_reader *r, unsigned long cmd, uint64_t dev, uint32_t
 struct dm_ioctl *dm_reader_take(struct dm_reader *r);
 
 /*
- * Walkers over an answer, each checking every offset against io->data_size, so
- * a short or inconsistent answer ends the walk instead of reading past it.
+ * Walkers over an answer, each checking every offset against io->data_size and
+ * the 8-byte boundary the kernel puts every record on, so a short, misaligned
+ * or inconsistent answer ends the walk instead of reading past it. io must hold
+ * data_size bytes (dm_reader_run checks the kernel's data_size against its buffer).
  */
 
 /* LIST: the entry after prev (NULL: the first); NULL at the end */

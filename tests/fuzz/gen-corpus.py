@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -91,6 +92,75 @@ for length, s in [(4194304, "2 128 8:16 2048 8:32 4096"), (24, "3 8 8:16 0 8:32 
                   (8, "254:10 254:11 P 8 2 discard_zeroes_cow discard_passdown_origin"),
                   (18446744073709551615, "8:3 1")]:
     add("fuzz_dm_table", "unit-" + s, f"{length}\n{s}")
+
+# ---- dm ioctl answers, laid out as dm-ioctl.c lays them out ----
+# fuzz_dmioctl's input: u32 data_start, data_size, target_count, flags (little
+# endian, as on the machines this runs on), then the data after struct dm_ioctl.
+DM_IOCTL_SIZE = 312
+DM_ACTIVE_PRESENT, DM_STATUS_TABLE, DM_NOFLUSH = 1 << 5, 1 << 4, 1 << 11
+
+
+def align8(b):
+    return b + b"\0" * (-len(b) % 8)
+
+
+def dm_answer(body, count=0, flags=0):
+    return struct.pack("<4I", DM_IOCTL_SIZE, DM_IOCTL_SIZE + len(body), count, flags) + body
+
+
+def dm_list(names):
+    """LIST: dev, next, name, then event_nr and flags (DM_NAME_LIST_FLAG_HAS_UUID)"""
+    recs = [align8(struct.pack("<QI4x", dev, 0)[:12] + name.encode() + b"\0")
+            + struct.pack("<II", 1, 1) for dev, name in names]
+    body = b""
+    for i, r in enumerate(recs):
+        nxt = len(r) if i + 1 < len(recs) else 0
+        body += r[:8] + struct.pack("<I", nxt) + r[12:]
+    return dm_answer(body)
+
+
+def dm_targets(lines, flags):
+    """TABLE or STATUS: spec (start, length, status, next, type), params, 8-aligned"""
+    body = b""
+    for start, length, typ, params in lines:
+        spec = align8(struct.pack("<QQiI16s", start, length, 0, 0, typ.encode())
+                      + params.encode() + b"\0")
+        body += spec[:20] + struct.pack("<I", len(body) + len(spec)) + spec[24:]
+    return dm_answer(body, len(lines), DM_ACTIVE_PRESENT | flags)
+
+
+def dm_deps(devs):
+    return dm_answer(struct.pack("<II", len(devs), 0) + b"".join(struct.pack("<Q", d) for d in devs))
+
+
+def huge_dev(major, minor):
+    return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)
+
+
+def fixture_targets(rel):
+    for line in read(rel).decode().splitlines():
+        m = re.match(r"^(\S+): (\d+) (\d+) (\S+) ?(.*)$", line)
+        if m:
+            yield m.group(1), (int(m.group(2)), int(m.group(3)), m.group(4), m.group(5).rstrip())
+
+
+add("fuzz_dmioctl", "list-cluster", dm_list(
+    [(huge_dev(253, i), d["name"]) for i, d in enumerate(state["devices"][:12])]))
+add("fuzz_dmioctl", "list-odd-names", dm_list(
+    [(huge_dev(253, 0), "odd\\x20name"), (huge_dev(253, 300), "a" * 127), (huge_dev(253, 1), "")]))
+add("fuzz_dmioctl", "list-empty", dm_list([(0, "")]))
+add("fuzz_dmioctl", "list-no-data", dm_answer(b""))
+for kind, rel, flags in (("table", "status/pve-node.table", DM_STATUS_TABLE),
+                         ("status", "status/pve-node.status", DM_NOFLUSH)):
+    for name, line in fixture_targets(rel):
+        if name in ("pve-data-tpool", "pve-root"):
+            add("fuzz_dmioctl", f"{kind}-{name}", dm_targets([line], flags))
+add("fuzz_dmioctl", "table-two-targets", dm_targets(
+    [(0, 8192, "linear", "7:0 2048"), (8192, 4096, "striped", "2 128 7:1 0 7:2 0")],
+    DM_STATUS_TABLE))
+add("fuzz_dmioctl", "table-none", dm_targets([], DM_STATUS_TABLE))
+add("fuzz_dmioctl", "deps-two", dm_deps([huge_dev(7, 0), huge_dev(253, 4)]))
+add("fuzz_dmioctl", "deps-none", dm_deps([]))
 
 # ---- storage.cfg ----
 for p in sorted(glob.glob(os.path.join(FX, "pve/*/storage.cfg"))):

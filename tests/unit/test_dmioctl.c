@@ -107,8 +107,8 @@ TEST(dmioctl_names_empty_and_broken)
 	p = add_name(&a, NULL, makedev(253, 0), "a");
 	p->next = 4000;
 	CHECK(dm_answer_next_name(&a.io, dm_answer_next_name(&a.io, NULL)) == NULL);
-	/* a next inside its own name */
-	p->next = 3;
+	/* a next inside its own record (on a boundary, so only its size refuses it) */
+	p->next = 8;
 	CHECK(dm_answer_next_name(&a.io, NULL) == NULL);
 
 	/* a name that does not end inside the answer */
@@ -217,4 +217,65 @@ TEST(dmioctl_deps)
 	CHECK_INT(n, 0);
 	deps->count = 0;
 	CHECK(dm_answer_deps(&a.io, &n) == NULL);
+}
+
+/*
+ * dm-ioctl.c puts the data and every record on an 8-byte boundary and never
+ * overlaps two targets: an answer that does not is malformed (fuzz_dmioctl found
+ * the walkers reading u64 fields at odd addresses and overlapping targets)
+ */
+TEST(dmioctl_misaligned_and_overlapping)
+{
+	struct answer a;
+	struct dm_name_list *p;
+	struct dm_target_spec *spec;
+	struct dm_line *l = NULL;
+	size_t n = 0;
+
+	/* data_start off its boundary: no walker reads the data */
+	answer_init(&a);
+	add_name(&a, NULL, makedev(253, 0), "a");
+	a.io.data_start += 4;
+	CHECK(dm_answer_next_name(&a.io, NULL) == NULL);
+	a.io.target_count = 1;
+	CHECK(!dm_answer_lines(&a.io, &l, &n));
+	CHECK_INT(n, 0);
+	CHECK(dm_answer_deps(&a.io, &n) == NULL);
+
+	/* a name's next off its boundary, though past the name */
+	answer_init(&a);
+	p = add_name(&a, NULL, makedev(253, 0), "a");
+	add_name(&a, p, makedev(253, 1), "b");
+	CHECK(dm_answer_next_name(&a.io, dm_answer_next_name(&a.io, NULL)) != NULL);
+	p->next += 4;
+	CHECK(dm_answer_next_name(&a.io, dm_answer_next_name(&a.io, NULL)) == NULL);
+
+	/* a target's next off its boundary */
+	answer_init(&a);
+	add_target(&a, 0, 8, "linear", "7:0 0");
+	add_target(&a, 8, 8, "linear", "7:0 8");
+	spec = (struct dm_target_spec *)a.data;
+	spec->next += 1;
+	CHECK(!dm_answer_lines(&a.io, &l, &n));
+	free_lines(l, n);
+
+	/* a target's next inside its own spec or params: the targets would overlap */
+	l = NULL;
+	n = 0;
+	spec->next = 8;
+	CHECK(!dm_answer_lines(&a.io, &l, &n));
+	CHECK_INT(n, 1);
+	free_lines(l, n);
+	l = NULL;
+	n = 0;
+	spec->next = (uint32_t)sizeof(*spec);	/* at its params, on a boundary */
+	CHECK(!dm_answer_lines(&a.io, &l, &n));
+	free_lines(l, n);
+	/* the first boundary after the params' NUL, as the kernel writes it */
+	l = NULL;
+	n = 0;
+	spec->next = (uint32_t)ALIGN8(sizeof(*spec) + strlen("7:0 0") + 1);
+	CHECK(dm_answer_lines(&a.io, &l, &n));
+	CHECK_INT(n, 2);
+	free_lines(l, n);
 }
