@@ -135,7 +135,7 @@ static void count_errors(struct report_state *rs, const struct rec_io_group *g, 
 	for (size_t i = 0; i < rs->n_bursts;) {
 		struct burst *x = &rs->bursts[i];
 
-		if (g->first_ns - x->last > BURST_GAP_NS) {
+		if (beyond_burst_gap(g->first_ns, x->last)) {
 			burst_flush(rs, i);
 			continue;
 		}
@@ -430,7 +430,7 @@ static int report_summary(struct pm_read *pr, const struct rec_block_summary *s,
 	size_t n = s->n_groups;
 
 	if (s->first_ns < pr->o->since_ns || s->last_ns > pr->o->until_ns ||
-	    s->last_ns - s->first_ns > BURST_GAP_NS)
+	    beyond_burst_gap(s->last_ns, s->first_ns))
 		return 0;
 	if (s->last_ns > rs->last_any)
 		rs->last_any = s->last_ns;
