@@ -406,6 +406,23 @@ TEST(history_rename_remove_and_minor_reuse)
 	history_free(h);
 }
 
+/* a hostile log's times can lie anywhere in int64_t: lookups near them must not overflow */
+TEST(history_times_at_the_ends_of_int64)
+{
+	struct history *h = history_new();
+
+	k(h, INT64_MIN + 1, DMW_EV_DM_CREATE, 5, "a", NULL, 100, "lvcreate");
+	k(h, INT64_MIN + 2, DMW_EV_DM_REMOVE, 5, "a", NULL, 101, "lvremove");
+	k(h, INT64_MAX - 2, DMW_EV_DM_CREATE, 6, "b", NULL, 102, "lvcreate");
+	history_finish(h);
+	/* long after a's exact removal (its "near" window reaches below INT64_MIN) */
+	WHO(h, 5, 0, 1, NULL, PM_NONE);
+	WHO(h, 5, 1, INT64_MAX, NULL, PM_NONE);
+	/* after the recording's end, b still there: near (its window reaches past INT64_MAX) */
+	WHO(h, 6, INT64_MAX - 1, INT64_MAX, "b", PM_NEAR);
+	history_free(h);
+}
+
 TEST(history_from_scans_only)
 {
 	struct history *h = history_new();
