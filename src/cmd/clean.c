@@ -467,26 +467,16 @@ struct clean_run {
 static void show_plan_entry(const struct state *st, const struct dev_finding *f)
 {
 	const struct lvm_lv *lv = lv_of(st, f);
-	char *q;
+	/* the command it runs, as the scan's fix lines print it (quoted, raw names unmangled) */
+	char *cmd = lv ? cmd_lv("-an", lv->vg_name, lv->lv_name) : cmd_dm_remove(f->dev);
 
 	printf("%s%s%s ", class_str(f->cls), f->reason ? "/" : "", f->reason ? f->reason : "");
 	term_escape(stdout, f->dev->name);
 	printf(" (dm-%u)\n  why: ", f->dev->minor);
 	term_escape(stdout, f->detail ? f->detail : "");
-	if (lv) {
-		char *path = xasprintf("%s/%s", lv->vg_name, lv->lv_name);
-
-		q = shell_quoted(path);
-		printf("\n  action: lvchange -an %s (the LV stays in LVM metadata)\n", q);
-		free(path);
-	} else {
-		q = shell_quoted(f->dev->name);
-		/* what it does, in dmsetup's words: a raw-stored name is not mangled */
-		printf("\n  action: dmsetup %sremove %s%s (table journaled for restore)\n",
-		       f->dev->name_unmangled ? "--manglename none " : "",
-		       f->dev->name[0] == '-' ? "-- " : "", q);
-	}
-	free(q);
+	printf("\n  action: %s (%s)\n", cmd,
+	       lv ? "the LV stays in LVM metadata" : "table journaled for restore");
+	free(cmd);
 }
 
 /* After the question: the fresh verdict, the journal, the action */

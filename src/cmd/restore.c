@@ -77,7 +77,9 @@ static bool valid_dm_name(const char *s, bool raw_name)
 
 	if (!n || n >= 128 || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
-	for (; *s && !raw_name; s++)
+	if (raw_name)
+		return true;
+	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return false;
 	return true;

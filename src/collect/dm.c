@@ -65,18 +65,28 @@ static void dm_quiet(void)
 	sym_dm_log_with_errno_init(dm_log_quiet);
 }
 
+/* A task on the named device: NULL when libdevmapper refuses one */
+static struct dm_task *named_task(int type, const char *name)
+{
+	struct dm_task *dmt = sym_dm_task_create(type);
+
+	if (dmt && !sym_dm_task_set_name(dmt, name)) {
+		sym_dm_task_destroy(dmt);
+		dmt = NULL;
+	}
+	return dmt;
+}
+
 /*
  * One ioctl on a device by name. A status read does not flush: a thin pool would
  * commit its metadata for every look (lvs does not flush either).
  */
 static struct dm_task *dm_task_for(int type, const char *name)
 {
-	struct dm_task *dmt = sym_dm_task_create(type);
+	struct dm_task *dmt = named_task(type, name);
 
 	if (!dmt)
 		return NULL;
-	if (name && !sym_dm_task_set_name(dmt, name))
-		goto fail;
 	if (type == DM_DEVICE_STATUS && !sym_dm_task_no_flush(dmt))
 		goto fail;
 	if (!sym_dm_task_run(dmt))
@@ -367,18 +377,6 @@ int dm_read_lines(const char *name, bool status, struct dm_line **lines, size_t 
 	return err;
 }
 
-/* A task that changes the named device: NULL when libdevmapper refuses one */
-static struct dm_task *change_task(int type, const char *name)
-{
-	struct dm_task *dmt = sym_dm_task_create(type);
-
-	if (dmt && !sym_dm_task_set_name(dmt, name)) {
-		sym_dm_task_destroy(dmt);
-		dmt = NULL;
-	}
-	return dmt;
-}
-
 /* Run it, wait until udev has made or removed the nodes */
 static bool run_and_settle(struct dm_task *dmt)
 {
@@ -398,7 +396,7 @@ int dm_remove_device(const char *name, bool raw_name)
 	if ((err = begin_op(raw_name)))
 		return err;
 	err = -EINVAL;
-	dmt = change_task(DM_DEVICE_REMOVE, name);
+	dmt = named_task(DM_DEVICE_REMOVE, name);
 	if (!dmt)
 		goto cleanup;
 	/* retry: udev or blkid may hold it open for a moment */
@@ -422,7 +420,7 @@ int dm_create_device(const char *name, bool raw_name, const char *uuid, bool rea
 	if ((err = begin_op(raw_name)))
 		return err;
 	err = -EINVAL;
-	dmt = change_task(DM_DEVICE_CREATE, name);
+	dmt = named_task(DM_DEVICE_CREATE, name);
 	if (!dmt)
 		goto cleanup;
 	ok = !uuid || !*uuid || sym_dm_task_set_uuid(dmt, uuid);
