@@ -593,19 +593,9 @@ static size_t first_of_minor(const struct history *h, uint32_t minor)
 	return lo;
 }
 
-/* a + b held at the ends of int64_t: a hostile log's times can lie anywhere in it */
-static int64_t ns_add_saturated(int64_t a, int64_t b)
-{
-	int64_t sum;
-
-	if (__builtin_add_overflow(a, b, &sum))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return sum;
-}
-
 static bool overlaps(int64_t t, int64_t res, int64_t a, int64_t b)
 {
-	return t <= b && (res <= 0 || ns_add_saturated(t, res) > a);
+	return t <= b && (res <= 0 || pm_ns_add(t, res) > a);
 }
 
 void history_lookup(const struct history *h, uint32_t dev, bool minor_only, int64_t t_ns,
@@ -640,8 +630,8 @@ void history_lookup(const struct history *h, uint32_t dev, bool minor_only, int6
 		if (overlaps(t_ns, res_ns, s->from_ns, cert_until))
 			how = PM_EXACT;
 		else if (overlaps(t_ns, res_ns, prob_from, prob_until) ||
-			 overlaps(t_ns, res_ns, ns_add_saturated(s->from_ns, -NEAR_NS),
-				  ns_add_saturated(prob_until, NEAR_NS)))
+			 overlaps(t_ns, res_ns, pm_ns_add(s->from_ns, -NEAR_NS),
+				  pm_ns_add(prob_until, NEAR_NS)))
 			how = PM_NEAR;
 		prev = s;
 		if (how == PM_NONE)

@@ -32,6 +32,19 @@ struct pm_read {
  */
 int pm_load(struct pm_read *pr);
 
+/*
+ * a + b in nanoseconds, held at the ends of int64_t: a hostile or torn log's times
+ * can lie anywhere in it, where a plain sum or difference overflows.
+ */
+static inline int64_t pm_ns_add(int64_t a, int64_t b)
+{
+	int64_t sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return sum;
+}
+
 /* where warnings and errors go (pm_opts.err): "dmwatch: " and the line, escaped */
 FILE *pm_err(const struct pm_opts *o);
 void pm_error(const struct pm_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -12,14 +12,10 @@
 /* errors closer than this form one timeline line */
 #define BURST_GAP_NS	(2 * PM_NS_PER_S)
 
-/*
- * later - earlier > BURST_GAP_NS, for any two times a log may hold: a hostile or
- * torn record's time can be anywhere in int64_t, where the plain difference
- * overflows (fuzz_postmortem_print found one).
- */
+/* later - earlier > BURST_GAP_NS without overflow (fuzz_postmortem_print found one) */
 static inline bool beyond_burst_gap(int64_t later, int64_t earlier)
 {
-	return later > earlier && (uint64_t)later - (uint64_t)earlier > (uint64_t)BURST_GAP_NS;
+	return later > pm_ns_add(earlier, BURST_GAP_NS);
 }
 
 /*
