@@ -340,9 +340,8 @@ int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor)
  * parsed while LVM is still writing it, and LVM never waits at a full pipe), then
  * reaps lvm. It touches no state: finish puts the rows in.
  */
-static void *report_reader(void *arg)
+static void read_report(struct lvm_job *job)
 {
-	struct lvm_job *job = arg;
 	struct lvm_report_parser *p = lvm_report_parser_new();
 	char buf[65536];
 	int status = 0;
@@ -366,7 +365,6 @@ static void *report_reader(void *arg)
 		lvm_report_free(job->report);
 		job->report = NULL;
 	}
-	return NULL;
 }
 
 /* environ with LVM_SUPPRESS_FD_WARNINGS=1 added: the caller frees the array only */
@@ -388,17 +386,15 @@ static char **report_env(void)
  * under emulation), its stdout a close-on-exec pipe so no later child keeps it
  * open, its stderr /dev/null unless -v.
  */
-int lvm_collect_start(struct lvm_job *job)
+static int spawn_report(struct lvm_job *job)
 {
 	posix_spawn_file_actions_t fa;
 	char **env = report_env();
 	int fds[2], err;
 
-	memset(job, 0, sizeof(*job));
-	job->fd = -1;
 	if (pipe2(fds, O_CLOEXEC)) {
-		job->err = -errno;
-		goto cleanup_env;
+		err = errno;
+		goto cleanup;
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
@@ -407,18 +403,37 @@ int lvm_collect_start(struct lvm_job *job)
 	err = posix_spawnp(&job->pid, "lvm", &fa, NULL, fullreport_argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
-	if (err) {
+	if (err)
 		close(fds[0]);
-		job->err = -err;
-		goto cleanup_env;
-	}
-	job->fd = fds[0];
-	/* without a thread, finish reads it all then */
-	if (!pthread_create(&job->reader, NULL, report_reader, job))
-		job->started = true;
-cleanup_env:
+	else
+		job->fd = fds[0];
+cleanup:
 	free(env);
-	return job->err;
+	return -err;
+}
+
+/*
+ * The whole job, on its own thread. The spawn is here too: posix_spawn holds its
+ * caller until lvm's exec is done (vfork), a sixtieth of a 200-LV scan under
+ * emulation that the caller spends reading device-mapper instead.
+ */
+static void *report_job(void *arg)
+{
+	struct lvm_job *job = arg;
+
+	job->err = spawn_report(job);
+	if (!job->err)
+		read_report(job);
+	return NULL;
+}
+
+void lvm_collect_start(struct lvm_job *job)
+{
+	memset(job, 0, sizeof(*job));
+	job->fd = -1;
+	/* without a thread, finish runs it all then */
+	if (!pthread_create(&job->thread, NULL, report_job, job))
+		job->started = true;
 }
 
 int lvm_collect_finish(struct state *st, struct lvm_job *job)
@@ -426,9 +441,9 @@ int lvm_collect_finish(struct state *st, struct lvm_job *job)
 	int err;
 
 	if (job->started)
-		pthread_join(job->reader, NULL);
-	else if (job->fd >= 0)
-		report_reader(job);
+		pthread_join(job->thread, NULL);
+	else
+		report_job(job);
 	job->started = false;
 	err = job->err;
 	if (err) {

@@ -27,21 +27,22 @@ int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor);
 /*
  * Run one lvm fullreport and parse it, in two halves, so that the caller reads
  * device-mapper while LVM scans the devices (most of a live scan's time on a node
- * with hundreds of LVs): start runs the report and a thread that reads and parses
- * its output as it comes (LVM would stop at a full pipe otherwise, and wait for the
- * caller), finish waits for both and puts the report into the state. LVM missing or
+ * with hundreds of LVs): start hands the whole report to a thread, which runs lvm
+ * and reads and parses its output as it comes (LVM would stop at a full pipe
+ * otherwise, and wait for the caller); finish waits for the thread and puts the
+ * report into the state. LVM missing or
  * failing is a problem in the state, not a failure of the scan. Every started job
  * must be finished.
  */
 struct lvm_job {
-	pthread_t reader;
+	pthread_t thread;	/* spawns lvm, reads and parses its output */
 	bool started;
 	pid_t pid;		/* lvm fullreport */
 	int fd;			/* its stdout, -1 when read */
 	int err;		/* 0, -ENOENT (no lvm), -EIO (it failed) */
 	struct lvm_report *report;	/* its rows (lvmreport.h), NULL on err */
 };
-int lvm_collect_start(struct lvm_job *job);
+void lvm_collect_start(struct lvm_job *job);
 int lvm_collect_finish(struct state *st, struct lvm_job *job);
 
 #endif /* DMWATCH_LVM_H */
