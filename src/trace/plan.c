@@ -195,7 +195,8 @@ static void choose_lifecycle(const struct kernel_facts *f, bool force_syscalls, 
 		p->tier = TIER_SYSCALLS;
 		p->load[PROG_SYS_ENTER_IOCTL] = p->load[PROG_SYS_EXIT_IOCTL] = true;
 		note(p, false, "using the ioctl syscall tracepoints for dm lifecycle (%s): same "
-		     "events, names as the caller passed them", why);
+		     "events, names as the caller passed them; every system call of the machine "
+		     "takes the kernel's slower traced path while they are attached", why);
 		return;
 	}
 	if (uevents_ok) {

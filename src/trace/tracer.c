@@ -594,7 +594,8 @@ enum { OPT_SYSCALLS = 0x300, OPT_UEVENTS, OPT_NO_LOWER };
 static const struct argp_option tracer_options[] = {
 	{ NULL, 0, NULL, 0, "Tracing:", 2 },
 	{ "interval", 'i', "S", 0, "Seconds between snapshot/pool samples (default 1)", 2 },
-	{ "syscalls", OPT_SYSCALLS, NULL, 0, "Use the ioctl syscall tracepoints even where kprobes work", 2 },
+	{ "syscalls", OPT_SYSCALLS, NULL, 0, "Use the ioctl syscall tracepoints even where kprobes work (every "
+	  "system call then takes the kernel's slower traced path)", 2 },
 	{ "uevents", OPT_UEVENTS, NULL, 0, "Take dm lifecycle from kernel uevents, the last resort "
 	  "(no pid, no failed creates)", 2 },
 	{ "no-lower", OPT_NO_LOWER, NULL, 0, "Do not attribute errors of the disks below to dm devices", 2 },
