@@ -7,32 +7,48 @@
 #   - a loop device over a tmpfs file (request-based: dmwatch attaches
 #     block_rq_error where the kernel has it (5.18+), which runs nothing for a
 #     successful request, else block_rq_complete),
-# in three arms: no tracer / `dmwatch trace` / the same filter as a bpftrace
-# one-liner (block_bio_complete and block_rq_complete, errors only, the same
-# fields printed: the tracepoints such a one-liner is written on). Runs are
+# in five arms: no tracer / `dmwatch trace` / `dmwatch trace --uevents` / the same
+# filter as a bpftrace one-liner (block_bio_complete and block_rq_complete, errors
+# only, the same fields printed: the tracepoints such a one-liner is written on) /
+# an empty program on the block completion tracepoints (tools/bpf-floor.c: what
+# any attached program pays, whatever it does). `--uevents` is dmwatch's I/O path
+# alone: on a kernel without kprobes (this one) dmwatch takes the dm lifecycle from
+# the ioctl syscall tracepoints, and those send every system call of the machine
+# (fio's reads too) through the kernel's traced syscall path; where kprobes work
+# (Proxmox's kernels) the lifecycle programs run only on dm's own ioctls, so
+# there dmwatch costs an I/O what the --uevents arm does. Runs are
 # interleaved in rounds whose arm order rotates, so drift in the machine's load
 # hits every arm alike; each tracer arm is compared with the no-tracer run of its
-# own round. Then one run per tracer with kernel.bpf_stats_enabled=1 gives the
-# exact ns per run of the per-I/O BPF program (stats off during the timed runs:
-# they cost two clock reads per run themselves), beside the floor: an empty
-# program on the same tracepoint (tools/bpf-floor.c), what any attached one pays.
+# own round, by fio's own CPU time per I/O (everything the kernel does for the
+# tracer on that I/O's path: the program, the tracepoint's dispatch, bpftrace's
+# trace record, the traced syscall path). fio's CPU figure is too coarse on a shared
+# host for tens of ns, so on zram the same arms run again under tools/ioloop, which
+# times its own CPU per read in short blocks and keeps the low ones. Then runs with
+# kernel.bpf_stats_enabled=1 give the ns per run of the per-I/O BPF program alone
+# (stats off during the timed runs: they cost two clock reads per run themselves).
 #
 # Usage: tools/bench-native.sh DMWATCH > table.md   (root; fio, bpftrace, bpftool;
-# NATIVE_FLOOR the bpf-floor tool, default .output/tools/bpf-floor)
-# Environment: NATIVE_ROUNDS (default 12), NATIVE_SECONDS per run (default 5),
+# NATIVE_FLOOR the bpf-floor tool, default .output/tools/bpf-floor; NATIVE_IOLOOP
+# tools/ioloop.c, default .output/tools/ioloop)
+# Environment: NATIVE_ROUNDS (default 12), NATIVE_SECONDS per run (default 3),
+# NATIVE_FINE_ROUNDS rounds of the fine-grained zram measure (default 24),
 # NATIVE_STATS_RUNS bpf_stats runs per arm (default 2), NATIVE_CPU the CPU fio is
-# pinned to (default the last one). The table is made by tools/bench-native-table.py.
+# pinned to (default the last one), NATIVE_RAW a directory to keep the raw figures in
+# (runs.txt, fine.txt, stats.txt). The table is made by tools/bench-native-table.py.
 # Devices made here (a zram device, a loop device over /dev/shm) are removed at exit.
 set -eu
 
 dmwatch=${1:?usage: bench-native.sh DMWATCH}
 rounds=${NATIVE_ROUNDS:-12}
+fine_rounds=${NATIVE_FINE_ROUNDS:-24}
 stats_runs=${NATIVE_STATS_RUNS:-2}
-secs=${NATIVE_SECONDS:-5}
+secs=${NATIVE_SECONDS:-3}
 cpu=${NATIVE_CPU:-$(($(nproc) - 1))}
 floor=${NATIVE_FLOOR:-$(dirname "$0")/../.output/tools/bpf-floor}
+ioloop=${NATIVE_IOLOOP:-$(dirname "$0")/../.output/tools/ioloop}
 work=$(mktemp -d /tmp/dmwatch-bench-native.XXXXXX)
 raw=$work/runs.txt
+fine=$work/fine.txt
 zram=""
 zram_added=""
 loopdev=""
@@ -67,6 +83,7 @@ for tool in fio bpftrace bpftool taskset losetup python3; do
 done
 [ -x "$dmwatch" ] || die "$dmwatch: not executable"
 [ -x "$floor" ] || die "$floor: not executable (make tools)"
+[ -x "$ioloop" ] || die "$ioloop: not executable (make tools)"
 
 # bpftrace's tracepoints (and dmwatch's syscall tier) need tracefs
 if [ ! -e /sys/kernel/tracing/events/block ]; then
@@ -113,6 +130,11 @@ tracer_start() {
 		;;
 	dmwatch)
 		"$dmwatch" trace > "$work/tracer.out" 2> "$work/tracer.err" &
+		ready='^Tracing device-mapper events'
+		log=$work/tracer.err
+		;;
+	uevents)
+		"$dmwatch" trace --uevents > "$work/tracer.out" 2> "$work/tracer.err" &
 		ready='^Tracing device-mapper events'
 		log=$work/tracer.err
 		;;
@@ -173,6 +195,13 @@ block_progs() {
 		-e 'name [a-z_]*rq_err' -e 'name floor ' || :
 }
 
+# the five arms in round R's order: each goes first in every fifth round
+rotate() {
+	for i in 0 1 2 3 4; do
+		echo off dmwatch uevents bpftrace floor | cut -d' ' -f$((($1 + i) % 5 + 1))
+	done
+}
+
 foreign_before=$(block_progs)
 load_before=$(cat /proc/loadavg)
 for kind in zram loop; do
@@ -180,18 +209,31 @@ for kind in zram loop; do
 	[ "$kind" = zram ] || dev=$loopdev
 	r=0
 	while [ "$r" -lt "$rounds" ]; do
-		case $((r % 3)) in
-		0) order="off dmwatch bpftrace" ;;
-		1) order="dmwatch bpftrace off" ;;
-		2) order="bpftrace off dmwatch" ;;
-		esac
-		for arm in $order; do
+		for arm in $(rotate "$r"); do
 			tracer_start "$arm"
 			echo "$kind $arm $r $(fio_run "$kind" "$dev") $(cut -d' ' -f1 /proc/loadavg)" >> "$raw"
 			tracer_stop
 		done
 		r=$((r + 1))
 	done
+done
+# The cost on a zram read, fine-grained: fio's CPU figure carries the noise of a
+# shared host (hundreds of ns from run to run). tools/ioloop times its own thread's
+# CPU per read in blocks of 10,000 reads (~40 ms); interference only ever adds, so
+# each tracer run keeps a low quantile of its blocks ("p20 median": the 20th
+# percentile and the median, ns per read), compared with the no-tracer run of its
+# own round.
+r=0
+while [ "$r" -lt "$fine_rounds" ]; do
+	for arm in $(rotate "$r"); do
+		tracer_start "$arm"
+		taskset -c "$cpu" "$ioloop" "/dev/$zram" 10000 25 > "$work/ioloop.txt" ||
+			die "ioloop on /dev/$zram failed"
+		echo "zram $arm $r $(cut -d' ' -f1 "$work/ioloop.txt" | sort -n |
+			awk '{ v[NR] = $1 } END { print v[int(NR / 5) + 1], v[int((NR + 1) / 2)] }')" >> "$fine"
+		tracer_stop
+	done
+	r=$((r + 1))
 done
 load_after=$(cat /proc/loadavg)
 foreign_after=$(block_progs)
@@ -233,5 +275,7 @@ done
 sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
 stats_was=""
 
-python3 "$(dirname "$0")/bench-native-table.py" "$raw" "$work/stats.txt" "$secs" "$cpu" \
+# the raw figures, kept where asked (tools/bench.sh: .output/bench) to remake the table
+[ -z "${NATIVE_RAW:-}" ] || { mkdir -p "$NATIVE_RAW" && cp "$raw" "$fine" "$work/stats.txt" "$NATIVE_RAW/"; }
+python3 "$(dirname "$0")/bench-native-table.py" "$raw" "$fine" "$work/stats.txt" "$secs" "$cpu" \
 	"$load_before" "$load_after" "$foreign_before" "$foreign_after"
