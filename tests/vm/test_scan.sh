@@ -278,4 +278,34 @@ bash /tmp/odd-fix.sh
 dmsetup info pve-vm--101--disk--0 > /dev/null || die "VM 101's disk went too"
 dmsetup ls > /dev/null || die "dmsetup ls still fails after the odd device was removed"
 log "one odd name: listed escaped, the rest judged as before, its fix removes it"
+
+# --- LVM missing, or failing: dm is still read, one problem says why -------------
+# (lvm runs on the job's own thread: its absence or its failure must come back to
+# the scan as a problem, never as a hang or a crash)
+ndm=$(dmsetup ls | grep -vc '^No devices found')
+fake=$(mktemp -d)
+printf '#!/bin/sh\necho "{\\"report\\": ["\nexit 5\n' > "$fake/lvm"
+chmod +x "$fake/lvm"
+for how in missing failing; do
+	dir=$fake
+	[ "$how" = failing ] || dir=$fake/empty
+	mkdir -p "$fake/empty"
+	rc=0
+	PATH=$dir "$DMWATCH" scan --json > /tmp/lvm-$how.json 2> /tmp/lvm-$how.err || rc=$?
+	[ "$rc" != 3 ] || die "scan with LVM $how could not run: $(cat /tmp/lvm-$how.err)"
+	python3 - /tmp/lvm-$how.json "$how" "$ndm" <<-'EOF'
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		want = {"missing": "LVM tools not installed",
+		        "failing": "lvm fullreport failed; LVM checks skipped"}[sys.argv[2]]
+		lvm = [p["message"] for p in d["problems"] if p["source"] == "lvm"]
+		if lvm != [want]:
+		    sys.exit("FAIL: LVM %s: lvm problems %r, want [%r]" % (sys.argv[2], lvm, want))
+		if len(d["devices"]) != int(sys.argv[3]):
+		    sys.exit("FAIL: LVM %s: %d devices listed, dmsetup has %s" %
+		             (sys.argv[2], len(d["devices"]), sys.argv[3]))
+	EOF
+done
+rm -rf "$fake"
+log "LVM missing or failing: every dm device listed, one problem says which"
 log "scan scenario: all verdicts as expected"
