@@ -189,6 +189,7 @@ check: deps
 	$(Q)$(MAKE) check-prom
 	$(Q)$(MAKE) check-units
 	$(Q)$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) FUZZ_JOBS=2
+	$(Q)$(MAKE) check-corpus
 	$(Q)$(MAKE) deb
 	$(Q)$(MAKE) check-vm
 	$(Q)$(MAKE) check-kernels KERNELS="$(CHECK_KERNELS)" SCENARIOS='$(CHECK_SCENARIOS)'
@@ -277,7 +278,7 @@ FUZZ_LIB_SRCS := $(filter-out src/main.c src/trace/tracer.c src/cmd/trace.c src/
 FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/src/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: fuzz fuzz-build check-asan
+.PHONY: fuzz fuzz-build check-asan check-corpus
 
 $(FUZZ_OUT)/src/%.o: src/%.c
 	$(Q)mkdir -p $(@D)
@@ -294,6 +295,17 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OUT)/l
 		$(LDLIBS) $(DM_LIBS) -o $@
 
 fuzz-build: $(FUZZ_BINS)
+
+# The checked-in seeds are what tests/fuzz/gen-corpus.py makes of today's fixtures
+# (plus its kept-* ones): a fixture added or renamed without regenerating fails here.
+check-corpus: $(FUZZ_OUT)/libdmwatch.a tools
+	$(Q)tmp=$$(mktemp -d) && cp -r tests/fuzz/corpus "$$tmp/" && \
+	GEN_CORPUS_OUT="$$tmp/corpus" tests/fuzz/gen-corpus.py $(FUZZ_OUT) > /dev/null && \
+	if diff -r tests/fuzz/corpus "$$tmp/corpus"; then \
+		rm -rf "$$tmp"; echo "check-corpus: the seeds are what gen-corpus.py makes"; \
+	else \
+		rm -rf "$$tmp"; echo "check-corpus: tests/fuzz/corpus is out of date: run tests/fuzz/gen-corpus.py" >&2; exit 1; \
+	fi
 
 fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh $(FUZZ_OUT) $(FUZZ_TARGETS)

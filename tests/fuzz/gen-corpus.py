@@ -4,6 +4,7 @@
 # Regenerates the seed corpora in tests/fuzz/corpus/<target>/ from the unit-test
 # fixtures (tests/fixtures/**) and the strings the unit tests feed the parsers.
 # Run from the top of the tree: tests/fuzz/gen-corpus.py [BUILD_DIR]
+# (GEN_CORPUS_OUT: write there instead; `make check-corpus` compares the two)
 # BUILD_DIR (default .output/fuzz) must hold libdmwatch.a (make fuzz-build) for the
 # recorder seeds, which the real encoder writes (seed_recfmt.c).
 #
@@ -21,7 +22,7 @@ import sys
 
 TOP = os.getcwd()
 FX = os.path.join(TOP, "tests/fixtures")
-OUT = os.path.join(TOP, "tests/fuzz/corpus")
+OUT = os.environ.get("GEN_CORPUS_OUT") or os.path.join(TOP, "tests/fuzz/corpus")
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, ".output/fuzz")
 
 corpus = {}
