@@ -246,21 +246,35 @@ bench_prom() {
 	cat "$md"
 }
 
+# vm_bench NAME TITLE NOTE FILTER SCRIPT [ARG...]: tests/vm/SCRIPT run in the test
+# VM, its output kept in $work/NAME.md; its table lines (those starting "|") go to
+# bench/results-NAME.md under TITLE and a line of when, where and NOTE, through the
+# awk program FILTER.
+vm_bench() {
+	name=$1 title=$2 note=$3 filter=$4
+	shift 4
+	md=$top/bench/results-$name.md
+	out=$work/$name.md
+	mkdir -p "$work"
+	"$top/tools/vm/run.sh" "$@" > "$out" || die "$name bench failed"
+	{
+		echo "# $title"
+		echo
+		echo "$(date_machine), guest: QEMU TCG$note"
+		echo
+		grep '^|' "$out" | awk "$filter"
+	} > "$md"
+	cat "$md"
+}
+
+# each table line once
+once='!seen[$0]++'
+
 # The tracer's cost, measured inside the test VM against the real kernel
 # (tests/vm/bench_trace.sh): table to stdout and bench/results-trace.md.
 bench_trace() {
-	md=$top/bench/results-trace.md
-	out=$work/trace.md
-	mkdir -p "$work"
-	"$top/tools/vm/run.sh" tests/vm/bench_trace.sh > "$out" || die "trace bench failed"
-	{
-		echo "# trace benchmark"
-		echo
-		echo "$(date_machine), guest: QEMU TCG, $(basename /boot/vmlinuz-* | tail -n 1)"
-		echo
-		grep '^|' "$out" | awk '!seen[$0]++'
-	} > "$md"
-	cat "$md"
+	vm_bench trace "trace benchmark" ", $(basename /boot/vmlinuz-* | tail -n 1)" "$once" \
+		tests/vm/bench_trace.sh
 }
 
 # The tracer's cost per I/O on this machine's own kernel, against no tracer and a
@@ -291,57 +305,28 @@ bench_native() {
 # A live scan of real dm devices against a dmsetup shell loop, inside the VM
 # (tests/vm/bench_scan.sh): table to bench/results-vmscan.md.
 bench_vmscan() {
-	md=$top/bench/results-vmscan.md
-	out=$work/vmscan.md
-	mkdir -p "$work"
-	"$top/tools/vm/run.sh" tests/vm/bench_scan.sh > "$out" || die "vmscan bench failed"
-	{
-		echo "# live scan against dmsetup"
-		echo
-		echo "$(date_machine), guest: QEMU TCG"
-		echo
-		grep '^|' "$out" | awk '!seen[$0]++'
-	} > "$md"
-	cat "$md"
+	vm_bench vmscan "live scan against dmsetup" "" "$once" tests/vm/bench_scan.sh
 }
 
 # A live scan against LVM's own report, inside the VM (tests/vm/bench_lvmscan.sh):
-# table to bench/results-lvmscan.md.
+# table to bench/results-lvmscan.md, the real fullreport of its small live VG to
+# $work/fullreport-live.json.
 bench_lvmscan() {
-	md=$top/bench/results-lvmscan.md
-	out=$work/lvmscan.md
-	mkdir -p "$work"
-	"$top/tools/vm/run.sh" tests/vm/bench_lvmscan.sh "${BENCH_LVM_RUNS:-9}" > "$out" ||
-		die "lvmscan bench failed"
-	sed -n '/^=== fullreport-live.json/,/^=== end/p' "$out" | sed '1d;$d' > "$work/fullreport-live.json"
-	{
-		echo "# live scan against lvs"
-		echo
-		echo "$(date_machine), guest: QEMU TCG, lvm2 $(lvm version 2>/dev/null | awk '/LVM version/ { print $3 }')"
-		echo
-		grep '^|' "$out" | awk '/dmwatch scan --json \/ lvs/ { print "" } { print }'
-	} > "$md"
-	cat "$md"
+	vm_bench lvmscan "live scan against lvs" \
+		", lvm2 $(lvm version 2>/dev/null | awk '/LVM version/ { print $3 }')" \
+		'/dmwatch scan --json \/ lvs/ { print "" } { print }' \
+		tests/vm/bench_lvmscan.sh "${BENCH_LVM_RUNS:-9}"
+	sed -n '/^=== fullreport-live.json/,/^=== end/p' "$work/lvmscan.md" | sed '1d;$d' \
+		> "$work/fullreport-live.json"
 }
 
 # dmwatch against dmeventd at warning of a filling snapshot and thin pool, inside
 # the VM (tests/vm/bench_warn.sh): table to bench/results-warn.md.
 bench_warn() {
-	md=$top/bench/results-warn.md
-	out=$work/warn.md
-	mkdir -p "$work"
-	"$top/tools/vm/run.sh" tests/vm/bench_warn.sh "${BENCH_WARN_RUNS:-5}" > "$out" ||
-		die "warn bench failed"
-	{
-		echo "# warning against dmeventd"
-		echo
-		echo "$(date_machine), guest: QEMU TCG, $(basename /boot/vmlinuz-* | tail -n 1)," \
-		     "$(dmeventd -V 2>/dev/null | sed -n 's/^dmeventd version: *//p' | head -n 1 |
-			sed 's/^/dmeventd /')"
-		echo
-		grep '^|' "$out" | awk '!seen[$0]++'
-	} > "$md"
-	cat "$md"
+	vm_bench warn "warning against dmeventd" \
+		", $(basename /boot/vmlinuz-* | tail -n 1), $(dmeventd -V 2>/dev/null |
+			sed -n 's/^dmeventd version: *//p' | head -n 1 | sed 's/^/dmeventd /')" \
+		"$once" tests/vm/bench_warn.sh "${BENCH_WARN_RUNS:-5}"
 }
 
 # The recorder's format: events/s, bytes/event, report speed (tools/bench-record.c)

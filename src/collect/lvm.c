@@ -414,8 +414,8 @@ cleanup:
 
 /*
  * The whole job, on its own thread. The spawn is here too: posix_spawn holds its
- * caller until lvm's exec is done (vfork), a sixtieth of a 200-LV scan under
- * emulation that the caller spends reading device-mapper instead.
+ * caller until lvm's exec is done (vfork): 10 to 13 ms of a 200-LV scan under
+ * emulation, which the caller now spends reading device-mapper.
  */
 static void *report_job(void *arg)
 {
