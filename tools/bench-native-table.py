@@ -37,6 +37,11 @@ ARMS = (
 )
 
 
+def paired(on, off, field):
+    """per round, the arm's figure (field of its tuple) minus the no-tracer run's"""
+    return {r: on[r][field] - off[r][field] for r in sorted(off) if r in on}
+
+
 def main():
     raw, fine_txt, stats, secs, cpu, load_before, load_after, foreign_before, foreign_after = sys.argv[1:]
     runs = {}
@@ -61,7 +66,7 @@ def main():
     print()
     print("| device | tracer | median IOPS | IOPS ratio to off, same round | fio CPU ns per I/O added | share of an I/O |")
     print("|---|---|---:|---|---|---:|")
-    added, share, io_ns = {}, {}, {}
+    added, io_ns = {}, {}
     for kind in DEVICES:
         off = runs[(kind, "off")]
         io_ns[kind] = st.median(o[1] for o in off.values())
@@ -71,12 +76,11 @@ def main():
             on = runs[(kind, arm)]
             pairs = [(on[r], off[r]) for r in sorted(off) if r in on]
             ratio = [a[0] / o[0] for a, o in pairs]
-            added[(kind, arm)] = {r: on[r][1] - off[r][1] for r in sorted(off) if r in on}
-            med = st.median(added[(kind, arm)].values())
-            share[(kind, arm)] = med / io_ns[kind] * 100
+            added[(kind, arm)] = paired(on, off, 1)
             print("| | %s | %.0f | %s | %s | %.2f %% |" % (
                 label, st.median(a[0] for a, _ in pairs), spread(ratio, "%.3f"),
-                spread(added[(kind, arm)].values(), "%.0f"), share[(kind, arm)]))
+                spread(added[(kind, arm)].values(), "%.0f"),
+                st.median(added[(kind, arm)].values()) / io_ns[kind] * 100))
     print()
     fine_rounds = len(fine[("zram", "off")])
     print("zram, fine-grained: tools/ioloop's own CPU time per 4 KiB read, in blocks of")
@@ -92,10 +96,10 @@ def main():
     fine_added = {}
     for arm, label in ARMS:
         on = fine[("zram", arm)]
-        fine_added[arm] = {r: on[r][0] - f_off[r][0] for r in on if r in f_off}
-        mid = [on[r][1] - f_off[r][1] for r in on if r in f_off]
+        fine_added[arm] = paired(on, f_off, 0)
         print("| %s | %s | %s | %.2f %% |" % (label, spread(fine_added[arm].values(), "%.0f"),
-              spread(mid, "%.0f"), st.median(fine_added[arm].values()) / f_io * 100))
+              spread(paired(on, f_off, 1).values(), "%.0f"),
+              st.median(fine_added[arm].values()) / f_io * 100))
     print()
     print("The BPF program that runs on every I/O completion, alone, timed by the kernel")
     print("(kernel.bpf_stats_enabled=1, run_time_ns / run_cnt; median of %d runs per arm, range;" %
@@ -124,15 +128,14 @@ def main():
     print("Other BPF programs on the block completion tracepoints during the runs (in every")
     print("arm alike): %s before, %s after." % (foreign_before, foreign_after))
     print()
+    # the verdicts rest on the fine-grained figures where there are some (zram)
+    how = {kind: "fio" for kind in DEVICES}
+    how["zram"] = "ioloop"
+    for arm, _ in ARMS:
+        added[("zram", arm)] = fine_added[arm]
+    io_ns["zram"] = f_io
     for kind in DEVICES:
         b = added[(kind, "bpftrace")]
-        base = io_ns[kind]
-        if kind == "zram":	# the fine-grained figures where there are some
-            b, base = fine_added["bpftrace"], f_io
-            added[(kind, "floor")] = fine_added["floor"]
-            for arm, _ in ARMS[:2]:
-                added[(kind, arm)] = fine_added[arm]
-                share[(kind, arm)] = st.median(fine_added[arm].values()) / base * 100
         # dmwatch's per-I/O program never ran (block_rq_error: no request failed): on
         # this I/O path it does nothing, and bpftrace's program ran on every I/O; what
         # fio's CPU time shows then is the machine's noise
@@ -141,11 +144,12 @@ def main():
             a = added[(kind, arm)]
             diff = [a[r] - b[r] for r in a if r in b]
             q = st.quantiles(diff, n=4) if len(diff) >= 4 else (min(diff), 0, max(diff))
+            share = st.median(a.values()) / io_ns[kind] * 100
             if idle:
                 verdict = "met: no dmwatch program runs on a successful I/O" + (
                     "" if arm == "uevents" else
                     " (the syscall tracepoints' cost falls on fio's io_uring_enter calls, one per batch)")
-            elif share[(kind, arm)] <= TARGET_PCT and q[2] < 0:
+            elif share <= TARGET_PCT and q[2] < 0:
                 verdict = "met"
             elif q[2] < 0:
                 verdict = "below bpftrace in 3 rounds of 4; share NOT met"
@@ -154,8 +158,7 @@ def main():
             print("- %s%s, %s: %.0f ns per I/O, %.2f %% of an I/O (bpftrace %.0f ns, an empty"
                   " program %.0f ns); minus bpftrace, same round: %.0f ns (IQR %.0f to %.0f)."
                   " Target <= %.1f %% and below bpftrace: %s." % (
-                      kind, " (ioloop)" if kind == "zram" else " (fio)", label,
-                      st.median(a.values()), share[(kind, arm)],
+                      kind, " (%s)" % how[kind], label, st.median(a.values()), share,
                       st.median(b.values()), st.median(added[(kind, "floor")].values()),
                       st.median(diff), q[0], q[2], TARGET_PCT, verdict))
 

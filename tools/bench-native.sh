@@ -128,13 +128,10 @@ tracer_start() {
 	off)
 		return 0
 		;;
-	dmwatch)
-		"$dmwatch" trace > "$work/tracer.out" 2> "$work/tracer.err" &
-		ready='^Tracing device-mapper events'
-		log=$work/tracer.err
-		;;
-	uevents)
-		"$dmwatch" trace --uevents > "$work/tracer.out" 2> "$work/tracer.err" &
+	dmwatch | uevents)
+		# shellcheck disable=SC2046
+		"$dmwatch" trace $([ "$1" = dmwatch ] || echo --uevents) > "$work/tracer.out" \
+			2> "$work/tracer.err" &
 		ready='^Tracing device-mapper events'
 		log=$work/tracer.err
 		;;

@@ -37,6 +37,7 @@
 #include "record/recfmt.h"
 #include "lib/util.h"
 #include "lib/clock.h"
+#include "bench-common.h"
 #include "lib/opts.h"
 #include "../tests/fuzz/fuzz_rec.h"
 
@@ -52,10 +53,7 @@ static uint64_t rng = 88172645463325252ull;
 
 static uint64_t xrand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return bench_random(&rng);
 }
 
 /* ---- synthetic records ---- */

@@ -18,20 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "lib/clock.h"
+#include "bench-common.h"
 
 #define IO_SIZE 4096
-
-/* xorshift64: the offsets need to be spread, not unpredictable */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *state = x;
-}
 
 int main(int argc, char **argv)
 {
@@ -60,7 +49,7 @@ int main(int argc, char **argv)
 		uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), wall0 = clock_ns(CLOCK_MONOTONIC);
 
 		for (long i = 0; i < ios; i++) {
-			off_t off = (off_t)(next_random(&state) % (uint64_t)pages) * IO_SIZE;
+			off_t off = (off_t)(bench_random(&state) % (uint64_t)pages) * IO_SIZE;
 
 			if (pread(fd, buf, IO_SIZE, off) != IO_SIZE) {
 				fprintf(stderr, "ioloop: read %s at %lld: %s\n", argv[1],
