@@ -30,9 +30,8 @@ int lvm_resolve_pv(const char *pv_name, uint32_t *major, uint32_t *minor);
  * with hundreds of LVs): start hands the whole report to a thread, which runs lvm
  * and reads and parses its output as it comes (LVM would stop at a full pipe
  * otherwise, and wait for the caller); finish waits for the thread and puts the
- * report into the state. LVM missing or
- * failing is a problem in the state, not a failure of the scan. Every started job
- * must be finished.
+ * report into the state. LVM missing or failing is a problem in the state, not a
+ * failure of the scan. Every started job must be finished.
  */
 struct lvm_job {
 	pthread_t thread;	/* spawns lvm, reads and parses its output */

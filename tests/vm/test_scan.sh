@@ -286,10 +286,10 @@ ndm=$(dmsetup ls | grep -vc '^No devices found')
 fake=$(mktemp -d)
 printf '#!/bin/sh\necho "{\\"report\\": ["\nexit 5\n' > "$fake/lvm"
 chmod +x "$fake/lvm"
+mkdir "$fake/empty"
 for how in missing failing; do
-	dir=$fake
-	[ "$how" = failing ] || dir=$fake/empty
-	mkdir -p "$fake/empty"
+	dir=$fake/empty
+	[ "$how" = missing ] || dir=$fake
 	rc=0
 	PATH=$dir "$DMWATCH" scan --json > /tmp/lvm-$how.json 2> /tmp/lvm-$how.err || rc=$?
 	[ "$rc" != 3 ] || die "scan with LVM $how could not run: $(cat /tmp/lvm-$how.err)"
