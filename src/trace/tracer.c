@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -26,6 +27,7 @@
 #include "trace/tracer.h"
 #include "trace/kfacts.h"
 #include "trace/plan.h"
+#include "trace/uevent.h"
 #include "lib/util.h"
 #include "lib/clock.h"
 #include "lib/opts.h"
@@ -64,6 +66,7 @@ struct tracer {
 	size_t n_lower;
 	uint64_t lower_refresh_ns;	/* last re-read for an error no table explained */
 	int uevent_fd;			/* NETLINK_KOBJECT_UEVENT, -1 unless lifecycle comes from there */
+	struct uevent_source uev;
 	const char *mode;
 	struct trace_plan plan;		/* what loads on this kernel, what it costs */
 	uint64_t boot_to_unix_ns;
@@ -425,82 +428,58 @@ static int uevent_open(void)
 	return fd;
 }
 
-static const char *uevent_get(const char *msg, size_t len, const char *key)
+/* The first line of /sys/block/DEVNAME/dm/FILE, without its newline */
+static bool sysfs_dm_line(const char *devname, const char *file, char *buf, size_t len)
 {
-	size_t kl = strlen(key);
-
-	for (size_t i = 0; i < len; i += strlen(msg + i) + 1)
-		if (!strncmp(msg + i, key, kl) && msg[i + kl] == '=')
-			return msg + i + kl + 1;
-	return NULL;
-}
-
-/*
- * A dm uevent as a lifecycle event: "add" when dm-N appears (its first table
- * load), "change" on resume and rename (DM_NAME is the name after it), "remove".
- * No pid, no failed ioctls: that is what the better sources are for.
- */
-static void uevent_one(struct tracer *t, const char *msg, size_t len)
-{
-	const char *action = uevent_get(msg, len, "ACTION"), *sub = uevent_get(msg, len, "SUBSYSTEM");
-	const char *devname = uevent_get(msg, len, "DEVNAME"), *name = uevent_get(msg, len, "DM_NAME");
-	const char *uuid = uevent_get(msg, len, "DM_UUID"), *maj = uevent_get(msg, len, "MAJOR");
-	const char *min = uevent_get(msg, len, "MINOR");
-	const struct name_entry *known;
-	struct dmw_event e = { .source = DMW_SRC_UEVENT };
-	char path[96], sysname[DMW_NAME_LEN] = "";
+	char path[64];
 	FILE *f;
+	bool ok;
 
-	if (!action || !sub || strcmp(sub, "block") || !devname || strncmp(devname, "dm-", 3) ||
-	    !maj || !min)
-		return;
-	e.dev = ((uint32_t)atoi(maj) << DMW_MINORBITS) | (uint32_t)atoi(min);
-	e.ts_ns = clock_ns(CLOCK_BOOTTIME);
-	if (!name) {
-		/* "add" comes from the block layer, without DM_NAME: sysfs has it */
-		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", devname);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(sysname, sizeof(sysname), f))
-				sysname[strcspn(sysname, "\n")] = 0;
-			fclose(f);
-		}
-		name = sysname;
-	}
-	known = name_map_get(t->names, e.dev);
-	if (!strcmp(action, "add")) {
-		e.type = DMW_EV_DM_CREATE;
-	} else if (!strcmp(action, "remove")) {
-		/* dm's own and the disk's: one remove, named from the map (sysfs is gone) */
-		if (known && known->removed)
-			return;
-		e.type = DMW_EV_DM_REMOVE;
-		if (!name[0] && known)
-			name = known->name;
-	} else if (!strcmp(action, "change")) {
-		e.type = DMW_EV_DM_RESUME;
-		if (known && !known->removed && name[0] && strcmp(known->name, name)) {
-			e.type = DMW_EV_DM_RENAME;
-			snprintf(e.new_name, sizeof(e.new_name), "%s", name);
-			name = known->name;
-		}
-	} else {
-		return;
-	}
-	snprintf(e.name, sizeof(e.name), "%s", name);
-	snprintf(e.uuid, sizeof(e.uuid), "%s", uuid ? uuid : "");
-	handle_event(t, &e, sizeof(e));
+	snprintf(path, sizeof(path), "/sys/block/%s/dm/%s", devname, file);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok;
 }
 
+/* dm-N's name and uuid; false until dm has named it (uevent.h) */
+static bool sysfs_dm_ids(const char *devname, char *name, size_t nlen, char *uuid, size_t ulen)
+{
+	if (!sysfs_dm_line(devname, "name", name, nlen) || !name[0])
+		return false;
+	if (!sysfs_dm_line(devname, "uuid", uuid, ulen))
+		uuid[0] = 0;
+	return true;
+}
+
+static void uevent_emit(void *ctx, const struct dmw_event *e)
+{
+	handle_event(ctx, (void *)e, sizeof(*e));
+}
+
+/* Every queued uevent; only the kernel's (port 0), not another process's forgery. */
 static void uevent_drain(struct tracer *t)
 {
+	struct sockaddr_nl from;
+	socklen_t fromlen;
 	char buf[8192];
 	ssize_t n;
 
-	while ((n = recv(t->uevent_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+	for (;;) {
+		fromlen = sizeof(from);
+		n = recvfrom(t->uevent_fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fromlen);
+		if (n <= 0)
+			break;
+		if (fromlen != sizeof(from) || from.nl_pid)
+			continue;
 		buf[n] = 0;
-		uevent_one(t, buf, n);
+		uevent_feed(&t->uev, buf, n, clock_ns(CLOCK_BOOTTIME));
 	}
+	uevent_name_pending(&t->uev);
 }
 
 /* ---- program choice and loading ---- */
@@ -649,6 +628,8 @@ struct tracer *tracer_new(const struct tracer_opts *opts, tracer_cb cb, void *ct
 	}
 	t->mode = plan_tier_str(t->plan.tier);
 	t->names = name_map_new();
+	t->uev = (struct uevent_source){ .names = t->names, .sysfs_ids = sysfs_dm_ids,
+					 .emit = uevent_emit, .ctx = t };
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
 	if (!t->rb) {
 		*err = xasprintf("cannot create the ring buffer: %s", strerror(errno));
@@ -676,11 +657,22 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 
 	if (wait_ms > timeout_ms)
 		wait_ms = timeout_ms;
-	err = ring_buffer__poll(t->rb, wait_ms);
+	if (t->uevent_fd >= 0) {
+		/* the ring buffer's epoll fd and the uevent socket, whichever speaks first */
+		struct pollfd pfd[2] = {
+			{ .fd = ring_buffer__epoll_fd(t->rb), .events = POLLIN },
+			{ .fd = t->uevent_fd, .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
+			return -errno;
+		err = ring_buffer__consume(t->rb);
+		uevent_drain(t);
+	} else {
+		err = ring_buffer__poll(t->rb, wait_ms);
+	}
 	if (err < 0 && err != -EINTR)
 		return err;
-	if (t->uevent_fd >= 0)
-		uevent_drain(t);
 	now = clock_ns(CLOCK_BOOTTIME);
 	if (t->sample_now || now >= t->next_sample_ns) {
 		sample_all(t);
@@ -715,6 +707,7 @@ void tracer_free(struct tracer *t)
 		close(t->uevent_fd);
 	ring_buffer__free(t->rb);
 	trace_bpf__destroy(t->skel);
+	uevent_source_release(&t->uev);
 	name_map_free(t->names);
 	free(t->w);
 	free(t->lower);
