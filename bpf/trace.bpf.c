@@ -29,13 +29,13 @@ struct {
 	__uint(max_entries, 16 * 1024 * 1024);	/* ~190k io_error events of slack */
 } events SEC(".maps");
 
-/* events the ring buffer had no room for; summed over CPUs by userspace */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
+/*
+ * Events the ring buffer had no room for. A global, not a map: userspace reads
+ * it through the skeleton's mmap. A map lookup would be a bpf(2) call, and while
+ * one runs the kernel skips every kprobe program on that CPU (bpf_prog_active):
+ * polling the counter would itself lose dm events.
+ */
+__u64 lost_events = 0;
 
 struct ioctl_call {
 	__u64 param;		/* struct dm_ioctl * (kernel or user copy) */
@@ -57,14 +57,10 @@ struct {
 static __always_inline struct dmw_event *event_reserve(__u32 type, __u32 size)
 {
 	struct dmw_event *e;
-	__u32 zero = 0;
-	__u64 *cnt;
 
 	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
-		cnt = bpf_map_lookup_elem(&lost, &zero);
-		if (cnt)
-			__sync_fetch_and_add(cnt, 1);
+		__sync_fetch_and_add(&lost_events, 1);
 		return NULL;
 	}
 	e->ts_ns = bpf_ktime_get_boot_ns();

@@ -10,7 +10,7 @@ PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 libdevmapper-dev libyajl-dev qemu-system-x86 linux-image-amd64 busybox-static \
 lvm2 dmsetup thin-provisioning-tools kpartx cpio kmod e2fsprogs python3 python3-jsonschema \
 libclang-rt-14-dev dpkg-dev debhelper fakeroot chromium hyperfine time bsdutils \
-debian-archive-keyring xz-utils prometheus fio bpftrace tmux dmeventd"
+debian-archive-keyring xz-utils prometheus fio bpftrace tmux dmeventd strace"
 
 missing=""
 for p in $PKGS; do

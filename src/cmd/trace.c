@@ -204,7 +204,7 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 	}
 	if (ev->kind == TE_LOST)
 		/* lost events go to stderr in the terminal view */
-		elog("lost %llu events (ring buffer full)", (unsigned long long)ev->lost);
+		elog("lost %llu events (ring full or probe skipped)", (unsigned long long)ev->lost);
 	else
 		trace_text_event(stdout, ev, env.width);
 }

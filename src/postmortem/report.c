@@ -391,7 +391,7 @@ static int report_rec(struct pm_read *pr, const struct rec *r)
 			rs->lost_first = t;
 		rs->lost += r->lost;
 		rs->lost_last = t;
-		tl_add(rs, t, "lost", NULL, NULL, "%llu events lost (ring buffer full)",
+		tl_add(rs, t, "lost", NULL, NULL, "%llu events lost (ring full or probe skipped)",
 		       (unsigned long long)r->lost);
 		break;
 	case REC_SESSION:

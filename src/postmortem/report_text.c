@@ -256,7 +256,7 @@ static void print_summary(const struct report_state *rs, FILE *out, unsigned wid
 		summary_add(&lines, &n, rs->fails[i].first, failure_summary(rs, &rs->fails[i], width));
 	if (rs->lost)
 		summary_add(&lines, &n, rs->lost_first,
-			    xasprintf("%llu events lost (ring buffer full), first at %s",
+			    xasprintf("%llu events lost (ring full or probe skipped), first at %s",
 				      (unsigned long long)rs->lost, when(rs, t1, rs->lost_first)));
 	for (size_t i = 0; i < rs->n_gaps; i++)
 		summary_add(&lines, &n, rs->gaps[i].from,

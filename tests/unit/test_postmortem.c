@@ -728,7 +728,7 @@ TEST(report_on_the_incident)
 	HAS(out, "  lvm-snap--473--1 (dm-51): COW 100 % -> Invalid at 05:44:00");
 	HAS(out, "1 read error (EIO) by pid 4811 dd at 05:44:05");
 	HAS(out, "lvm-vm--473--disk--1: create failed with EBUSY at 05:40:00 by pid 5000 qm");
-	HAS(out, "2 events lost (ring buffer full), first at 05:38:02");
+	HAS(out, "2 events lost (ring full or probe skipped), first at 05:38:02");
 	/* the summary is in time order and comes first */
 	CHECK(strstr(out, "(dm-54): COW") < strstr(out, "(dm-51): COW"));
 	CHECK(strstr(out, "What happened") < strstr(out, "Timeline"));
