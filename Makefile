@@ -154,9 +154,10 @@ check-kernels: dmwatch tools
 	$(Q)tools/vm/run-matrix.sh "$(KERNELS)" "$(SCENARIOS)"
 
 # What `make check` runs on the oldest and the newest kernel besides every
-# scenario on the machine's own: trace, record and scan.
+# scenario on the machine's own: trace, record, scan and clean (what removes
+# devices must be right on every kernel).
 CHECK_KERNELS   ?= bullseye sid
-CHECK_SCENARIOS ?= ^test_(trace_.*|record|scan)$$
+CHECK_SCENARIOS ?= ^test_(trace_.*|record|scan|clean)$$
 
 # dmwatch serve against hundreds of clients on loopback (a minute; no root, no dm)
 check-serve-load: dmwatch tools
@@ -175,8 +176,8 @@ check-units:
 # rules against a real Prometheus, the systemd units, the unit tests under ASan/UBSan,
 # every fuzz target briefly (after replaying the inputs that once crashed), the
 # Debian package (its install is a VM scenario), then every VM scenario in one
-# boot, then the trace, record and scan scenarios on the oldest and newest
-# kernels of the matrix.
+# boot, then the trace, record, scan and clean scenarios on the oldest and
+# newest kernels of the matrix.
 CHECK_FUZZ_SECONDS ?= 60
 check: export WERROR := 1
 check: deps

@@ -98,10 +98,8 @@ report() {
 }
 
 echo "vm: ${#names[@]} scenario(s), kernel $KVER, VM_TIMEOUT=${VM_TIMEOUT}s"
-vm_boot
-
 dead=
-vm_wait_file "$RESULTS/ready" "$VM_BOOT_TIMEOUT"
+vm_boot_ready
 case $? in
 0) vm_print_boot_info ;;
 1) dead="the guest died before it was ready" ;;

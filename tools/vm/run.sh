@@ -42,13 +42,8 @@ fi
 : > "$RESULTS/run.out"
 
 echo "vm: booting $KVER to run ${script#"$REPO"/}" >&2
-vm_boot
-# --pid: tail stops once QEMU is gone, whatever happened to the guest.
-tail -n +1 -f --pid="$QEMU_PID" "$RESULTS/run.out" &
-tail_pid=$!
-
 rc=
-vm_wait_file "$RESULTS/ready" "$VM_BOOT_TIMEOUT"
+vm_boot_ready >&2
 case $? in
 0) [ -s "$RESULTS/setup.warn" ] && vm_print_boot_info >&2 ;;
 2) echo "vm: the guest was not ready after VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT}s" >&2
@@ -56,6 +51,10 @@ case $? in
    vm_cleanup
    exit 125 ;;
 esac
+# --pid: tail stops once QEMU is gone, whatever happened to the guest. The script
+# starts after "ready", so nothing of run.out comes before this.
+tail -n +1 -f --pid="$QEMU_PID" "$RESULTS/run.out" &
+tail_pid=$!
 if vm_wait_file "$RESULTS/run.rc"; then
 	rc=$(cat "$RESULTS/run.rc")
 	vm_wait_exit
