@@ -42,9 +42,14 @@ struct ioctl_call {
 	__u32 type;		/* enum dmw_event_type, resolved at entry */
 };
 
-/* in-flight ioctl per thread, from entry to return */
+/*
+ * In-flight ioctl per thread, from entry to return. LRU: a return the kernel
+ * skipped (another BPF program held the CPU) leaves its entry behind; in a plain
+ * hash those would pile up over months of `record` until no entry fits and every
+ * later dm operation goes unseen. Here the oldest make room.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u64);
 	__type(value, struct ioctl_call);
