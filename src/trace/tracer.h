@@ -33,7 +33,7 @@ enum tracer_event_kind {
 	TE_KERNEL,			/* a BPF event: lifecycle or io_error (raw, named) */
 	TE_COW,				/* periodic snapshot/pool sample (cow) */
 	TE_STATE,			/* snapshot_invalid / pool_mode (event, name, dev, state) */
-	TE_LOST,			/* events the ring buffer dropped (lost) */
+	TE_LOST,			/* events never seen: ring buffer full, runs skipped (lost) */
 };
 
 struct tracer_event {
