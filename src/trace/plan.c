@@ -53,6 +53,21 @@ int plan_prog_by_name(const char *name)
 	return -1;
 }
 
+bool plan_prog_runs_are_events(enum plan_prog prog)
+{
+	switch (prog) {
+	case PROG_SYS_ENTER_IOCTL:
+	case PROG_SYS_EXIT_IOCTL:
+	case PROG_BIO_COMPLETE:
+	case PROG_BIO_COMPLETE_RAW:
+	case PROG_RQ_COMPLETE:
+	case PROG_RQ_COMPLETE_RAW:
+		return false;
+	default:
+		return prog < PROG_COUNT;
+	}
+}
+
 const char *plan_kprobe_name(enum kprobe_target t)
 {
 	return t < KP_TARGETS ? kprobe_names[t] : "?";

@@ -100,6 +100,13 @@ void plan_choose(const struct kernel_facts *f, bool force_syscalls, bool force_u
 
 const char *plan_prog_name(enum plan_prog prog);	/* the BPF program's name */
 int plan_prog_by_name(const char *name);		/* -1 if unknown */
+/*
+ * Whether every run of the program is a dm event: a run the kernel skips is then
+ * a lost event. Not so for those that run for every I/O or every ioctl(2) of the
+ * machine and mostly return at once: a skipped run of theirs is almost always
+ * nothing, and counting it would cry wolf.
+ */
+bool plan_prog_runs_are_events(enum plan_prog prog);
 const char *plan_kprobe_name(enum kprobe_target t);
 const char *plan_tier_str(enum lifecycle_tier tier);
 const char *plan_io_str(enum io_hooks io);

@@ -384,11 +384,11 @@ static void sample_all(struct tracer *t)
 
 /*
  * Events the tracer never saw: those the ring buffer had no room for, plus runs
- * of our programs the kernel skipped because another BPF program (or a bpf(2)
- * call of any process) held that CPU at that moment. A skipped kprobe or
- * kretprobe is a dm operation without its event. The kernel counts skipped
- * runs per program (recursion_misses): of raw tracepoints since 5.12, of
- * kprobes and tracepoints since 6.7.
+ * the kernel skipped, because another BPF program (or a bpf(2) call of any
+ * process) held that CPU at that moment, of the programs whose every run is an
+ * event (plan.h): a skipped kprobe or kretprobe is a dm operation without its
+ * event. The kernel counts skipped runs per program (recursion_misses): of raw
+ * tracepoints since 5.12, of kprobes since 6.7.
  * Neither read is a map lookup: that would make this CPU skip kprobes itself.
  */
 uint64_t tracer_lost(struct tracer *t)
@@ -397,10 +397,12 @@ uint64_t tracer_lost(struct tracer *t)
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, t->skel->obj) {
+		int i = plan_prog_by_name(bpf_program__name(prog)), fd = bpf_program__fd(prog);
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
 
+		if (i < 0 || !plan_prog_runs_are_events(i))
+			continue;
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
 			sum += info.recursion_misses;
 	}

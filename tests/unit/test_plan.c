@@ -257,6 +257,22 @@ TEST(plan_program_names)
 	CHECK_INT(plan_prog_by_name("no_such_prog"), -1);
 }
 
+/* Which skipped runs count as lost: the dm-only and error-only programs */
+TEST(plan_runs_that_are_events)
+{
+	CHECK(plan_prog_runs_are_events(PROG_TABLE_LOAD_ENTRY));
+	CHECK(plan_prog_runs_are_events(PROG_TABLE_LOAD_EXIT));
+	CHECK(plan_prog_runs_are_events(PROG_DM_TABLE_EVENT));
+	CHECK(plan_prog_runs_are_events(PROG_RQ_ERROR));
+	CHECK(plan_prog_runs_are_events(PROG_RQ_ERROR_RAW));
+	/* every ioctl(2), every I/O of the machine */
+	CHECK(!plan_prog_runs_are_events(PROG_SYS_ENTER_IOCTL));
+	CHECK(!plan_prog_runs_are_events(PROG_SYS_EXIT_IOCTL));
+	CHECK(!plan_prog_runs_are_events(PROG_BIO_COMPLETE));
+	CHECK(!plan_prog_runs_are_events(PROG_RQ_COMPLETE_RAW));
+	CHECK(!plan_prog_runs_are_events(PROG_COUNT));
+}
+
 /* blk_status_t numbers of both layouts, from include/linux/blk_types.h of each era */
 TEST(blk_status_errno_layouts)
 {
