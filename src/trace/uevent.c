@@ -93,7 +93,9 @@ void uevent_feed(struct uevent_source *s, const char *msg, size_t len, uint64_t 
 	}
 	held = find_unnamed(s, dev);
 	if (!strcmp(action, "add")) {
-		if (name) {
+		if (name && held) {
+			emit_held_create(s, held, name, uuid);	/* once, at the first add's time */
+		} else if (name) {
 			emit(s, DMW_EV_DM_CREATE, dev, ts_ns, name, uuid, NULL);
 		} else if (!held) {
 			held = array_push(&s->unnamed, &s->n_unnamed, sizeof(*held));

@@ -161,6 +161,26 @@ TEST(uevent_add_before_naming_sysfs_later)
 	teardown(&w, &s);
 }
 
+/* An add repeated once sysfs has the name: one create, at the first add's time */
+TEST(uevent_add_repeated_once_named)
+{
+	struct world w;
+	struct uevent_source s;
+
+	setup(&w, &s);
+	feed(&s, "add", 4, NULL, NULL, 100);
+	w.sysfs_dev = "dm-4";
+	w.sysfs_name = "vg-lv4";
+	feed(&s, "add", 4, NULL, NULL, 150);
+	feed(&s, "change", 4, "vg-lv4", NULL, 200);
+	CHECK_INT(w.n, 2);
+	CHECK_INT(w.got[0].type, DMW_EV_DM_CREATE);
+	CHECK_INT(w.got[0].ts_ns, 100);
+	CHECK_INT(w.got[1].type, DMW_EV_DM_RESUME);
+	CHECK_INT(s.n_unnamed, 0);
+	teardown(&w, &s);
+}
+
 /* Gone before anyone named it: an unnamed create, then its remove */
 TEST(uevent_add_never_named)
 {
