@@ -15,13 +15,17 @@
 #include "trace/uevent.h"
 #include "lib/util.h"
 
+/* KEY's value, NULL without one; a field cut short by the message's end (the
+ * kernel ends each with a NUL) is not taken, so every value is a whole string */
 static const char *field(const char *msg, size_t len, const char *key)
 {
-	size_t kl = strlen(key);
+	size_t kl = strlen(key), fl;
 
-	for (size_t i = 0; i < len; i += strnlen(msg + i, len - i) + 1)
-		if (len - i > kl && !strncmp(msg + i, key, kl) && msg[i + kl] == '=')
+	for (size_t i = 0; i < len; i += fl + 1) {
+		fl = strnlen(msg + i, len - i);
+		if (fl > kl && i + fl < len && !strncmp(msg + i, key, kl) && msg[i + kl] == '=')
 			return msg + i + kl + 1;
+	}
 	return NULL;
 }
 

@@ -32,7 +32,10 @@ struct uevent_source {
 	size_t n_unnamed;
 };
 
-/* One NETLINK_KOBJECT_UEVENT message (NUL-separated KEY=value, len bytes) seen at ts_ns. */
+/*
+ * One NETLINK_KOBJECT_UEVENT message (NUL-terminated KEY=value fields, len bytes,
+ * nothing read past them) seen at ts_ns.
+ */
 void uevent_feed(struct uevent_source *s, const char *msg, size_t len, uint64_t ts_ns);
 
 /* Ask sysfs again for devices added unnamed; emits their create once named. */

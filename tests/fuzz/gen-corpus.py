@@ -316,6 +316,37 @@ add("fuzz_postmortem", "text-times",
 add("fuzz_recfmt", "empty-segment", b"\x00")
 add("fuzz_recfmt", "garbage-then-magic", b"\x00garbageDMWB" + b"\x00" * 40)
 
+# fuzz_uevent's input: byte 0 bit 0 (sysfs names dm-N from the start), then kernel
+# uevent messages separated by 0xff, as dm and the block layer send them
+def uevent(action, minor, dm_name=None, dm_uuid=None, devname=None, major=254, sub="block"):
+    dev = devname or f"dm-{minor}"
+    f = [f"{action}@/devices/virtual/block/{dev}", f"ACTION={action}",
+         f"DEVPATH=/devices/virtual/block/{dev}", f"SUBSYSTEM={sub}", f"MAJOR={major}",
+         f"MINOR={minor}", f"DEVNAME={dev}", "DEVTYPE=disk", "SEQNUM=4242"]
+    if dm_name is not None:
+        f += [f"DM_NAME={dm_name}", "DM_COOKIE=0", "DM_SUSPENDED=0"]
+    if dm_uuid is not None:
+        f += [f"DM_UUID={dm_uuid}"]
+    return "\0".join(f).encode() + b"\0"
+
+
+def uevents(flags, msgs):
+    return bytes([flags]) + b"\xff".join(msgs)
+
+
+# 5.10: the disk is added at create, before dm names it
+add("fuzz_uevent", "linux-5.10-create-rename-remove", uevents(0, [
+    uevent("add", 0), uevent("change", 0, "dmw-uev"), uevent("change", 0, "dmw-uev2"),
+    uevent("remove", 0, "dmw-uev2"), uevent("remove", 0)]))
+# 5.15+: added at the first table load, named by then
+add("fuzz_uevent", "linux-6.1-lvm-lv", uevents(1, [
+    uevent("add", 3), uevent("change", 3, "pve-vm--101--disk--0", "LVM-" + "a" * 64),
+    uevent("remove", 3, "pve-vm--101--disk--0", "LVM-" + "a" * 64), uevent("remove", 3)]))
+add("fuzz_uevent", "created-never-named-removed", uevents(0, [uevent("add", 7), uevent("remove", 7)]))
+add("fuzz_uevent", "not-dm", uevents(1, [uevent("add", 0, devname="loop0", major=7),
+                                         uevent("add", 1, sub="net")]))
+add("fuzz_uevent", "bad-numbers", uevents(0, [uevent("add", 99999999), uevent("change", 1, "x", major=-1)]))
+
 # A segment file carries the time it was written, so rewriting the seg-* seeds would
 # change them on every run: keep the checked-in ones unless they are gone.
 def kept(d, name):

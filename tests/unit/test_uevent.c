@@ -198,6 +198,26 @@ TEST(uevent_add_never_named)
 	teardown(&w, &s);
 }
 
+/* A last field cut by the message's end is not a value: nothing read past len */
+TEST(uevent_cut_last_field)
+{
+	static const char text[] = "ACTION=change\0SUBSYSTEM=block\0MAJOR=254\0MINOR=5\0"
+				   "DEVNAME=dm-5\0DM_NAME=vg-l";
+	struct world w;
+	struct uevent_source s;
+	/* exactly the bytes, no terminator after them: ASan (make check-asan) sees an over-read */
+	char *msg = xmalloc(sizeof(text) - 1);
+
+	memcpy(msg, text, sizeof(text) - 1);
+	setup(&w, &s);
+	uevent_feed(&s, msg, sizeof(text) - 1, 1);
+	CHECK_INT(w.n, 1);
+	CHECK_INT(w.got[0].type, DMW_EV_DM_RESUME);
+	CHECK_STR(w.got[0].name, "");
+	free(msg);
+	teardown(&w, &s);
+}
+
 /* Not ours, or not well formed: nothing, and no read past the message */
 TEST(uevent_ignores_others_and_garbage)
 {
