@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Whole-file reads and the one crash-safe way dmwatch replaces a file (fileio.h). */
+/* Whole-file and first-line reads, and the one crash-safe way dmwatch replaces a file (fileio.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/fileio.h"
@@ -56,6 +57,20 @@ cleanup:
 	free(data);
 	close(fd);
 	return err;
+}
+
+bool read_first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok;
 }
 
 /*

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Whole-file reads and the one crash-safe way dmwatch replaces a file. */
+/* Whole-file and first-line reads, and the one crash-safe way dmwatch replaces a file. */
 #ifndef DMWATCH_FILEIO_H
 #define DMWATCH_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -12,6 +13,12 @@
  * (or a /proc-style file that stat calls regular) is -EINVAL.
  */
 int read_file(const char *path, char **buf, size_t *len, size_t max_size);
+
+/*
+ * The first line of a small file (sysfs, securityfs) into buf, its newline cut
+ * and cut to len - 1 bytes. false when it cannot be opened or is empty.
+ */
+bool read_first_line(const char *path, char *buf, size_t len);
 
 /*
  * Replace path with data, crash-safe: a temporary file beside it (mkstemp,

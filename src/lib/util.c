@@ -112,3 +112,22 @@ bool str_has_prefix(const char *s, const char *prefix)
 {
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+bool parse_digits_u64(const char *p, size_t len, uint64_t *out)
+{
+	char buf[24];
+	char *end;
+	size_t i;
+
+	/* UINT64_MAX has 20 digits: a longer token cannot fit, and must not overrun buf */
+	if (len == 0 || len > 20)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)p[i]))
+			return false;
+	memcpy(buf, p, len);
+	buf[len] = 0;
+	errno = 0;
+	*out = strtoull(buf, &end, 10);
+	return errno == 0 && *end == 0;
+}

@@ -4,6 +4,7 @@
 #define DMWATCH_UTIL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,5 +59,12 @@ char *strtrim(char *s);
 
 bool str_empty(const char *s);
 bool str_has_prefix(const char *s, const char *prefix);
+
+/*
+ * The len bytes at p as a decimal number, digits only: no blanks, sign or "0x",
+ * which strtoull alone would take ("-1" wraps to 2^64-1) and the kernel never
+ * prints. false when empty, not all digits, or above UINT64_MAX.
+ */
+bool parse_digits_u64(const char *p, size_t len, uint64_t *out);
 
 #endif /* DMWATCH_UTIL_H */

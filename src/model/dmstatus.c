@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/dmstatus.h"
+#include "lib/util.h"
 
 /* A token is a view into the params string: no copy, no NUL of its own. */
 struct tok {
@@ -55,32 +56,9 @@ static bool tok_eq(const struct tok *t, const char *word)
 	return t->len == strlen(word) && !memcmp(t->p, word, t->len);
 }
 
-/*
- * Decimal digits only: strtoull alone would accept leading blanks, a sign
- * ("-1" wraps to 2^64-1) and "0x", none of which the kernel ever prints.
- */
-static bool span_u64(const char *p, size_t len, uint64_t *out)
-{
-	char buf[24];
-	char *end;
-	size_t i;
-
-	/* UINT64_MAX has 20 digits: a longer token cannot fit, and must not overrun buf */
-	if (len == 0 || len > 20)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isdigit((unsigned char)p[i]))
-			return false;
-	memcpy(buf, p, len);
-	buf[len] = 0;
-	errno = 0;
-	*out = strtoull(buf, &end, 10);
-	return errno == 0 && *end == 0;
-}
-
 static bool tok_u64(const struct tok *t, uint64_t *out)
 {
-	return span_u64(t->p, t->len, out);
+	return parse_digits_u64(t->p, t->len, out);
 }
 
 /* "<a>/<b>" */
@@ -90,8 +68,8 @@ static bool tok_frac(const struct tok *t, uint64_t *a, uint64_t *b)
 
 	if (!slash)
 		return false;
-	return span_u64(t->p, slash - t->p, a) &&
-	       span_u64(slash + 1, t->len - (slash - t->p) - 1, b);
+	return parse_digits_u64(t->p, slash - t->p, a) &&
+	       parse_digits_u64(slash + 1, t->len - (slash - t->p) - 1, b);
 }
 
 static bool tok_majmin(const struct tok *t, uint32_t *major, uint32_t *minor)
@@ -101,8 +79,8 @@ static bool tok_majmin(const struct tok *t, uint32_t *major, uint32_t *minor)
 
 	if (!colon)
 		return false;
-	if (!span_u64(t->p, colon - t->p, &ma) ||
-	    !span_u64(colon + 1, t->len - (colon - t->p) - 1, &mi))
+	if (!parse_digits_u64(t->p, colon - t->p, &ma) ||
+	    !parse_digits_u64(colon + 1, t->len - (colon - t->p) - 1, &mi))
 		return false;
 	if (ma > UINT32_MAX || mi > UINT32_MAX)
 		return false;

@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collect/dm.h"
+#include "lib/fileio.h"
 #include "trace/kfacts.h"
 #include "lib/util.h"
 
@@ -83,13 +84,9 @@ static bool privileged(unsigned long long eff)
 static enum lockdown_mode lockdown(void)
 {
 	char buf[128] = "", *open;
-	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
 
-	if (!f)
+	if (!read_first_line("/sys/kernel/security/lockdown", buf, sizeof(buf)))
 		return LOCKDOWN_UNKNOWN;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
 	open = strchr(buf, '[');
 	if (!open)
 		return LOCKDOWN_UNKNOWN;

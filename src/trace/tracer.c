@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collect/dm.h"
+#include "lib/fileio.h"
 #include "model/dmstatus.h"
 #include "model/record.h"
 #include "model/state.h"
@@ -72,6 +73,8 @@ struct tracer {
 	uint64_t boot_to_unix_ns;
 	uint64_t next_sample_ns;	/* CLOCK_BOOTTIME */
 	uint64_t last_lost;
+	int counted_fds[PROG_COUNT];	/* loaded programs whose skipped runs are lost events */
+	size_t n_counted;
 	bool refresh;			/* re-list snapshots/pools before the next sample */
 	bool sample_now;
 };
@@ -394,19 +397,29 @@ static void sample_all(struct tracer *t)
 uint64_t tracer_lost(struct tracer *t)
 {
 	uint64_t sum = *(volatile __u64 *)&t->skel->bss->lost_events;
-	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, t->skel->obj) {
-		int i = plan_prog_by_name(bpf_program__name(prog)), fd = bpf_program__fd(prog);
+	for (size_t i = 0; i < t->n_counted; i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
-		if (i < 0 || !plan_prog_runs_are_events(i))
-			continue;
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (!bpf_obj_get_info_by_fd(t->counted_fds[i], &info, &len))
 			sum += info.recursion_misses;
 	}
 	return sum;
+}
+
+/* The loaded programs whose every run is an event, found once after attach */
+static void find_counted(struct tracer *t)
+{
+	struct bpf_program *prog;
+
+	t->n_counted = 0;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		int i = plan_prog_by_name(bpf_program__name(prog)), fd = bpf_program__fd(prog);
+
+		if (i >= 0 && plan_prog_runs_are_events(i) && fd >= 0 && t->n_counted < PROG_COUNT)
+			t->counted_fds[t->n_counted++] = fd;
+	}
 }
 
 static void report_lost(struct tracer *t)
@@ -443,18 +456,9 @@ static int uevent_open(void)
 static bool sysfs_dm_line(const char *devname, const char *file, char *buf, size_t len)
 {
 	char path[64];
-	FILE *f;
-	bool ok;
 
 	snprintf(path, sizeof(path), "/sys/block/%s/dm/%s", devname, file);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
-	return ok;
+	return read_first_line(path, buf, len);
 }
 
 /* dm-N's name and uuid; false until dm has named it (uevent.h) */
@@ -562,8 +566,10 @@ static int load_and_attach(struct tracer *t, struct kernel_facts *facts, uint32_
 		e = trace_bpf__load(t->skel);
 		if (!e)
 			e = trace_bpf__attach(t->skel);
-		if (!e)
+		if (!e) {
+			find_counted(t);
 			return 0;
+		}
 		prog = plan_prog_by_name(failed_prog);
 		if (prog < 0 || facts->refused[prog]) {
 			*err = xasprintf("cannot load the BPF programs: %s (run with -v for the "

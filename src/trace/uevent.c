@@ -31,13 +31,9 @@ static const char *field(const char *msg, size_t len, const char *key)
 
 static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end || v > max)
+	if (!s || !parse_digits_u64(s, strlen(s), &v) || v > max)
 		return false;
 	*out = v;
 	return true;

@@ -176,3 +176,45 @@ TEST(width_columns)
 	CHECK_STR(out, "虚拟~ |vm  |long~");
 	free(out);
 }
+
+/* the one digits-only decimal parser (dm status fields, uevent MAJOR / MINOR) */
+TEST(lib_parse_digits_u64)
+{
+	static const char *const refused[] = {
+		"", "-1", "+1", " 1", "1 ", "0x10", "1.5", "18446744073709551616",
+		"99999999999999999999", "000000000000000000001",
+	};
+	uint64_t v = 7;
+
+	CHECK(parse_digits_u64("0", 1, &v) && v == 0);
+	CHECK(parse_digits_u64("18446744073709551615", 20, &v) && v == UINT64_MAX);
+	/* only len bytes count: a token inside a longer line */
+	CHECK(parse_digits_u64("253:4", 3, &v) && v == 253);
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+		if (parse_digits_u64(refused[i], strlen(refused[i]), &v))
+			FAIL_AT("'%s' taken as %llu", refused[i], (unsigned long long)v);
+}
+
+/* sysfs attributes and securityfs' lockdown: one line, newline cut */
+TEST(lib_read_first_line)
+{
+	char dir[] = "/tmp/dmwatch-test-line.XXXXXX", buf[64], small[5];
+	char *two, *empty;
+
+	CHECK(mkdtemp(dir) != NULL);
+	two = xasprintf("%s/two", dir);
+	empty = xasprintf("%s/empty", dir);
+	CHECK_INT(write_file_atomic(two, "pve-data\nsecond\n", 16, 0600), 0);
+	CHECK_INT(write_file_atomic(empty, "", 0, 0600), 0);
+	CHECK(read_first_line(two, buf, sizeof(buf)));
+	CHECK_STR(buf, "pve-data");
+	CHECK(read_first_line(two, small, sizeof(small)));
+	CHECK_STR(small, "pve-");
+	CHECK(!read_first_line(empty, buf, sizeof(buf)));
+	unlink(two);
+	CHECK(!read_first_line(two, buf, sizeof(buf)));
+	unlink(empty);
+	rmdir(dir);
+	free(two);
+	free(empty);
+}
