@@ -579,6 +579,7 @@ static int clean_setup(int argc, char **argv, bool *interactive)
 		elog("clean needs LVM data to tell a disk from its copy; it cannot run with --no-lvm");
 		return EXIT_UNUSABLE;
 	}
+	env.src.co.lvm_exit_status = true;
 	if (!env.journal_dir)
 		env.journal_dir = DEFAULT_JOURNAL_DIR;
 	*interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);

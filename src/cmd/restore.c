@@ -251,6 +251,7 @@ int cmd_restore(int argc, char **argv)
 	}
 	if ((lock = clean_lock()) < 0)
 		goto cleanup;
+	co.lvm_exit_status = true;
 	collect_live(&st, &co);
 	if (!st.have_dm || !st.have_lvm) {
 		elog("device-mapper or LVM could not be read: who owns the journal's extents now "

@@ -13,7 +13,7 @@
 
 void collect_live(struct state *st, const struct collect_opts *o)
 {
-	struct lvm_job lvm;
+	struct lvm_job *lvm = NULL;
 	char host[256] = "";
 
 	st->schema = STATE_SCHEMA;
@@ -26,12 +26,12 @@ void collect_live(struct state *st, const struct collect_opts *o)
 	/* LVM's report runs while dm and the configs are read: the scan takes as long as
 	 * LVM's own report, not as long as both */
 	if (!o->no_lvm)
-		lvm_collect_start(&lvm);
+		lvm = lvm_collect_start();
 	dm_collect(st);
 	pve_collect(st, o->pve_dir ? o->pve_dir : "/etc/pve", o->run_dir ? o->run_dir : "/run",
 		    st->node);
 	if (!o->no_lvm)
-		lvm_collect_finish(st, &lvm);
+		lvm_collect_finish(st, lvm, o->lvm_exit_status);
 	state_normalize(st);
 }
 

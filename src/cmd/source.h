@@ -17,6 +17,11 @@ struct collect_opts {
 	const char *run_dir;	/* default /run */
 	const char *node;	/* default: short hostname */
 	bool no_lvm;
+	/*
+	 * wait for lvm's exit status even when the report's command log vouches for
+	 * it: clean and restore act on what they read, and the wait is ~60 ms
+	 */
+	bool lvm_exit_status;
 };
 
 struct source_opts {

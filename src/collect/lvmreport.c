@@ -21,14 +21,15 @@ static const char *const field_names[LF_COUNT] = {
 	[LF_DATA_PERCENT] = "data_percent",	[LF_METADATA_PERCENT] = "metadata_percent",
 	[LF_THIN_ID] = "thin_id",		[LF_SEG_PE_RANGES] = "seg_pe_ranges",
 	[LF_VG_EXTENT_SIZE] = "vg_extent_size",	[LF_PV_NAME] = "pv_name",
-	[LF_PE_START] = "pe_start",
+	[LF_PE_START] = "pe_start",		[LF_LOG_TYPE] = "log_type",
+	[LF_LOG_RET_CODE] = "log_ret_code",
 };
 
 /* what an open container is to the report */
-enum kind { K_ROOT, K_REPORT, K_VG, K_SEG, K_PV, K_ROW, K_OTHER };
+enum kind { K_ROOT, K_REPORT, K_VG, K_SEG, K_PV, K_LOG, K_ROW, K_OTHER };
 
 /* the key a map value belongs to, as far as it matters */
-enum { KEY_NONE = -1, KEY_REPORT = LF_COUNT, KEY_SEG, KEY_PV };
+enum { KEY_NONE = -1, KEY_REPORT = LF_COUNT, KEY_SEG, KEY_PV, KEY_LOG };
 
 #define TRACKED_DEPTH 6		/* root, report, VG, section, row, one more */
 
@@ -37,6 +38,8 @@ struct lvm_report_parser {
 	bool failed;
 	struct lvm_report *report;
 	bool report_seen;	/* the root's first "report" member was met */
+	bool log_seen;		/* the root's first "log" member was met */
+	bool complete;		/* the root value has closed */
 	enum kind stack[TRACKED_DEPTH];
 	size_t depth;		/* containers open and tracked in stack */
 	size_t other_depth;	/* containers open inside a K_OTHER one */
@@ -55,17 +58,23 @@ static struct lvm_vg_rows *cur_vg(struct lvm_report_parser *p)
 
 static struct lvm_row *new_row(struct lvm_report_parser *p, enum kind section)
 {
-	struct lvm_vg_rows *vg = cur_vg(p);
+	struct lvm_report *r = p->report;
 
-	return section == K_SEG ? array_push(&vg->seg, &vg->n_seg, sizeof(struct lvm_row))
-				: array_push(&vg->pv, &vg->n_pv, sizeof(struct lvm_row));
+	if (section == K_LOG)
+		return array_push(&r->log, &r->n_log, sizeof(struct lvm_row));
+	return section == K_SEG ? array_push(&cur_vg(p)->seg, &cur_vg(p)->n_seg, sizeof(struct lvm_row))
+				: array_push(&cur_vg(p)->pv, &cur_vg(p)->n_pv, sizeof(struct lvm_row));
 }
 
 static struct lvm_row *cur_row(struct lvm_report_parser *p)
 {
-	struct lvm_vg_rows *vg = cur_vg(p);
+	enum kind section = p->stack[p->depth - 2];
+	struct lvm_vg_rows *vg;
 
-	return p->stack[p->depth - 2] == K_SEG ? &vg->seg[vg->n_seg - 1] : &vg->pv[vg->n_pv - 1];
+	if (section == K_LOG)
+		return &p->report->log[p->report->n_log - 1];
+	vg = cur_vg(p);
+	return section == K_SEG ? &vg->seg[vg->n_seg - 1] : &vg->pv[vg->n_pv - 1];
 }
 
 /*
@@ -84,6 +93,11 @@ static enum kind place_value(struct lvm_report_parser *p, bool is_container, boo
 		return is_map ? K_ROOT : K_OTHER;
 	switch (parent) {
 	case K_ROOT:
+		if (p->key == KEY_LOG && !p->log_seen) {
+			p->log_seen = true;
+			p->report->has_log = is_container && !is_map;
+			return p->report->has_log ? K_LOG : K_OTHER;
+		}
 		if (p->key != KEY_REPORT || p->report_seen)
 			break;
 		p->report_seen = true;
@@ -111,6 +125,7 @@ static enum kind place_value(struct lvm_report_parser *p, bool is_container, boo
 		break;
 	case K_SEG:
 	case K_PV:
+	case K_LOG:
 		new_row(p, parent);
 		return is_container && is_map ? K_ROW : K_OTHER;
 	case K_ROW:
@@ -133,6 +148,7 @@ static int on_scalar(struct lvm_report_parser *p, const unsigned char *s, size_t
 {
 	if (!p->other_depth)
 		place_value(p, false, false, s, len);
+	p->complete = !p->depth && !p->other_depth;	/* a root that is a scalar */
 	return 1;
 }
 
@@ -176,6 +192,7 @@ static int on_close(void *ctx)
 	else if (p->depth)
 		p->depth--;
 	p->key = KEY_NONE;
+	p->complete = !p->depth && !p->other_depth;
 	return 1;
 }
 
@@ -192,6 +209,8 @@ static int on_key(void *ctx, const unsigned char *key, size_t len)
 		return 1;
 	if (k == K_ROOT && len == 6 && !memcmp(key, "report", 6)) {
 		p->key = KEY_REPORT;
+	} else if (k == K_ROOT && len == 3 && !memcmp(key, "log", 3)) {
+		p->key = KEY_LOG;
 	} else if (k == K_VG && len == 3 && !memcmp(key, "seg", 3)) {
 		p->key = KEY_SEG;
 	} else if (k == K_VG && len == 2 && !memcmp(key, "pv", 2)) {
@@ -237,6 +256,24 @@ bool lvm_report_parser_feed(struct lvm_report_parser *p, const char *buf, size_t
 	return !p->failed;
 }
 
+bool lvm_report_parser_complete(const struct lvm_report_parser *p)
+{
+	return p->complete && !p->failed;
+}
+
+/*
+ * Once the root has closed yajl calls back no more (a second value is an error,
+ * not allowed here), so the rows cannot change after they are handed over.
+ */
+struct lvm_report *lvm_report_parser_take(struct lvm_report_parser *p)
+{
+	struct lvm_report *r = lvm_report_parser_complete(p) ? p->report : NULL;
+
+	if (r)
+		p->report = NULL;
+	return r;
+}
+
 struct lvm_report *lvm_report_parser_finish(struct lvm_report_parser *p)
 {
 	struct lvm_report *r = p->report;
@@ -267,5 +304,6 @@ void lvm_report_free(struct lvm_report *r)
 		free_rows(r->vgs[i].pv, r->vgs[i].n_pv);
 	}
 	free(r->vgs);
+	free_rows(r->log, r->n_log);
 	free(r);
 }

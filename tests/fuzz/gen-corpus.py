@@ -197,7 +197,7 @@ for t in [b"\x00name: clone-of-100\nscsi0: local-lvm:base-100-disk-0/vm-102-disk
 
 # ---- lvm fullreport ----
 for p in ["lvm/fullreport-pve.json", "lvm/fullreport-raw.json", "lvm/fullreport-live.json",
-          "lvm/fullreport-orphan.json"]:
+          "lvm/fullreport-orphan.json", "lvm/fullreport-log.json", "lvm/fullreport-failed.json"]:
     add("fuzz_lvm_report", "fixture-" + os.path.basename(p), read(p))
 ROW = ('{"vg_name":"pve", "vg_uuid":"V", "lv_name":"%s", "lv_uuid":"%s", '
        '"lv_attr":"-wi-a-----", "lv_size":"8192", "pool_lv":"", "origin":"", '

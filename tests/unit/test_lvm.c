@@ -698,3 +698,148 @@ TEST(lvm_report_rows_apart)
 	CHECK_INT(st.extents[4].start, PE_START1 + 6 * 8192);
 	state_free(&st);
 }
+
+/* the rows of a whole text, or NULL (the parser is freed either way) */
+static struct lvm_report *rows_of(const char *text)
+{
+	struct lvm_report_parser *p = lvm_report_parser_new();
+
+	lvm_report_parser_feed(p, text, strlen(text));
+	return lvm_report_parser_finish(p);
+}
+
+/*
+ * The command log (log/report_command_log=1, every entry), as lvm.c asks for it:
+ * the same rows as without it, and a verdict the scan can act on before lvm exits.
+ */
+TEST(lvm_report_command_log)
+{
+	struct state st = {};
+	char *text = parse_fixture(failed__, &st, "fullreport-log.json");
+	char *failed_text = fixture("fullreport-failed.json"), *raw = fixture("fullreport-raw.json");
+	struct lvm_report *rep;
+
+	if (text) {
+		check_pve_report(failed__, &st, false);
+		rep = rows_of(text);
+		CHECK(rep && rep->has_log && rep->n_log > 10);
+		CHECK(lvm_report_vouched(rep));
+		lvm_report_free(rep);
+	}
+	CHECK_INT(st.n_problems, 0);
+	state_free(&st);
+
+	/* lvm exited 5: it could not process one VG; the report of the other is whole */
+	CHECK(failed_text != NULL);
+	rep = failed_text ? rows_of(failed_text) : NULL;
+	CHECK(rep && rep->n_vgs == 1 && rep->has_log);
+	CHECK(!lvm_report_vouched(rep));
+	lvm_report_free(rep);
+
+	/* no log (an LVM without one, or not asked): the exit status has to decide */
+	rep = raw ? rows_of(raw) : NULL;
+	CHECK(rep && !rep->has_log);
+	CHECK(!lvm_report_vouched(rep));
+	lvm_report_free(rep);
+	CHECK(!lvm_report_vouched(NULL));
+	free(text);
+	free(failed_text);
+	free(raw);
+}
+
+/* what vouches and what does not, entry by entry */
+TEST(lvm_report_vouched_entries)
+{
+	static const struct {
+		const char *log;
+		bool vouched;
+	} cases[] = {
+		{ "[]", true },
+		{ "[{\"log_type\":\"status\", \"log_ret_code\":\"1\"}]", true },
+		/* LVM's warnings and prints are not failures */
+		{ "[{\"log_type\":\"warn\", \"log_ret_code\":\"0\"},"
+		  " {\"log_type\":\"print\"}, {\"log_type\":\"status\", \"log_ret_code\":\"1\"}]", true },
+		{ "[{\"log_type\":\"status\", \"log_ret_code\":\"5\"}]", false },
+		{ "[{\"log_type\":\"status\", \"log_ret_code\":\"1\"},"
+		  " {\"log_type\":\"error\", \"log_ret_code\":\"0\"}]", false },
+		{ "[{\"log_type\":\"status\"}]", false },
+		{ "[{\"log_ret_code\":\"1\"}]", false },
+		{ "[{\"log_type\":\"status\", \"log_ret_code\":1}]", false },
+		{ "[{\"log_type\":\"status\", \"log_ret_code\":\"10\"}]", false },
+		/* only the first occurrence of a key counts, as everywhere in the report */
+		{ "[{\"log_type\":\"error\", \"log_type\":\"status\", \"log_ret_code\":\"1\"}]", false },
+		{ "{}", false },
+		{ "\"success\"", false },
+		{ "null", false },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *text = xasprintf("{\"report\": [], \"log\": %s}", cases[i].log);
+		struct lvm_report *rep = rows_of(text);
+
+		CHECK(rep != NULL);
+		if (lvm_report_vouched(rep) != cases[i].vouched)
+			FAIL_AT("log %s: vouched should be %d", cases[i].log, cases[i].vouched);
+		lvm_report_free(rep);
+		free(text);
+	}
+	/* a second "log" does not replace the first */
+	{
+		struct lvm_report *rep = rows_of("{\"report\": [], \"log\": [{\"log_type\":\"error\"}],"
+						 " \"log\": []}");
+
+		CHECK(rep && rep->n_log == 1 && !lvm_report_vouched(rep));
+		lvm_report_free(rep);
+	}
+}
+
+/*
+ * The rows are handed over the moment the root closes (lvm is still exiting then),
+ * never before, and the parser stores nothing after that.
+ */
+TEST(lvm_report_taken_when_complete)
+{
+	char *text = fixture("fullreport-log.json");
+	struct lvm_report_parser *p;
+	struct lvm_report *rep = NULL;
+	size_t len, end;
+
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	len = strlen(text);
+	end = strrchr(text, '}') - text;	/* the root's closing brace */
+	p = lvm_report_parser_new();
+	for (size_t at = 0; at < len; at++) {
+		lvm_report_parser_feed(p, text + at, 1);
+		if (lvm_report_parser_complete(p) != (at >= end))
+			FAIL_AT("complete at byte %zu of %zu (root closes at %zu)", at, len, end);
+		if (at < end)
+			CHECK_NULL(lvm_report_parser_take(p));
+		else if (!rep)
+			rep = lvm_report_parser_take(p);
+	}
+	CHECK(rep && rep->n_vgs == 1 && rep->n_log > 10 && lvm_report_vouched(rep));
+	CHECK_NULL(lvm_report_parser_take(p));
+	/* what follows cannot change the rows handed over: a second value is not taken */
+	CHECK(!lvm_report_parser_feed(p, "{\"report\": []}", 14));
+	CHECK(!lvm_report_parser_complete(p));
+	CHECK_NULL(lvm_report_parser_finish(p));
+	CHECK(rep && rep->n_vgs == 1);
+	lvm_report_free(rep);
+
+	/* a root that is not an object completes too, and its rows are no report */
+	p = lvm_report_parser_new();
+	lvm_report_parser_feed(p, "[]", 2);
+	CHECK(lvm_report_parser_complete(p));
+	rep = lvm_report_parser_take(p);
+	CHECK(rep && !rep->has_report && !lvm_report_vouched(rep));
+	lvm_report_free(rep);
+	lvm_report_parser_finish(p);
+	p = lvm_report_parser_new();
+	lvm_report_parser_feed(p, " \"s\"", 4);
+	CHECK(lvm_report_parser_complete(p));
+	lvm_report_free(lvm_report_parser_take(p));
+	lvm_report_parser_finish(p);
+	free(text);
+}

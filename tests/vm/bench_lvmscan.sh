@@ -21,10 +21,11 @@ OLD_SEG_FIELDS=vg_name,vg_uuid,lv_name,lv_uuid,lv_attr,lv_size,pool_lv,origin,da
 export LVM_SUPPRESS_FD_WARNINGS=1
 
 fullreport() {
-	lvm fullreport -a --config "global/activation=0 backup/backup=0" --reportformat json --units s --nosuffix \
+	lvm fullreport -a --config "global/activation=0 backup/backup=0 log/report_command_log=1 log/command_log_selection=all" \
+		--reportformat json --units s --nosuffix \
 		--configreport vg -o vg_name --configreport lv -o lv_uuid \
 		--configreport pvseg -o pvseg_start --configreport seg -o "$SEG_FIELDS" \
-		--configreport pv -o pv_name,pe_start
+		--configreport pv -o pv_name,pe_start --configreport log -o log_type,log_ret_code
 }
 
 # --- the live fixture: a small VG as a PVE node has it --------------------------

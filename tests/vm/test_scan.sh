@@ -306,6 +306,40 @@ for how in missing failing; do
 		             (sys.argv[2], len(d["devices"]), sys.argv[3]))
 	EOF
 done
-rm -rf "$fake"
 log "LVM missing or failing: every dm device listed, one problem says which"
+
+# --- LVM's verdict from its own command log, before lvm exits ------------------
+# The real lvm, wrapped. Vouched: its report's log says success, so the scan takes the
+# rows when the report closes, not when lvm exits (here it holds the pipe for 60 s
+# more). Not vouched: the same lvm asked for a VG that does not exist prints the whole
+# report, logs the failure in it and exits 5; the scan waits for that and skips LVM.
+real_lvm=$(command -v lvm)
+"$DMWATCH" scan --json > /tmp/lvm-plain.json || :
+printf '#!/bin/sh\n"%s" "$@"; rc=$?; sleep 60; exit $rc\n' "$real_lvm" > "$fake/lvm"
+t0=${EPOCHREALTIME/./}
+PATH=$fake:$PATH "$DMWATCH" scan --json > /tmp/lvm-slow.json || :
+t1=${EPOCHREALTIME/./}
+[ $(((t1 - t0) / 1000000)) -lt 30 ] || die "scan waited $(((t1 - t0) / 1000)) ms for lvm to exit"
+pkill -f "sleep 60" || :
+printf '#!/bin/sh\nexec "%s" "$@" nosuchvg\n' "$real_lvm" > "$fake/lvm"
+PATH=$fake:$PATH "$DMWATCH" scan --json > /tmp/lvm-refused.json || :
+python3 - /tmp/lvm-plain.json /tmp/lvm-slow.json /tmp/lvm-refused.json /tmp/lvm-failing.json <<-'EOF'
+	import json, sys
+	plain, slow, refused, failing = (json.load(open(f)) for f in sys.argv[1:5])
+	def lvm_problems(d):
+	    return [p["message"] for p in d["problems"] if p["source"] == "lvm"]
+	def verdicts(d):
+	    return sorted((x["name"], x["class"], x["reason"]) for x in d["devices"])
+	if lvm_problems(plain) or lvm_problems(slow):
+	    sys.exit("FAIL: LVM problems %r / %r" % (lvm_problems(plain), lvm_problems(slow)))
+	if verdicts(slow) != verdicts(plain):
+	    sys.exit("FAIL: rows taken before lvm exited judge otherwise: %r" %
+	             (set(verdicts(slow)) ^ set(verdicts(plain))))
+	if lvm_problems(refused) != ["lvm fullreport failed; LVM checks skipped"]:
+	    sys.exit("FAIL: lvm exited 5 after a whole report: %r" % lvm_problems(refused))
+	if verdicts(refused) != verdicts(failing) or verdicts(refused) == verdicts(plain):
+	    sys.exit("FAIL: a report lvm failed was used")
+EOF
+rm -rf "$fake"
+log "LVM's command log vouches: rows taken before lvm exits; a failure it logs waits for lvm's status"
 log "scan scenario: all verdicts as expected"
