@@ -352,7 +352,7 @@ struct lvm_job {
 	bool started;		/* the thread runs (else finish runs the job itself) */
 	pthread_mutex_t lock;	/* the fields below */
 	pthread_cond_t changed;
-	struct lvm_report *report;	/* its rows, once vouched or done; NULL on err */
+	struct lvm_report *report;	/* its rows once vouched or done (finish frees them if lvm failed) */
 	bool vouched;		/* report is LVM's complete one and its log says success */
 	bool done;		/* lvm was reaped: err is final */
 	bool left;		/* the caller took the vouched report and went */
