@@ -119,7 +119,9 @@ void uevent_feed(struct uevent_source *s, const char *msg, size_t len, uint64_t 
 		}
 		emit(s, DMW_EV_DM_REMOVE, dev, ts_ns, name, uuid, NULL);
 	} else if (!strcmp(action, "change")) {
-		if (known && !known->removed && name && name[0] && strcmp(known->name, name))
+		/* as the event will carry them: a name past DMW_NAME_LEN is cut (dm's are not) */
+		if (known && !known->removed && name && name[0] &&
+		    strncmp(known->name, name, DMW_NAME_LEN - 1))
 			emit(s, DMW_EV_DM_RENAME, dev, ts_ns, known->name, uuid, name);
 		else
 			emit(s, DMW_EV_DM_RESUME, dev, ts_ns, name, uuid, NULL);

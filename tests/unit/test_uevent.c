@@ -243,3 +243,27 @@ TEST(uevent_ignores_others_and_garbage)
 	CHECK_INT(s.n_unnamed, 0);
 	teardown(&w, &s);
 }
+
+/*
+ * A DM_NAME longer than an event holds (dm's never are) is the same name as the
+ * one the map learnt from it, cut: a change is no rename to itself.
+ */
+TEST(uevent_overlong_name_is_no_rename)
+{
+	struct world w;
+	struct uevent_source s;
+	char longname[300];
+
+	setup(&w, &s);
+	memset(longname, 'g', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	feed(&s, "add", 0, NULL, NULL, 100);
+	feed(&s, "change", 0, longname, NULL, 200);
+	feed(&s, "change", 0, longname, NULL, 300);
+	CHECK_INT(w.n, 3);
+	CHECK_INT(w.got[0].type, DMW_EV_DM_CREATE);
+	CHECK_INT(strlen(w.got[0].name), DMW_NAME_LEN - 1);
+	CHECK_INT(w.got[1].type, DMW_EV_DM_RESUME);
+	CHECK_INT(w.got[2].type, DMW_EV_DM_RESUME);
+	teardown(&w, &s);
+}
