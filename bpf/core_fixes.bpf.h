@@ -118,6 +118,33 @@ static __always_inline __u32 dmw_rq_dev(struct request *rq)
 	return dmw_disk_dev(BPF_CORE_READ(rq, q, disk));
 }
 
+/*
+ * dm core's private structures (drivers/md/dm-core.h): they are in the dm_mod
+ * module's BTF, not in vmlinux's, and libbpf relocates these against it. Only
+ * the fentry program on dm_io_set_error() reads them, and userspace loads it
+ * only where dm_mod's BTF has that function (6.1 and 6.12 builds of Debian; 7.x
+ * inlines it), so the layout read here is the one of v5.19 and later.
+ */
+struct mapped_device___dmw {
+	struct gendisk *disk;
+} __attribute__((preserve_access_index));
+
+struct dm_io___dmw {
+	__u16 flags;			/* blk_short_t: bits of the DM_IO_* enum */
+	__u8 status;			/* blk_status_t the original bio will complete with */
+	struct mapped_device___dmw *md;
+	struct bio *orig_bio;
+	unsigned int sector_offset;	/* split: the mapped part starts this far from the end */
+	unsigned int sectors;		/* split: the mapped part's length */
+} __attribute__((preserve_access_index));
+
+/*
+ * DM_IO_WAS_SPLIT's bit in dm_io->flags: an anonymous enum (DM_IO_ACCOUNTED,
+ * DM_IO_WAS_SPLIT, ...) in dm-core.h, so CO-RE cannot relocate it; bit 1 since
+ * v5.19. sector_offset and sectors hold the mapped part only when it is set.
+ */
+#define DMW_DM_IO_WAS_SPLIT	1
+
 /* REQ_OP_* in the low bits of bi_opf / cmd_flags (stable since v4.10) */
 static __always_inline __u32 dmw_req_op(__u32 opf)
 {

@@ -241,7 +241,8 @@ static __always_inline bool is_dm(__u32 dev)
  * attribution is on: userspace finds the dm device whose table maps that sector
  * (no per-I/O bookkeeping here, so tracing costs nothing while I/O succeeds).
  */
-static __always_inline int io_error(__u32 dev, __u64 sector, __u32 bytes, int error, __u32 op)
+static __always_inline int io_error(__u32 dev, __u64 sector, __u32 bytes, int error, __u32 op,
+				    __u32 source)
 {
 	struct dmw_event *e;
 	bool dm;
@@ -258,7 +259,7 @@ static __always_inline int io_error(__u32 dev, __u64 sector, __u32 bytes, int er
 	e = event_reserve(DMW_EV_IO_ERROR, DMW_IOERR_SIZE);
 	if (!e)
 		return 0;
-	e->source = DMW_SRC_TRACEPOINT;
+	e->source = source;
 	if (dm)
 		e->dev = dev;
 	else
@@ -286,7 +287,7 @@ static __always_inline int bio_failed(struct bio *bio, __u8 status)
 	return io_error(dmw_bio_dev(bio), BPF_CORE_READ(bio, bi_iter.bi_sector),
 			BPF_CORE_READ(bio, bi_iter.bi_size),
 			-dmw_blk_status_errno(blk_sts_layout, status),
-			dmw_req_op(BPF_CORE_READ(bio, bi_opf)));
+			dmw_req_op(BPF_CORE_READ(bio, bi_opf)), DMW_SRC_TRACEPOINT);
 }
 
 /*
@@ -296,7 +297,7 @@ static __always_inline int bio_failed(struct bio *bio, __u8 status)
 static __always_inline int rq_failed(struct request *rq, int err, unsigned int nr_bytes)
 {
 	return io_error(dmw_rq_dev(rq), BPF_CORE_READ(rq, __sector), nr_bytes, err,
-			dmw_req_op(BPF_CORE_READ(rq, cmd_flags)));
+			dmw_req_op(BPF_CORE_READ(rq, cmd_flags)), DMW_SRC_TRACEPOINT);
 }
 
 /* block_rq_complete's `error` is a blk_status_t since v5.16, a negative errno before */
@@ -333,6 +334,43 @@ int BPF_PROG(block_bio_complete_raw, struct request_queue *q, struct bio *bio)
 	__u8 status = BPF_CORE_READ(bio, bi_status);
 
 	return status ? bio_failed(bio, status) : 0;
+}
+
+/*
+ * dm's own error path, where the kernel has it as a function (v5.19 and later,
+ * unless the compiler inlined it: Debian's 6.1 and 6.12 keep it, 7.x does not):
+ * dm core calls dm_io_set_error() only when a part of an original bio failed,
+ * from a clone's completion or a target's DM_MAPIO_KILL alike. So where this is
+ * loaded (instead of block_bio_complete) a successful bio runs no program at
+ * all, on dm devices and on every other bio-based disk (zram, ZFS zvols, md).
+ *
+ * One event per original bio: its first error (io->status still OK; a second
+ * failing clone of the same bio adds nothing). BLK_STS_DM_REQUEUE (11) is dm
+ * pushing the bio back to retry it (noflush suspend, multipath), not a failure.
+ * The part that failed: the original bio, or the mapped part of it when dm
+ * split it at a target boundary (dm_io_acct() computes the same).
+ */
+#define DMW_BLK_STS_DM_REQUEUE	11
+
+SEC("fentry/dm_io_set_error")
+int BPF_PROG(dm_io_set_error, struct dm_io___dmw *io, __u8 error)
+{
+	struct bio *bio;
+	__u64 sector;
+	__u32 bytes;
+
+	if (!error || error == DMW_BLK_STS_DM_REQUEUE || BPF_CORE_READ(io, status))
+		return 0;
+	bio = BPF_CORE_READ(io, orig_bio);
+	sector = BPF_CORE_READ(bio, bi_iter.bi_sector);
+	bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	if (BPF_CORE_READ(io, flags) & (1 << DMW_DM_IO_WAS_SPLIT)) {
+		sector += (bytes >> 9) - BPF_CORE_READ(io, sector_offset);
+		bytes = BPF_CORE_READ(io, sectors) << 9;
+	}
+	return io_error(dmw_disk_dev(BPF_CORE_READ(io, md, disk)), sector, bytes,
+			-dmw_blk_status_errno(blk_sts_layout, error),
+			dmw_req_op(BPF_CORE_READ(bio, bi_opf)), DMW_SRC_DM_CORE);
 }
 
 /*

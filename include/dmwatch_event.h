@@ -33,6 +33,7 @@ enum dmw_event_source {
 	DMW_SRC_SYSCALL,
 	DMW_SRC_TRACEPOINT,
 	DMW_SRC_UEVENT,		/* userspace: kernel uevents, the last resort */
+	DMW_SRC_DM_CORE,	/* fentry on dm core's own error path (dm_io_set_error) */
 };
 
 /* bio/request operation as decoded from rwbs */

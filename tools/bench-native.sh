@@ -112,15 +112,8 @@ for dev in "/dev/$zram" "$loopdev"; do
 		--size=1G --output-format=terse > /dev/null || die "fio could not fill $dev"
 done
 
-# The one-liner an admin would write for the same job: both completion tracepoints,
-# errors other than EOPNOTSUPP only, and what dmwatch's io_error event carries.
-bpftrace_prog='BEGIN { printf("ready\n"); }
-tracepoint:block:block_bio_complete /args->error != 0 && args->error != -95/ {
-	printf("%llu %d %s %d:%d %s %llu %u %d\n", nsecs, pid, comm, args->dev >> 20,
-	       args->dev & 0xfffff, args->rwbs, args->sector, args->nr_sector * 512, args->error); }
-tracepoint:block:block_rq_complete /args->error != 0 && args->error != -95/ {
-	printf("%llu %d %s %d:%d %s %llu %u %d\n", nsecs, pid, comm, args->dev >> 20,
-	       args->dev & 0xfffff, args->rwbs, args->sector, args->nr_sector * 512, args->error); }'
+# The one-liner an admin would write for the same job (tools/bench-ioerr.bt).
+bpftrace_prog=$(dirname "$0")/bench-ioerr.bt
 
 # start ARM's tracer and return once its probes are attached (its own ready line)
 tracer_start() {
@@ -136,7 +129,7 @@ tracer_start() {
 		log=$work/tracer.err
 		;;
 	bpftrace)
-		bpftrace -e "$bpftrace_prog" > "$work/tracer.out" 2> "$work/tracer.err" &
+		bpftrace "$bpftrace_prog" > "$work/tracer.out" 2> "$work/tracer.err" &
 		ready='^ready$'
 		log=$work/tracer.out
 		;;

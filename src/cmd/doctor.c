@@ -96,12 +96,24 @@ static const char *rq_hook_text(const struct trace_plan *p)
 	return hook;
 }
 
+static const char *bio_hook_text(const struct trace_plan *p)
+{
+	const char *hook = plan_bio_hook(p);
+
+	if (!strcmp(hook, PLAN_DM_ERROR_FN))
+		return "fentry on dm core's " PLAN_DM_ERROR_FN " (runs only for a failed bio; "
+		       "a bio-based disk below dm failing is seen on the dm device above)";
+	if (!strcmp(hook, "block_bio_complete"))
+		return "block_bio_complete (runs on every bio of every bio-based device, filters in BPF)";
+	return hook;
+}
+
 static void print_text(const struct kernel_facts *k, const struct trace_plan *p)
 {
 	printf("%-14s ", "kernel");
 	term_escape(stdout, k->release);
 	printf("\n%-14s vmlinux %s, modules %s\n", "BTF", k->btf_vmlinux ? "yes" : "NO",
-	       k->btf_modules ? "yes" : "no (not needed: dm-ioctl's request layout is fixed UAPI)");
+	       k->btf_modules ? "yes" : "no (bio errors then come from block_bio_complete, not dm core's error-only function)");
 	printf("%-14s %s;", "kprobes", k->kprobes ? "yes" : "no");
 	print_kprobe_targets(k);
 	printf("%-14s %s\n", "lockdown", plan_lockdown_str(k->lockdown));
@@ -117,6 +129,7 @@ static void print_text(const struct kernel_facts *k, const struct trace_plan *p)
 	if (p->verdict != EXIT_UNUSABLE) {
 		printf("%-14s %s\n", "lifecycle", plan_tier_str(p->tier));
 		printf("%-14s %s\n", "I/O hooks", plan_io_str(p->io));
+		printf("%-14s %s\n", "bio errors", bio_hook_text(p));
 		printf("%-14s %s\n", "request errors", rq_hook_text(p));
 		printf("%-14s %s\n", "table events", p->table_events ?
 		       "kprobe on dm_table_event (snapshot invalid at once)" : "no (seen at the next sample)");
@@ -160,6 +173,7 @@ static void print_json(const struct kernel_facts *k, const struct trace_plan *p)
 	json_str("lifecycle", p->verdict == EXIT_UNUSABLE ? "none" : plan_tier_str(p->tier), true);
 	json_str("io_hooks", p->verdict == EXIT_UNUSABLE ? "none" : plan_io_str(p->io), true);
 	printf("\"table_events\":%s,", p->table_events ? "true" : "false");
+	json_str("bio_hook", p->verdict == EXIT_UNUSABLE ? "none" : plan_bio_hook(p), true);
 	json_str("rq_hook", p->verdict == EXIT_UNUSABLE ? "none" : plan_rq_hook(p), true);
 	json_str("rq_complete_error", p->rq_error_is_errno ? "errno" : "blk_status_t", true);
 	json_str("blk_status_numbering", p->blk_sts_layout == DMW_BLK_STS_V6_10 ? "6.10" : "4.13", true);

@@ -124,7 +124,8 @@ static int kprobe_index(const char *sym)
 /*
  * How often each target is in available_filter_functions ("name" or
  * "name [module]"), else in kallsyms as a text symbol: a static function of the
- * same name in another module makes the name ambiguous for a kprobe.
+ * same name in another module makes the name ambiguous for a kprobe. Also how
+ * often dm's error-only function is there, for the fentry program.
  */
 static void count_kprobe_targets(struct kernel_facts *f)
 {
@@ -134,9 +135,14 @@ static void count_kprobe_targets(struct kernel_facts *f)
 	int t;
 
 	if (fp) {
-		while (fgets(line, sizeof(line), fp))
-			if (sscanf(line, "%255s", sym) == 1 && (t = kprobe_index(sym)) >= 0)
+		while (fgets(line, sizeof(line), fp)) {
+			if (sscanf(line, "%255s", sym) != 1)
+				continue;
+			if ((t = kprobe_index(sym)) >= 0)
 				f->kprobe_count[t]++;
+			else if (!strcmp(sym, PLAN_DM_ERROR_FN))
+				f->dm_error_fn_count++;	/* fentry needs ftrace's hook: only here */
+		}
 		fclose(fp);
 	}
 	for (t = 0; t < KP_TARGETS; t++)
@@ -221,6 +227,19 @@ static bool tp_btf_loads(const struct btf *btf)
 	return true;
 }
 
+/* Whether the module's own BTF (/sys/kernel/btf/MODULE) has function `func` */
+static bool module_has_func(struct btf *vmlinux, const char *module, const char *func)
+{
+	struct btf *btf = btf__load_module_btf(module, vmlinux);
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
 static void btf_facts(struct kernel_facts *f)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -240,6 +259,7 @@ static void btf_facts(struct kernel_facts *f)
 	f->rq_error_tp = t && btf_is_typedef(t) &&
 			 !strcmp(btf__name_by_offset(btf, t->name_off), "blk_status_t");
 	f->tp_btf = f->privileged && tp_btf_loads(btf);
+	f->dm_error_fn_btf = f->btf_modules && module_has_func(btf, "dm_mod", PLAN_DM_ERROR_FN);
 	btf__free(btf);
 }
 

@@ -9,7 +9,8 @@
  * copy), kernel uevents (no pid, no failed ioctls). I/O errors: BTF-typed raw
  * tracepoints, else plain raw tracepoints (same events), each of bio and request
  * completion on its own; request errors from block_rq_error where the kernel has
- * it, else from block_rq_complete.
+ * it, else from block_rq_complete; bio errors from dm core's error-only function
+ * where the kernel has one to attach to, else from block_bio_complete.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ static const char *const prog_names[PROG_COUNT] = {
 	[PROG_BIO_COMPLETE] = "block_bio_complete",	[PROG_BIO_COMPLETE_RAW] = "block_bio_complete_raw",
 	[PROG_RQ_COMPLETE] = "block_rq_complete",	[PROG_RQ_COMPLETE_RAW] = "block_rq_complete_raw",
 	[PROG_RQ_ERROR] = "block_rq_error",		[PROG_RQ_ERROR_RAW] = "block_rq_error_raw",
+	[PROG_DM_IO_ERROR] = PLAN_DM_ERROR_FN,
 };
 
 static const char *const kprobe_names[KP_TARGETS] = {
@@ -103,6 +105,15 @@ const char *plan_rq_hook(const struct trace_plan *p)
 	return "none";
 }
 
+const char *plan_bio_hook(const struct trace_plan *p)
+{
+	if (p->load[PROG_DM_IO_ERROR])
+		return PLAN_DM_ERROR_FN;
+	if (p->load[PROG_BIO_COMPLETE] || p->load[PROG_BIO_COMPLETE_RAW])
+		return "block_bio_complete";
+	return "none";
+}
+
 const char *plan_lockdown_str(enum lockdown_mode mode)
 {
 	switch (mode) {
@@ -130,6 +141,8 @@ const char *plan_prog_cost(enum plan_prog prog)
 	case PROG_RQ_ERROR:
 	case PROG_RQ_ERROR_RAW:
 		return "I/O errors of request-based disks (SCSI, NVMe, virtio) and multipath";
+	case PROG_DM_IO_ERROR:
+		return "error-only hook in dm core (block_bio_complete takes over: it runs on every bio)";
 	default:
 		return "dm lifecycle with pid and result from kprobes on dm-ioctl";
 	}
@@ -270,6 +283,26 @@ static enum io_hooks choose_rq(const struct kernel_facts *f, struct trace_plan *
 	return choose_io_one(f, PROG_RQ_COMPLETE, PROG_RQ_COMPLETE_RAW, p);
 }
 
+/*
+ * Bio errors: dm core's dm_io_set_error() where the kernel has it as a function
+ * of its own (v5.19+, not inlined; fentry needs dm_mod's BTF), which dm calls
+ * only for a failed bio, so a successful one runs nothing, on dm devices and on
+ * every other bio-based disk; else block_bio_complete, which runs on every bio
+ * of every bio-based device and filters in BPF. What the first does not see: a
+ * bio-based disk below dm (md, zram) failing on its own, which the dm device
+ * above still reports as its error, without naming the disk.
+ */
+static enum io_hooks choose_bio(const struct kernel_facts *f, struct trace_plan *p)
+{
+	if (f->dm_error_fn_count == 1 && f->dm_error_fn_btf && f->btf_modules &&
+	    !f->refused[PROG_DM_IO_ERROR]) {
+		p->load[PROG_DM_IO_ERROR] = true;
+		p->dm_error_hook = true;
+		return IO_TP_BTF;
+	}
+	return choose_io_one(f, PROG_BIO_COMPLETE, PROG_BIO_COMPLETE_RAW, p);
+}
+
 static void choose_io(const struct kernel_facts *f, struct trace_plan *p)
 {
 	enum io_hooks bio, rq;
@@ -279,7 +312,7 @@ static void choose_io(const struct kernel_facts *f, struct trace_plan *p)
 		note(p, true, "no block tracepoints (block:block_bio_complete): I/O errors will not be seen");
 		return;
 	}
-	bio = choose_io_one(f, PROG_BIO_COMPLETE, PROG_BIO_COMPLETE_RAW, p);
+	bio = choose_bio(f, p);
 	rq = choose_rq(f, p);
 	/* the weaker of the two names the hooks */
 	p->io = bio > rq ? bio : rq;

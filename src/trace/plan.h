@@ -36,6 +36,7 @@ enum plan_prog {
 	PROG_BIO_COMPLETE, PROG_BIO_COMPLETE_RAW,
 	PROG_RQ_COMPLETE, PROG_RQ_COMPLETE_RAW,
 	PROG_RQ_ERROR, PROG_RQ_ERROR_RAW,
+	PROG_DM_IO_ERROR,
 	PROG_COUNT,
 };
 
@@ -60,6 +61,12 @@ struct kernel_facts {
 	bool tp_btf;			/* BTF-typed tracepoints can be loaded */
 	bool rq_error_is_errno;		/* block_rq_complete passes an errno (older kernels) */
 	bool rq_error_tp;		/* block_rq_error (5.18+) with a blk_status_t */
+	/*
+	 * dm core's error-only function, dm_io_set_error (5.19+, where not inlined):
+	 * how often the name is ftrace-able, and whether dm_mod's BTF has it
+	 */
+	int dm_error_fn_count;
+	bool dm_error_fn_btf;
 	bool refused[PROG_COUNT];	/* programs the kernel refused at an earlier load */
 };
 
@@ -82,6 +89,7 @@ struct trace_plan {
 	enum lifecycle_tier tier;
 	enum io_hooks io;
 	bool table_events;		/* dm_table_event: snapshot invalid seen at once */
+	bool dm_error_hook;		/* bio errors from dm_io_set_error, not block_bio_complete */
 	unsigned int blk_sts_layout;	/* enum dmw_blk_sts_layout */
 	bool rq_error_is_errno;
 	int verdict;			/* EXIT_OK, EXIT_WARNING (degraded), EXIT_UNUSABLE */
@@ -112,6 +120,10 @@ const char *plan_tier_str(enum lifecycle_tier tier);
 const char *plan_io_str(enum io_hooks io);
 /* the tracepoint request errors come from: "block_rq_error", "block_rq_complete", "none" */
 const char *plan_rq_hook(const struct trace_plan *p);
+/* where bio errors come from: "dm_io_set_error", "block_bio_complete", "none" */
+const char *plan_bio_hook(const struct trace_plan *p);
+/* the function dm core calls only for a failed bio (PROG_DM_IO_ERROR's target) */
+#define PLAN_DM_ERROR_FN	"dm_io_set_error"
 const char *plan_lockdown_str(enum lockdown_mode mode);
 /* "what is lost" when the kernel refuses this program at load time */
 const char *plan_prog_cost(enum plan_prog prog);

@@ -5,6 +5,8 @@
  *
  * Words: a release ("5.10.0-32-amd64") first, then any of
  *   nobtf modbtf unprivileged nokprobes nosyscalls noblock notpbtf rqerrno rqerror nodm
+ *   dmerrfn (dm_io_set_error once in ftrace's functions and in dm_mod's BTF)
+ *   dmerrfn=N (N times in ftrace's functions, in dm_mod's BTF)
  *   memlock=KIB (RLIMIT_MEMLOCK, not raisable)
  *   lockdown=none|integrity|confidentiality
  *   missing:SYM  dup:SYM (twice in the symbols)  blacklist:SYM  refuse:PROGRAM
@@ -64,6 +66,12 @@ static bool facts_from(const char *words, struct kernel_facts *f)
 			f->rq_error_is_errno = true;
 		} else if (!strcmp(w, "rqerror")) {
 			f->rq_error_tp = true;
+		} else if (!strcmp(w, "dmerrfn")) {
+			f->dm_error_fn_count = 1;
+			f->dm_error_fn_btf = true;
+		} else if (!strncmp(w, "dmerrfn=", 8)) {
+			f->dm_error_fn_count = atoi(w + 8);
+			f->dm_error_fn_btf = true;
 		} else if (!strncmp(w, "memlock=", 8)) {
 			f->memlock = strtoull(w + 8, NULL, 10) * 1024;
 			f->memlock_raisable = false;
@@ -102,10 +110,11 @@ static const struct plan_case {
 	{ "5.10.0-32-amd64 rqerrno", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	{ "5.15.158-2-pve rqerrno", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	/* Debian 12, PVE 8 */
-	{ "6.1.0-57-amd64 modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
+	{ "6.1.0-57-amd64 modbtf rqerror dmerrfn", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	{ "6.8.12-4-pve modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
 	/* Debian 13, PVE 9, sid: BLK_STS renumbered in 6.10 */
-	{ "6.12.117+deb13-amd64 modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
+	{ "6.12.117+deb13-amd64 modbtf rqerror dmerrfn", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK,
+	  DMW_BLK_STS_V6_10 },
 	{ "7.2.13+deb14-amd64 modbtf rqerror", "", TIER_KPROBES, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V6_10 },
 	/* the user's choice */
 	{ "6.1.0-57-amd64", "syscalls", TIER_SYSCALLS, IO_TP_BTF, true, EXIT_OK, DMW_BLK_STS_V4_13 },
@@ -162,6 +171,9 @@ TEST(plan_kernel_matrix)
 				c->layout);
 		/* a plan never loads both flavours of one hook, nor a lifecycle it did not pick */
 		CHECK(!(p.load[PROG_BIO_COMPLETE] && p.load[PROG_BIO_COMPLETE_RAW]));
+		CHECK(!(p.load[PROG_DM_IO_ERROR] && (p.load[PROG_BIO_COMPLETE] ||
+						      p.load[PROG_BIO_COMPLETE_RAW])));
+		CHECK(p.dm_error_hook == p.load[PROG_DM_IO_ERROR]);
 		CHECK(!(p.load[PROG_RQ_COMPLETE] && p.load[PROG_RQ_COMPLETE_RAW]));
 		CHECK(!(p.load[PROG_RQ_ERROR] && p.load[PROG_RQ_ERROR_RAW]));
 		CHECK(p.load[PROG_DEV_CREATE_ENTRY] == (p.tier == TIER_KPROBES));
@@ -226,6 +238,65 @@ TEST(plan_rq_error_hook)
 				loaded, plan_rq_hook(&p), note, c->loads, c->hook, c->note);
 	}
 	CHECK(strstr(plan_prog_cost(PROG_RQ_ERROR), "request-based") != NULL);
+}
+
+/*
+ * Bio errors: dm core's dm_io_set_error() where the kernel has it as a function
+ * (Debian's 6.1 and 6.12: dm_mod's BTF and ftrace list it once), never together
+ * with block_bio_complete; block_bio_complete where it is inlined (7.2), absent
+ * (5.10 has dec_pending), without module BTF (fentry needs it), ambiguous, or
+ * refused by the kernel.
+ */
+static const struct bio_case {
+	const char *facts;
+	const char *loads;		/* the one bio program loaded, or "" */
+	const char *hook;		/* plan_bio_hook() */
+} bio_cases[] = {
+	{ "5.10.0-32-amd64 rqerrno", "block_bio_complete", "block_bio_complete" },
+	{ "6.1.0-57-amd64 modbtf rqerror dmerrfn", "dm_io_set_error", "dm_io_set_error" },
+	{ "6.12.117+deb13-amd64 modbtf rqerror dmerrfn", "dm_io_set_error", "dm_io_set_error" },
+	{ "7.2.13+deb14-amd64 modbtf rqerror", "block_bio_complete", "block_bio_complete" },
+	{ "6.1.0-57-amd64 rqerror dmerrfn", "block_bio_complete", "block_bio_complete" },
+	{ "6.1.0-57-amd64 modbtf rqerror dmerrfn=2", "block_bio_complete", "block_bio_complete" },
+	{ "6.1.0-57-amd64 modbtf rqerror dmerrfn refuse:dm_io_set_error", "block_bio_complete",
+	  "block_bio_complete" },
+	{ "6.1.0-57-amd64 modbtf rqerror dmerrfn refuse:dm_io_set_error notpbtf",
+	  "block_bio_complete_raw", "block_bio_complete" },
+	{ "6.1.0-57-amd64 modbtf rqerror dmerrfn notpbtf", "dm_io_set_error", "dm_io_set_error" },
+	{ "6.1.0-57-amd64 modbtf rqerror noblock", "", "none" },
+};
+
+TEST(plan_bio_error_hook)
+{
+	static const enum plan_prog bio_progs[] = {
+		PROG_BIO_COMPLETE, PROG_BIO_COMPLETE_RAW, PROG_DM_IO_ERROR,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bio_cases); i++) {
+		const struct bio_case *c = &bio_cases[i];
+		struct kernel_facts f;
+		struct trace_plan p;
+		char loaded[128] = "";
+
+		if (!facts_from(c->facts, &f)) {
+			FAIL_AT("bio case %zu: bad facts", i);
+			continue;
+		}
+		plan_choose(&f, false, false, true, &p);
+		for (size_t j = 0; j < ARRAY_SIZE(bio_progs); j++)
+			if (p.load[bio_progs[j]])
+				snprintf(loaded + strlen(loaded), sizeof(loaded) - strlen(loaded), "%s%s",
+					 loaded[0] ? " " : "", plan_prog_name(bio_progs[j]));
+		if (strcmp(loaded, c->loads) || strcmp(plan_bio_hook(&p), c->hook))
+			FAIL_AT("[%s]: loads '%s', hook %s; expected '%s', %s", c->facts, loaded,
+				plan_bio_hook(&p), c->loads, c->hook);
+		/* a choice, not a loss: nothing degrades the verdict */
+		if (f.block_tracepoints)
+			CHECK_INT(p.verdict, EXIT_OK);
+	}
+	CHECK(strstr(plan_prog_cost(PROG_DM_IO_ERROR), "block_bio_complete takes over") != NULL);
+	/* every run of it is a failed bio: a run the kernel skipped is a lost error */
+	CHECK(plan_prog_runs_are_events(PROG_DM_IO_ERROR));
 }
 
 /* each refused program is named with what it costs; a degrading note says why */

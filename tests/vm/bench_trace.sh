@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Tracer benchmark, inside the VM (tools/bench.sh trace): the cost of `dmwatch
-# trace` on I/O through a dm-linear device (throughput with the tracer off and on,
-# in one run), an I/O error storm on a dm error target (events/s seen, lost
+# trace` on I/O through a dm-linear device (throughput with the tracer off, on,
+# and with the bpftrace one-liner doing the same job, interleaved in one run; and
+# how often each one's programs run per read, which under emulation says more
+# than time), an I/O error storm on a dm error target (events/s seen, lost
 # events), and the tracer's peak RSS. Prints a markdown table.
 . "$(dirname "$0")/lib.sh"
 
@@ -33,6 +35,32 @@ start_tracer() {
 	kill -0 "$tpid" || { cat /tmp/bench-trace.err >&2; die "tracer died"; }
 }
 
+# the peer: the bpftrace one-liner of tools/bench-native.sh
+start_bpftrace() {
+	bpftrace "$REPO/tools/bench-ioerr.bt" > /tmp/bench-bpftrace.out 2> /tmp/bench-bpftrace.err &
+	tpid=$!
+	wait_until 300 sh -c "grep -q '^ready' /tmp/bench-bpftrace.out || ! kill -0 $tpid" ||
+		die "bpftrace not ready"
+	kill -0 "$tpid" || { cat /tmp/bench-bpftrace.err >&2; die "bpftrace died"; }
+}
+
+# runs_per_read NAME...: BPF program runs per 4 KiB read of one read_mibs, summed
+# over the programs whose names start with each NAME (bpf_stats on meanwhile)
+runs_per_read() {
+	local before after name
+	before=0 after=0
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	for name in "$@"; do
+		before=$((before + $(bpf_runs "$name" | cut -d' ' -f2)))
+	done
+	read_mibs > /dev/null
+	for name in "$@"; do
+		after=$((after + $(bpf_runs "$name" | cut -d' ' -f2)))
+	done
+	sysctl -q -w kernel.bpf_stats_enabled=0
+	awk -v n=$((after - before)) 'BEGIN { printf "%.2f", n / 40000 }'
+}
+
 stop_tracer() {
 	kill -INT "$tpid"
 	wait "$tpid" || true
@@ -41,18 +69,28 @@ stop_tracer() {
 read_mibs > /dev/null	# warm up
 off=""
 on=""
+bt=""
+bio_hook=$(kernel_bio_hook)
 start_tracer
+dm_runs=$(runs_per_read "$bio_hook" block_rq_)
 stop_tracer
-# interleave off/on runs so drift in the emulator hits both alike
+start_bpftrace
+bt_runs=$(runs_per_read block_bio_compl block_rq_compl)
+stop_tracer
+# interleave off/on/bpftrace runs so drift in the emulator hits all alike
 for i in 1 2 3 4 5 6 7 8 9; do
 	off="$off $(read_mibs)"
 	start_tracer
 	on="$on $(read_mibs)"
 	hwm=$(awk '/VmHWM/ { print $2 }' /proc/$tpid/status)
 	stop_tracer
+	start_bpftrace
+	bt="$bt $(read_mibs)"
+	stop_tracer
 done
 off_m=$(echo $off | median)
 on_m=$(echo $on | median)
+bt_m=$(echo $bt | median)
 
 start_tracer
 # one storm thread: the other vCPU is the tracer's
@@ -71,9 +109,13 @@ cat <<EOF
 | dm-linear 4 KiB direct reads, tracer off (median of 9) | ${off_m} MiB/s |
 | dm-linear 4 KiB direct reads, tracer on (median of 9) | ${on_m} MiB/s |
 | throughput ratio on/off | $(awk -v a="$on_m" -v b="$off_m" 'BEGIN { printf "%.3f", a / b }') |
+| dm-linear 4 KiB direct reads, bpftrace one-liner on (median of 9) | ${bt_m} MiB/s |
+| throughput ratio bpftrace/off | $(awk -v a="$bt_m" -v b="$off_m" 'BEGIN { printf "%.3f", a / b }') |
+| BPF program runs per successful read: dmwatch (bio errors from \`${bio_hook}\`) | ${dm_runs} |
+| BPF program runs per successful read: bpftrace one-liner | ${bt_runs} |
 | error storm: errors made | ${made} (${rate}) |
 | error storm: io_error events seen | ${seen} |
 | error storm: lost events | ${lost:-?} |
 | tracer peak RSS (VmHWM) | ${hwm} KiB |
 EOF
-echo "raw: off=[$off] on=[$on]" >&2
+echo "raw: off=[$off] on=[$on] bpftrace=[$bt]" >&2

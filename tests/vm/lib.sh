@@ -231,6 +231,20 @@ kernel_rq_hook() {
 	fi
 }
 
+# kernel_bio_hook: where dmwatch must take bio errors from on this kernel, read
+# from the kernel itself (not from dmwatch): dm core's dm_io_set_error where
+# dm_mod's BTF has it and ftrace lists it once (fentry needs both; Debian's 6.1
+# and 6.12), else block_bio_complete (5.10 has no such function, 7.x inlines it).
+kernel_bio_hook() {
+	if [ -e /sys/kernel/btf/dm_mod ] &&
+	   [ "$(bpftool btf dump file /sys/kernel/btf/dm_mod | grep -c "FUNC 'dm_io_set_error'")" != 0 ] &&
+	   [ "$(grep -c '^dm_io_set_error ' /sys/kernel/tracing/available_filter_functions)" = 1 ]; then
+		echo dm_io_set_error
+	else
+		echo block_bio_complete
+	fi
+}
+
 # bpf_runs NAME: "PROGRAMS RUNS": how many BPF programs whose name starts with
 # NAME are loaded (the kernel keeps 15 characters of a name, so the prefix), and
 # their summed run_cnt (counted only while kernel.bpf_stats_enabled=1).

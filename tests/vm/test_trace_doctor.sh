@@ -4,7 +4,8 @@
 # dmwatch doctor on the kernel this VM booted: it loads the BPF programs for real,
 # and every kernel of the matrix (5.10, 6.1, 6.12, 7.x) must give the best plan:
 # kprobes on dm-ioctl, BTF-typed block completion tracepoints, dm table events,
-# and request errors from block_rq_error where the kernel's BTF has it.
+# request errors from block_rq_error where the kernel's BTF has it, and bio errors
+# from dm core's dm_io_set_error where the kernel has it as a function.
 # Its JSON and text agree with its exit code; the line it ends with goes to the
 # log, for README's kernel table.
 . "$(dirname "$0")/lib.sh"
@@ -14,10 +15,11 @@ rc=0
 keep /tmp/doctor.json /tmp/doctor.err
 cat /tmp/doctor.json >&2
 [ ! -s /tmp/doctor.err ] || { cat /tmp/doctor.err >&2; die "doctor wrote to stderr"; }
-python3 - /tmp/doctor.json "$rc" "$(uname -r)" "$DM_MAJOR" "$(kernel_rq_hook)" <<'PY'
+python3 - /tmp/doctor.json "$rc" "$(uname -r)" "$DM_MAJOR" "$(kernel_rq_hook)" "$(kernel_bio_hook)" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-rc, release, dm_major, rq_hook = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
+rc, release, dm_major, rq_hook, bio_hook = (int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+                                            sys.argv[5], sys.argv[6])
 want = {"ok": 0, "degraded": 1, "cannot trace": 3}[d["verdict"]]
 assert rc == want, "exit %d but verdict %s" % (rc, d["verdict"])
 assert d["kernel"] == release, d["kernel"]
@@ -28,17 +30,23 @@ for name, t in d["kprobes"]["targets"].items():
 assert d["lifecycle"] == "kprobes on dm-ioctl", d["lifecycle"]
 assert d["io_hooks"] == "tp_btf block completion", d["io_hooks"]
 assert d["rq_hook"] == rq_hook, (d["rq_hook"], rq_hook)
+assert d["bio_hook"] == bio_hook, (d["bio_hook"], bio_hook)
 assert d["table_events"] is True
 assert d["verdict"] == "ok", d["notes"]
-print("kernel %s: module BTF %s, lifecycle %s, I/O %s, request errors %s, table events %s" % (
-    release, "yes" if d["btf"]["modules"] else "no", d["lifecycle"], d["io_hooks"],
-    d["rq_hook"], d["table_events"]), file=sys.stderr)
+print("kernel %s: module BTF %s, lifecycle %s, I/O %s, bio errors %s, request errors %s, "
+      "table events %s" % (release, "yes" if d["btf"]["modules"] else "no", d["lifecycle"],
+                           d["io_hooks"], d["bio_hook"], d["rq_hook"], d["table_events"]),
+      file=sys.stderr)
 PY
 
 # the text form says the same, and --no-load judges from the facts alone
 "$DMWATCH" doctor > /tmp/doctor.txt
 assert_contains /tmp/doctor.txt '^lifecycle +kprobes on dm-ioctl$'
 assert_contains /tmp/doctor.txt "^request errors $(kernel_rq_hook) "
+case $(kernel_bio_hook) in
+dm_io_set_error) assert_contains /tmp/doctor.txt "^bio errors +fentry on dm core's dm_io_set_error " ;;
+*) assert_contains /tmp/doctor.txt "^bio errors +block_bio_complete " ;;
+esac
 
 assert_contains /tmp/doctor.txt '^verdict: ok$'
 "$DMWATCH" doctor --no-load --json > /tmp/doctor-noload.json

@@ -6,6 +6,9 @@
 # resume, remove, and real I/O errors on dm error / flakey targets, named, plus an
 # error on a physical disk below a dm device attributed to the dm device above,
 # seen by block_rq_error where the kernel has it (block_rq_complete before 5.18).
+# Bio errors come from dm core's dm_io_set_error where the kernel has it (no
+# program runs for a successful bio; the part of a split bio that failed is
+# named), else from block_bio_complete.
 # Hostile input: a device whose name holds ESC and BEL (stored unmangled) made by a
 # process whose comm holds ESC, renamed to another such name: a second tracer's
 # text output shows them escaped, with no raw control byte, and --json stays
@@ -43,10 +46,44 @@ dmsetup rename dmw-lin dmw-renamed
 dmsetup suspend dmw-renamed
 dmsetup resume dmw-renamed
 
+# which program sees bio errors: dm core's dm_io_set_error where the kernel has
+# it as a function (then a successful bio runs nothing at all), else
+# block_bio_complete (runs for every bio); counted with bpf_stats, both tracers
+bio_hook=$(kernel_bio_hook)
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+on_cleanup "sysctl -q -w kernel.bpf_stats_enabled=$stats_was"
+sysctl -q -w kernel.bpf_stats_enabled=1
+read -r bio_progs bio_runs0 <<< "$(bpf_runs "$bio_hook")"
+assert_eq 2 "$bio_progs" "$bio_hook programs loaded (one per tracer)"
+if [ "$bio_hook" = dm_io_set_error ]; then
+	assert_eq "0 0" "$(bpf_runs block_bio_complete)" "block_bio_complete programs beside dm_io_set_error"
+else
+	assert_eq "0 0" "$(bpf_runs dm_io_set_error)" "dm_io_set_error programs on a kernel without it"
+fi
+dd if=/dev/mapper/dmw-renamed of=/dev/null bs=4096 count=256 iflag=direct 2> /dev/null
+read -r _ bio_runs1 <<< "$(bpf_runs "$bio_hook")"
+
 dm_create dmw-err "0 2048 error"
 expect_fail dd if=/dev/mapper/dmw-err of=/dev/null bs=4096 count=1 iflag=direct
 err_minor=$(dmsetup info -c --noheadings -o minor dmw-err | tr -d ' ')
 dmsetup remove dmw-err
+read -r _ bio_runs2 <<< "$(bpf_runs "$bio_hook")"
+sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
+log "bio errors: $bio_hook, runs $bio_runs0, $bio_runs1 after 256 good reads, $bio_runs2 after a dm-error read"
+if [ "$bio_hook" = dm_io_set_error ]; then
+	assert_eq "$bio_runs0" "$bio_runs1" "dm_io_set_error runs over 256 successful reads"
+else
+	[ "$bio_runs1" -ge $((bio_runs0 + 2 * 256)) ] || die "block_bio_complete ran $bio_runs0 -> $bio_runs1 times over 256 reads"
+fi
+[ "$bio_runs2" -ge $((bio_runs1 + 2)) ] || die "$bio_hook ran $bio_runs1 -> $bio_runs2 times for the failed read"
+
+# a read across a target boundary, failing in its first part: dm splits it, and
+# dm_io_set_error names the part that failed (block_bio_complete sees only the
+# whole bio completing, after the split: its second part)
+dm_create dmw-split "0 8 error
+8 2040 linear $loop 0"
+expect_fail dd if=/dev/mapper/dmw-split of=/dev/null bs=8192 count=1 iflag=direct
+dmsetup remove dmw-split
 
 # flakey with up 0 s, down 60 s: every read fails while it is down
 dm_create dmw-flakey "0 8192 flakey $loop 0 0 60"
@@ -135,6 +172,11 @@ assert_contains "$out" '"event":"dm_resume","name":"dmw-renamed"'
 assert_contains "$out" '"event":"dm_load","name":"dmw-err"'
 assert_contains "$out" "\"event\":\"io_error\",\"dev\":\"dm-$err_minor\",\"name\":\"dmw-err\",.*\"op\":\"read\",\"errno\":\"EIO\""
 assert_contains "$out" '"event":"io_error","dev":"dm-[0-9]+","name":"dmw-flakey",.*"sector":24,.*"op":"read","errno":"EIO"'
+if [ "$bio_hook" = dm_io_set_error ]; then
+	assert_contains "$out" '"event":"io_error","dev":"dm-[0-9]+","name":"dmw-split",.*"sector":0,"bytes":4096,"op":"read","errno":"EIO"'
+else
+	assert_contains "$out" '"event":"io_error","dev":"dm-[0-9]+","name":"dmw-split",.*"op":"read","errno":"EIO"'
+fi
 assert_contains "$out" '"event":"dm_remove","name":"dmw-err",.*"ret":0'
 assert_contains "$out" '"source":"kprobe"'
 if [ -n "$lower" ]; then
