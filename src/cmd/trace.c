@@ -199,7 +199,8 @@ static void on_event(void *ctx, const struct tracer_event *ev)
 			lost_to_json(line, sizeof(line), ev->lost, ev->unix_ns);
 			break;
 		}
-		printf("%s\n", line);
+		fputs(line, stdout);
+		putchar('\n');
 		return;
 	}
 	if (ev->kind == TE_LOST)

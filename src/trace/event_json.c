@@ -63,9 +63,15 @@ const char *errno_name(long long err)
 
 void format_ts(char *buf, size_t len, uint64_t unix_ns)
 {
-	char base[32];
+	/* an error storm's lines share their second: the calendar part is kept */
+	static __thread uint64_t base_s = UINT64_MAX;
+	static __thread char base[32];
+	uint64_t s = unix_ns / 1000000000ULL;
 
-	format_time(base, sizeof(base), unix_ns / 1000000000ULL, "%Y-%m-%dT%H:%M:%S", true);
+	if (s != base_s) {
+		format_time(base, sizeof(base), s, "%Y-%m-%dT%H:%M:%S", true);
+		base_s = s;
+	}
 	snprintf(buf, len, "%s.%06uZ", base, (unsigned int)(unix_ns % 1000000000ULL / 1000));
 }
 

@@ -391,7 +391,7 @@ static void sample_all(struct tracer *t)
  * process) held that CPU at that moment, of the programs whose every run is an
  * event (plan.h): a skipped kprobe or kretprobe is a dm operation without its
  * event. The kernel counts skipped runs per program (recursion_misses): of raw
- * tracepoints since 5.12, of kprobes since 6.7.
+ * tracepoints and fentry since 5.12, of kprobes since 6.7.
  * Neither read is a map lookup: that would make this CPU skip kprobes itself.
  */
 uint64_t tracer_lost(struct tracer *t)

@@ -187,6 +187,17 @@ TEST(plan_kernel_matrix)
 	}
 }
 
+/* The names of those of `progs` the plan loads, space-separated, into buf */
+static void loaded_names(const struct trace_plan *p, const enum plan_prog *progs, size_t n,
+			 char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (size_t j = 0; j < n; j++)
+		if (p->load[progs[j]])
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? " " : "",
+				 plan_prog_name(progs[j]));
+}
+
 /*
  * Request errors: block_rq_error where the kernel has it (5.18+: bookworm's 6.1 and
  * later), never together with block_rq_complete; block_rq_complete before (bullseye's
@@ -227,10 +238,7 @@ TEST(plan_rq_error_hook)
 			continue;
 		}
 		plan_choose(&f, false, false, true, &p);
-		for (size_t j = 0; j < ARRAY_SIZE(rq_progs); j++)
-			if (p.load[rq_progs[j]])
-				snprintf(loaded + strlen(loaded), sizeof(loaded) - strlen(loaded), "%s%s",
-					 loaded[0] ? " " : "", plan_prog_name(rq_progs[j]));
+		loaded_names(&p, rq_progs, ARRAY_SIZE(rq_progs), loaded, sizeof(loaded));
 		for (int n = 0; n < p.n_notes; n++)
 			note |= strstr(p.notes[n].text, "refused the block_rq_error") != NULL;
 		if (strcmp(loaded, c->loads) || strcmp(plan_rq_hook(&p), c->hook) || note != c->note)
@@ -283,10 +291,7 @@ TEST(plan_bio_error_hook)
 			continue;
 		}
 		plan_choose(&f, false, false, true, &p);
-		for (size_t j = 0; j < ARRAY_SIZE(bio_progs); j++)
-			if (p.load[bio_progs[j]])
-				snprintf(loaded + strlen(loaded), sizeof(loaded) - strlen(loaded), "%s%s",
-					 loaded[0] ? " " : "", plan_prog_name(bio_progs[j]));
+		loaded_names(&p, bio_progs, ARRAY_SIZE(bio_progs), loaded, sizeof(loaded));
 		if (strcmp(loaded, c->loads) || strcmp(plan_bio_hook(&p), c->hook))
 			FAIL_AT("[%s]: loads '%s', hook %s; expected '%s', %s", c->facts, loaded,
 				plan_bio_hook(&p), c->loads, c->hook);

@@ -38,6 +38,34 @@ strace_pid=$!
 on_cleanup "kill $strace_pid 2>/dev/null"
 wait_until 30 grep -q attached /tmp/trace-lifecycle-strace.err || die "strace never attached"
 
+# check_hook_runs HOOK ERROR_ONLY OTHER DEV WHAT FAIL_CMD...: the runs of an I/O
+# error hook, counted with bpf_stats across both tracers. HOOK is loaded once per
+# tracer, OTHER (its alternative) not at all; 256 successful direct reads of DEV
+# run it never when ERROR_ONLY is yes, else at least once each per tracer;
+# FAIL_CMD (which must fail) runs it at least once per tracer.
+check_hook_runs() {
+	local hook=$1 error_only=$2 other=$3 dev=$4 what=$5 was progs runs0 runs1 runs2
+	shift 5
+	was=$(sysctl -n kernel.bpf_stats_enabled)
+	on_cleanup "sysctl -q -w kernel.bpf_stats_enabled=$was"
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	read -r progs runs0 <<< "$(bpf_runs "$hook")"
+	assert_eq 2 "$progs" "$hook programs loaded (one per tracer)"
+	assert_eq "0 0" "$(bpf_runs "$other")" "$other programs beside $hook"
+	dd if="$dev" of=/dev/null bs=4096 count=256 iflag=direct 2> /dev/null
+	read -r _ runs1 <<< "$(bpf_runs "$hook")"
+	expect_fail "$@"
+	read -r _ runs2 <<< "$(bpf_runs "$hook")"
+	sysctl -q -w kernel.bpf_stats_enabled="$was"
+	log "$what: $hook, runs $runs0, $runs1 after 256 good reads, $runs2 after the failed read"
+	if [ "$error_only" = yes ]; then
+		assert_eq "$runs0" "$runs1" "$hook runs over 256 successful reads"
+	else
+		[ "$runs1" -ge $((runs0 + 2 * 256)) ] || die "$hook ran $runs0 -> $runs1 times over 256 reads"
+	fi
+	[ "$runs2" -ge $((runs1 + 2)) ] || die "$hook ran $runs1 -> $runs2 times for the failed read"
+}
+
 loop=$(mkloop 32)
 dm_create dmw-lin "0 8192 linear $loop 0"
 minor=$(dmsetup info -c --noheadings -o minor dmw-lin | tr -d ' ')
@@ -48,34 +76,17 @@ dmsetup resume dmw-renamed
 
 # which program sees bio errors: dm core's dm_io_set_error where the kernel has
 # it as a function (then a successful bio runs nothing at all), else
-# block_bio_complete (runs for every bio); counted with bpf_stats, both tracers
-bio_hook=$(kernel_bio_hook)
-stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-on_cleanup "sysctl -q -w kernel.bpf_stats_enabled=$stats_was"
-sysctl -q -w kernel.bpf_stats_enabled=1
-read -r bio_progs bio_runs0 <<< "$(bpf_runs "$bio_hook")"
-assert_eq 2 "$bio_progs" "$bio_hook programs loaded (one per tracer)"
-if [ "$bio_hook" = dm_io_set_error ]; then
-	assert_eq "0 0" "$(bpf_runs block_bio_complete)" "block_bio_complete programs beside dm_io_set_error"
+# block_bio_complete (runs for every bio)
+if [ "$(kernel_bio_hook)" = dm_io_set_error ]; then
+	bio_hook=dm_io_set_error bio_other=block_bio_complete bio_error_only=yes
 else
-	assert_eq "0 0" "$(bpf_runs dm_io_set_error)" "dm_io_set_error programs on a kernel without it"
+	bio_hook=block_bio_complete bio_other=dm_io_set_error bio_error_only=no
 fi
-dd if=/dev/mapper/dmw-renamed of=/dev/null bs=4096 count=256 iflag=direct 2> /dev/null
-read -r _ bio_runs1 <<< "$(bpf_runs "$bio_hook")"
-
 dm_create dmw-err "0 2048 error"
-expect_fail dd if=/dev/mapper/dmw-err of=/dev/null bs=4096 count=1 iflag=direct
+check_hook_runs "$bio_hook" "$bio_error_only" "$bio_other" /dev/mapper/dmw-renamed "bio errors" \
+	dd if=/dev/mapper/dmw-err of=/dev/null bs=4096 count=1 iflag=direct
 err_minor=$(dmsetup info -c --noheadings -o minor dmw-err | tr -d ' ')
 dmsetup remove dmw-err
-read -r _ bio_runs2 <<< "$(bpf_runs "$bio_hook")"
-sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
-log "bio errors: $bio_hook, runs $bio_runs0, $bio_runs1 after 256 good reads, $bio_runs2 after a dm-error read"
-if [ "$bio_hook" = dm_io_set_error ]; then
-	assert_eq "$bio_runs0" "$bio_runs1" "dm_io_set_error runs over 256 successful reads"
-else
-	[ "$bio_runs1" -ge $((bio_runs0 + 2 * 256)) ] || die "block_bio_complete ran $bio_runs0 -> $bio_runs1 times over 256 reads"
-fi
-[ "$bio_runs2" -ge $((bio_runs1 + 2)) ] || die "$bio_hook ran $bio_runs1 -> $bio_runs2 times for the failed read"
 
 # a read across a target boundary, failing in its first part: dm splits it, and
 # dm_io_set_error names the part that failed (block_bio_complete sees only the
@@ -103,32 +114,15 @@ if modprobe sd_mod 2> /dev/null && modprobe scsi_debug dev_size_mb=8 opts=2 2> /
 	wait_until 10 test -b "$sd"
 	dm_create dmw-upper "0 16384 linear $sd 0"
 	# which program sees request errors: block_rq_error where the kernel has it
-	# (then a successful request runs nothing), else block_rq_complete; counted
-	# with bpf_stats, across both tracers
-	rq_hook=$(kernel_rq_hook)
-	stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-	on_cleanup "sysctl -q -w kernel.bpf_stats_enabled=$stats_was"
-	sysctl -q -w kernel.bpf_stats_enabled=1
-	read -r rq_progs rq_runs0 <<< "$(bpf_runs "$rq_hook")"
-	assert_eq 2 "$rq_progs" "$rq_hook programs loaded (one per tracer)"
-	if [ "$rq_hook" = block_rq_error ]; then
-		assert_eq "0 0" "$(bpf_runs block_rq_complete)" "block_rq_complete programs beside block_rq_error"
+	# (then a successful request runs nothing), else block_rq_complete
+	if [ "$(kernel_rq_hook)" = block_rq_error ]; then
+		rq_hook=block_rq_error rq_other=block_rq_complete rq_error_only=yes
 	else
-		assert_eq "0 0" "$(bpf_runs block_rq_error)" "block_rq_error programs on a kernel without it"
+		rq_hook=block_rq_complete rq_other=block_rq_error rq_error_only=no
 	fi
-	dd if=/dev/mapper/dmw-upper of=/dev/null bs=4096 count=256 iflag=direct 2> /dev/null
-	read -r _ rq_runs1 <<< "$(bpf_runs "$rq_hook")"
 	# scsi_debug's OPT_MEDIUM_ERR fails reads of sector 0x1234 (4660)
-	expect_fail dd if=/dev/mapper/dmw-upper of=/dev/null bs=512 count=8 skip=4656 iflag=direct
-	read -r _ rq_runs2 <<< "$(bpf_runs "$rq_hook")"
-	sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
-	log "request errors: $rq_hook, runs $rq_runs0, $rq_runs1 after 256 good reads, $rq_runs2 after the medium error"
-	if [ "$rq_hook" = block_rq_error ]; then
-		assert_eq "$rq_runs0" "$rq_runs1" "block_rq_error runs over 256 successful reads"
-	else
-		[ "$rq_runs1" -ge $((rq_runs0 + 2 * 256)) ] || die "block_rq_complete ran $rq_runs0 -> $rq_runs1 times over 256 reads"
-	fi
-	[ "$rq_runs2" -ge $((rq_runs1 + 2)) ] || die "$rq_hook ran $rq_runs1 -> $rq_runs2 times for the medium error"
+	check_hook_runs "$rq_hook" "$rq_error_only" "$rq_other" /dev/mapper/dmw-upper "request errors" \
+		dd if=/dev/mapper/dmw-upper of=/dev/null bs=512 count=8 skip=4656 iflag=direct
 	dmsetup remove dmw-upper
 else
 	log "scsi_debug not available: lower-device attribution not exercised"
@@ -188,18 +182,11 @@ assert_contains "$err" 'dmw-flakey'
 
 # hostile names and comm: the text shows them escaped, no raw control byte
 # anywhere; the JSON is strict UTF-8 and holds them exactly
-python3 - "$out" "$txt" "$txt_err" "$hostile" "$hostile2" "$hostile_comm" <<'EOF'
-import json, sys
+PYTHONPATH="$REPO/tests/vm" PYTHONDONTWRITEBYTECODE=1 python3 - "$out" "$txt" "$txt_err" "$hostile" "$hostile2" "$hostile_comm" <<'EOF'
+import sys
+from textcheck import json_events, need, no_raw_control, shown
 out, txt, txt_err, hostile, hostile2, comm = sys.argv[1:]
-def need(cond, what):
-    if not cond:
-        sys.exit("FAIL: " + what)
-def shown(s):
-    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 else c for c in s)
-for path in (txt, txt_err):
-    text = open(path, "rb").read().decode("utf-8", errors="strict")
-    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0]
-    need(not bad, "%s holds raw control bytes %r" % (path, bad[:5]))
+no_raw_control(txt, txt_err)
 text = open(txt, encoding="utf-8").read()
 lines = [l for l in text.splitlines() if shown(comm) in l]
 need(any(l.split()[1] == "create" and shown(hostile) in l for l in lines),
@@ -208,7 +195,7 @@ need(any(shown(hostile) + " " in l and shown(hostile2) in l for l in lines),
      "no escaped rename line %s -> %s" % (shown(hostile), shown(hostile2)))
 need(any(l.split()[1] == "remove" and shown(hostile2) in l for l in lines),
      "no escaped remove line of %s" % shown(hostile2))
-events = [json.loads(l) for l in open(out, "rb").read().decode("utf-8", errors="strict").splitlines()]
+events = json_events(out)
 need(any(e.get("event") == "dm_create" and e.get("name") == hostile and e.get("comm") == comm
          and e.get("ret") == 0 for e in events), "no exact dm_create of the hostile name in JSON")
 need(any(e.get("event") == "dm_rename" and e.get("name") == hostile and e.get("new_name") == hostile2

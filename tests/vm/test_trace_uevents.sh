@@ -47,24 +47,17 @@ for p in "$txt_tpid" "$tpid"; do
 	wait "$p"
 done
 keep "$out" "$err" "$txt" "$txt_err"
-python3 - "$out" "$txt" "$txt_err" "$hostile" "$hostile2" <<'EOF'
-import json, sys
+PYTHONPATH="$REPO/tests/vm" PYTHONDONTWRITEBYTECODE=1 python3 - "$out" "$txt" "$txt_err" "$hostile" "$hostile2" <<'EOF'
+import sys
+from textcheck import json_events, need, no_raw_control, shown
 out, txt, txt_err, hostile, hostile2 = sys.argv[1:]
-def need(cond, what):
-    if not cond:
-        sys.exit("FAIL: " + what)
-def shown(s):
-    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 else c for c in s)
-for path in (txt, txt_err):
-    text = open(path, "rb").read().decode("utf-8", errors="strict")
-    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0]
-    need(not bad, "%s holds raw control bytes %r" % (path, bad[:5]))
+no_raw_control(txt, txt_err)
 lines = open(txt, encoding="utf-8").read().splitlines()
 need(any(l.split()[1] == "create" and shown(hostile) in l for l in lines),
      "no escaped create of %s in:\n%s" % (shown(hostile), "\n".join(lines)))
 need(any(shown(hostile) + " " in l and shown(hostile2) in l for l in lines),
      "no escaped rename %s -> %s" % (shown(hostile), shown(hostile2)))
-events = [json.loads(l) for l in open(out, "rb").read().decode("utf-8", errors="strict").splitlines()]
+events = json_events(out)
 need(any(e.get("event") == "dm_create" and e.get("name") == hostile and e.get("source") == "uevent"
          for e in events), "no exact dm_create of the hostile name in JSON")
 need(any(e.get("event") == "dm_rename" and e.get("name") == hostile and e.get("new_name") == hostile2
