@@ -23,6 +23,9 @@
 #                     the machine's own; others come from tools/vm/kernels.sh fetch)
 #   VM_MEM, VM_SMP    guest memory in MiB (2048) and CPUs (2)
 #   VM_QEMU           QEMU binary (qemu-system-x86_64)
+#   VM_TCG_THREAD     multi (one host thread per CPU, the default) or single
+#                     (all CPUs on one thread: slower, but code one CPU patches
+#                     is seen at once by the other; docs/kernel.md says why)
 #   VM_APPEND         extra kernel command line
 #   VM_HOSTNAME       guest host name (dmwatch-vm)
 #   VM_CONSOLE_LINES  console lines shown when the guest fails to report (40)
@@ -37,6 +40,7 @@ VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-600}
 VM_MEM=${VM_MEM:-2048}
 VM_SMP=${VM_SMP:-2}
 VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
+VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
 RESULTS=$VM_OUT/results
 CONSOLE=$VM_OUT/console.log
 QEMU_PID=
@@ -160,7 +164,7 @@ vm_boot() {
 	trap 'echo "vm: terminated, stopping QEMU" >&2; exit 143' TERM
 	VM_T0=$(vm_now_us)
 	timeout -k 10 "$VM_TIMEOUT" "$VM_QEMU" \
-		-accel tcg,thread=multi -cpu max -smp "$VM_SMP" -m "$VM_MEM" \
+		-accel tcg,thread="$VM_TCG_THREAD" -cpu max -smp "$VM_SMP" -m "$VM_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$CONSOLE" \
 		-kernel "$KERNEL" -initrd "$INITRD" -append "$append" \
