@@ -14,17 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+
 static const char *dev;
 static double seconds;
 static double thread_rate;	/* reads per second per thread, 0 = no limit */
 static atomic_ullong errors;
 
+/* the program's one clock (lib/clock.c), in seconds */
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_seconds(CLOCK_MONOTONIC);
 }
 
 static void *storm(void *arg)

@@ -107,12 +107,16 @@ storm() {
 	made=${out#errors }
 	made=${made%% *}
 	rate=${out##*rate }
-	missed=$((made - seen - ${lost:-0}))
+	if [ -n "$lost" ]; then
+		missed=$((made - seen - lost))
+	else
+		lost="?" missed="?"	# the tracer gave no summary: missed unknown too
+	fi
 }
 storm 100000
-paced="| error storm at 100k errors/s: made / seen / lost / missed | ${made} (${rate}) / ${seen} / ${lost:-?} / ${missed} |"
+paced="| error storm at 100k errors/s: made / seen / lost / missed | ${made} (${rate}) / ${seen} / ${lost} / ${missed} |"
 storm 0
-max="| error storm as fast as one thread goes: made / seen / lost / missed | ${made} (${rate}) / ${seen} / ${lost:-?} / ${missed} |"
+max="| error storm as fast as one thread goes: made / seen / lost / missed | ${made} (${rate}) / ${seen} / ${lost} / ${missed} |"
 
 cat <<EOF
 | measure | value |

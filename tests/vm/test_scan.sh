@@ -227,13 +227,11 @@ rc=0
 assert_eq 2 "$rc" "scan table with one odd name: exit code"
 "$DMWATCH" scan --state /tmp/odd-state.json --json > /tmp/odd2.json || true
 diff -u /tmp/odd.json /tmp/odd2.json >&2 || die "--state round trip of the odd name differs"
-python3 - "$json" /tmp/odd.json /tmp/odd.txt /tmp/odd.err /tmp/odd-state.json <<'EOF'
+PYTHONPATH="$REPO/tests/vm" PYTHONDONTWRITEBYTECODE=1 python3 - "$json" /tmp/odd.json /tmp/odd.txt /tmp/odd.err /tmp/odd-state.json <<'EOF'
 import json, re, subprocess, sys
+from textcheck import need, no_raw_control
 before_path, json_path, txt_path, err_path, state_path = sys.argv[1:]
 odd = b"odd name \xff\x01\xc3\xa9"
-def need(cond, what):
-    if not cond:
-        sys.exit("FAIL: " + what)
 # JSON: strict UTF-8, the odd name shown with U+FFFD and \u0001
 d = json.loads(open(json_path, "rb").read().decode("utf-8", errors="strict"))
 devs = {x["name"]: x for x in d["devices"]}
@@ -254,11 +252,7 @@ for name, b in before.items():
 st = json.loads(open(state_path, "rb").read().decode("utf-8", errors="strict"))
 need(any(x.get("name_unmangled") is True for x in st["devices"]), "name_unmangled not saved")
 # table and -v messages: no raw control byte, valid UTF-8, the odd name escaped
-for path in (txt_path, err_path):
-    raw = open(path, "rb").read()
-    text = raw.decode("utf-8", errors="strict")
-    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0]
-    need(not bad, "%s holds raw control bytes %r" % (path, bad[:5]))
+no_raw_control(txt_path, err_path)
 table = open(txt_path, encoding="utf-8").read()
 need("odd name \\xff\\x01\u00e9" in table, "odd name not shown escaped in the table")
 # its fix line: one command that a shell parses back into the right argv

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-"""What the trace scenarios check in a tracer's output, in one place.
+"""What the scenarios check in dmwatch's output, in one place.
 
-Imported by the Python checks of tests/vm/test_trace_*.sh (run with
-PYTHONPATH=tests/vm): the text output must hold no raw control byte and show one
-escaped as \\xNN; the JSON output must be strict UTF-8, one event per line.
+Imported by the Python checks of tests/vm/test_trace_*.sh and test_scan.sh (run
+with PYTHONPATH=tests/vm): text output must hold no raw control byte and show one
+escaped as \\xNN; a tracer's JSON output must be strict UTF-8, one event per line.
 """
 import json
 import sys
