@@ -5,14 +5,17 @@
  * not compared as text), timestamps, errno names and the COW fill-rate / time-to-full maths.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <linux/dm-ioctl.h>
 #include "test.h"
 #include "jtree.h"
 #include "trace/events.h"
+#include "lib/escape.h"
 #include "lib/util.h"
 #include "lib/width.h"
+#include "model/jsongen.h"
 #include "trace/trace_text.h"
 
 #define DEV(maj, min) ((uint32_t)(maj) << DMW_MINORBITS | (min))
@@ -552,6 +555,11 @@ TEST(format_ts_values)
 	CHECK_STR(buf, "2026-11-21T10:52:45.999999Z");
 	format_ts(buf, sizeof(buf), 4102444799ULL * NS + 1000);
 	CHECK_STR(buf, "2099-12-31T23:59:59.000001Z");
+	/* the calendar second is kept between calls: back, forth, and the next one */
+	format_ts(buf, sizeof(buf), T0 + NS);
+	CHECK_STR(buf, "2026-11-21T10:52:46.123456Z");
+	format_ts(buf, sizeof(buf), T0);
+	CHECK_STR(buf, "2026-11-21T10:52:45.123456Z");
 	/* a short buffer is cut, still terminated */
 	memset(buf, 'X', sizeof(buf));
 	format_ts(buf, 11, T0);
@@ -840,6 +848,77 @@ TEST(event_json_invalid_utf8_is_replaced)
 	if (o) {
 		CHECK_STR(jstr(o, "mode"), "m\xef\xbf\xbd");
 		yajl_tree_free(o);
+	}
+}
+
+/*
+ * Numbers are written without printf: each at its limits, parsed back by yajl as
+ * the same integer; and a name of the kernel's full 127 bytes made of what a
+ * terminal or a pasted shell command would act on stays one valid JSON string.
+ */
+TEST(io_error_json_limits_and_hostile_name)
+{
+	static const char piece[] = "$(rm -rf /);`id`|&>\"\x1b]0;x\x07\xff'";
+	struct dmw_event e = ev(DMW_EV_IO_ERROR, DEV(4095, 1048575), NULL, NULL, 0);
+	struct name_entry named = { .dev = e.dev };
+	static const long long ints[] = { 0, 1, -1, 9, 10, -10, 4096, INT_MIN, INT_MAX,
+					  LLONG_MIN, LLONG_MAX };
+	char buf[4096], want[3 * DMW_NAME_LEN], *w = want;
+	yajl_gen g;
+	yajl_val o;
+	size_t n;
+
+	for (n = 0; n < DMW_NAME_LEN - 1; n++) {
+		named.name[n] = piece[n % (sizeof(piece) - 1)];
+		if (named.name[n] == '\xff')
+			w += sprintf(w, "\xef\xbf\xbd");
+		else
+			*w++ = named.name[n];
+	}
+	named.name[n] = 0;
+	*w = 0;
+	e.sector = 0;
+	e.bytes = UINT32_MAX;
+	e.error = INT_MIN;
+	e.pid = UINT32_MAX;
+	event_to_json(buf, sizeof(buf), &e, T0, &named, 0);
+	CHECK(utf8_valid(buf, strlen(buf)));
+	CHECK(!strchr(buf, '\033') && !strchr(buf, '\007') && !strchr(buf, '\n'));
+	o = parse(failed__, buf);
+	if (o) {
+		/* each byte that is not UTF-8 comes back as U+FFFD, the rest exactly */
+		CHECK_STR(jstr(o, "name"), want);
+		CHECK_INT(jint(o, "major"), 4095);
+		CHECK_INT(jint(o, "minor"), 1048575);
+		CHECK(jt_u64(o, "sector") == 0);
+		CHECK_INT(jint(o, "bytes"), UINT32_MAX);
+		CHECK_INT(jint(o, "error"), INT_MIN);
+		CHECK_INT(jint(o, "pid"), UINT32_MAX);
+		yajl_tree_free(o);
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++) {
+		char text[32];
+		const unsigned char *out;
+		size_t len;
+
+		g = jg_new();
+		yajl_gen_map_open(g);
+		jg_int(g, "v", ints[i]);
+		jg_u64(g, "u", (uint64_t)ints[i]);
+		yajl_gen_map_close(g);
+		yajl_gen_get_buf(g, &out, &len);
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, (const char *)out);
+		snprintf(text, sizeof(text), "%lld", ints[i]);
+		CHECK(strstr(buf, text) != NULL);
+		snprintf(text, sizeof(text), "\"u\":%llu}", (unsigned long long)ints[i]);
+		CHECK(strstr(buf, text) != NULL);
+		o = parse(failed__, buf);
+		if (o) {
+			CHECK(jint(o, "v") == ints[i]);
+			yajl_tree_free(o);
+		}
+		yajl_gen_free(g);
 	}
 }
 
